@@ -1,0 +1,49 @@
+// Verified credentials kept in memory for a short TTL so that a client sending Basic auth on
+// every request costs one HMAC, not a database round trip. Keyed by a keyed digest of
+// (username, secret): the secret itself is never stored. Thread-safe; never blocks for long.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
+#include "auth/authenticator.hpp"
+#include "auth/keyed_hash.hpp"
+
+namespace latchkey::auth {
+
+class VerifiedCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  VerifiedCache(std::string key, std::chrono::milliseconds ttl, std::size_t max_entries);
+
+  std::optional<Identity> find(std::string_view username, std::string_view secret,
+                               Clock::time_point now = Clock::now());
+  void insert(std::string_view username, std::string_view secret, const Identity& identity,
+              Clock::time_point now = Clock::now());
+  void erase_user(std::int64_t user_id);  // for revocation and password changes
+  std::size_t size() const;
+
+ private:
+  struct DigestHash {
+    std::size_t operator()(const Digest& d) const noexcept;
+  };
+  KeyedHasher hasher_;
+  std::chrono::milliseconds ttl_;
+  std::size_t max_entries_;
+  mutable std::mutex mutex_;
+  std::list<Digest> lru_;  // front = most recently used
+  struct Slot {
+    Identity identity;
+    Clock::time_point expires;
+    std::list<Digest>::iterator lru_position;
+  };
+  std::unordered_map<Digest, Slot, DigestHash> entries_;
+};
+
+}  // namespace latchkey::auth

@@ -1,0 +1,137 @@
+// Plain, validated configuration. Parsed once from YAML by load_config(); the
+// rest of latchkey sees only these structs and never includes yaml-cpp.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace latchkey::config {
+
+using Duration = std::chrono::milliseconds;
+
+struct Endpoint {
+  std::string host;  // literal IP address ("127.0.0.1", "0.0.0.0", "::1")
+  std::uint16_t port = 0;
+};
+
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct Listener {
+  Endpoint address;
+  std::optional<TlsFiles> tls;
+};
+
+struct Admin {
+  Endpoint address;
+};
+
+struct Database {
+  std::string url;  // libpq connection string or URI, ${ENV} already expanded
+  int pool_size = 8;
+  bool migrate_on_start = false;
+};
+
+// Secret material, already read from the referenced file or environment variable.
+struct Secrets {
+  std::string pepper;    // >= 32 bytes; key of every HMAC over stored credentials
+  std::string totp_key;  // exactly 32 bytes; AES-256-GCM key for TOTP secrets
+};
+
+enum class CredentialKind { app_password, token };
+enum class AccountPasswordPolicy { deny_if_totp, allow, deny };
+
+struct RouteAuth {
+  bool required = true;  // false for `auth: none`
+  std::vector<CredentialKind> accept{CredentialKind::app_password};
+  AccountPasswordPolicy account_password = AccountPasswordPolicy::deny_if_totp;
+  std::string realm = "latchkey";
+};
+
+struct Upstream {
+  std::string url;        // as written
+  std::string scheme;     // "http" or "https"
+  std::string host;       // host name or IP, without brackets
+  std::uint16_t port = 0; // explicit or scheme default
+  std::string base_path;  // path of the URL without trailing '/', "" for root
+  std::optional<std::string> ca_file;
+  Duration connect_timeout{5'000};
+  Duration response_timeout{30'000};  // until the response head arrives
+  Duration idle_timeout{60'000};      // pooled keep-alive connection lifetime when unused
+  std::size_t max_idle_connections = 32;
+};
+
+struct IdentityHeaders {
+  std::string user;   // header carrying the username; empty: not sent
+  std::string email;  // header carrying the e-mail; empty: not sent
+};
+
+struct Route {
+  std::string name;
+  std::optional<std::string> host;  // lower-case, no port; nullopt matches any host
+  std::string path_prefix = "/";
+  Upstream upstream;
+  RouteAuth auth;
+  IdentityHeaders identity_headers;
+};
+
+struct Server {
+  int threads = 0;  // 0: hardware concurrency
+  Duration header_timeout{10'000};     // whole request head must arrive within this
+  Duration idle_timeout{60'000};       // keep-alive wait for the next request
+  Duration body_timeout{60'000};       // each body read must make progress within this
+  std::size_t max_header_bytes = 16 * 1024;
+  int verify_workers = 4;              // threads for database lookups and Argon2
+  int verify_queue = 256;              // pending verifications beyond this get 503
+};
+
+struct Cache {
+  Duration ttl{1'000};  // verified credentials are trusted this long without the database
+  std::size_t max_entries = 100'000;
+};
+
+struct Config {
+  std::string source;  // path of the file it came from, for messages
+  std::vector<Listener> listen;
+  std::optional<Admin> admin;
+  Database database;
+  Secrets secrets;
+  Server server;
+  Cache cache;
+  std::vector<Route> routes;
+};
+
+// Thrown by load_config/parse_config. what() joins every problem, one per line,
+// each as `key.path: what is wrong (line N)`.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+// Looks up environment variables; injectable so tests need not touch the process environment.
+using EnvLookup = std::optional<std::string> (*)(const std::string& name);
+std::optional<std::string> process_env(const std::string& name);
+
+// Parses YAML text. `base_dir` resolves relative *_file paths.
+Config parse_config(const std::string& yaml_text, const std::string& source_name,
+                    const std::string& base_dir, EnvLookup env = &process_env);
+
+// Reads and parses a file. Throws ConfigError (also when the file cannot be read).
+Config load_config(const std::string& path, EnvLookup env = &process_env);
+
+// Parses "250ms", "5s", "2m", "1h"; nullopt when malformed.
+std::optional<Duration> parse_duration(const std::string& text);
+
+}  // namespace latchkey::config
