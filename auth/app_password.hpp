@@ -2,6 +2,7 @@
 // a Luhn mod 32 check symbol over the first 15 (75 random bits).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,9 @@
 namespace latchkey::auth {
 
 inline constexpr std::size_t kAppPasswordSymbols = 16;
+
+// Domain label of the stored digest: KeyedHasher::digest(kAppPasswordDigestLabel, canonical).
+inline constexpr std::string_view kAppPasswordDigestLabel = "app_password";
 
 // A fresh password in canonical form: 16 lower-case symbols, no dashes.
 std::string generate_app_password();

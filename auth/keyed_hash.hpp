@@ -21,6 +21,9 @@ class KeyedHasher {
   std::string key_;
 };
 
+// Plain HMAC-SHA-256 with any key length (RFC 2104); KeyedHasher adds the key-length rule.
+Digest hmac_sha256(std::string_view key, std::string_view message);
+
 std::string to_hex(const Digest& d);
 bool constant_time_equal(std::string_view a, std::string_view b);  // length leaks, content does not
 bool constant_time_equal(const Digest& a, const Digest& b);

@@ -24,4 +24,8 @@ bool verify_password(std::string_view encoded, std::string_view password);
 // unknown so that an unknown user costs the same work as a known one.
 const std::string& dummy_password_hash();
 
+// How many times verify_password has run in this process (a metric, and lets tests see that
+// an unknown user still paid for one Argon2id verification).
+std::uint64_t password_verification_count();
+
 }  // namespace latchkey::auth

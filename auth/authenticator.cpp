@@ -1,0 +1,137 @@
+#include "auth/authenticator.hpp"
+
+#include "auth/app_password.hpp"
+#include "auth/password_hash.hpp"
+
+namespace latchkey::auth {
+namespace {
+
+char fold_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Usernames are unique regardless of ASCII case (users_username_key on lower(username)).
+bool same_username(std::string_view typed, std::string_view stored) {
+  if (typed.size() != stored.size()) return false;
+  for (std::size_t i = 0; i < typed.size(); ++i) {
+    if (fold_ascii(typed[i]) != fold_ascii(stored[i])) return false;
+  }
+  return true;
+}
+
+Identity identity_of(const UserRecord& user, CredentialType credential) {
+  Identity identity;
+  identity.user_id = user.id;
+  identity.username = user.username;
+  identity.email = user.email;
+  identity.credential = credential;
+  identity.totp_enabled = user.totp_enabled;
+  return identity;
+}
+
+Decision deny(DenyReason reason) { return Decision{reason, std::nullopt}; }
+
+Decision allow(Identity identity) { return Decision{DenyReason::none, std::move(identity)}; }
+
+}  // namespace
+
+std::string_view to_string(DenyReason r) {
+  switch (r) {
+    case DenyReason::none:
+      return "none";
+    case DenyReason::missing_credentials:
+      return "missing_credentials";
+    case DenyReason::malformed_credentials:
+      return "malformed_credentials";
+    case DenyReason::unsupported_scheme:
+      return "unsupported_scheme";
+    case DenyReason::unknown_user:
+      return "unknown_user";
+    case DenyReason::bad_password:
+      return "bad_password";
+    case DenyReason::app_password_wrong_user:
+      return "app_password_wrong_user";
+    case DenyReason::not_an_app_password:
+      return "not_an_app_password";
+    case DenyReason::account_password_denied:
+      return "account_password_denied";
+    case DenyReason::totp_requires_app_password:
+      return "totp_requires_app_password";
+    case DenyReason::account_disabled:
+      return "account_disabled";
+    case DenyReason::store_unavailable:
+      return "store_unavailable";
+  }
+  return "unknown";
+}
+
+Authenticator::Authenticator(CredentialStore& store, const KeyedHasher& hasher)
+    : store_(store), hasher_(hasher) {}
+
+Decision Authenticator::verify(const BasicCredentials& credentials, const Policy& policy) const {
+  const bool account_allowed = policy.account_password != AccountPasswordPolicy::deny;
+  if (!policy.accept_app_password && !account_allowed) {
+    return deny(DenyReason::account_password_denied);  // a route that admits nothing
+  }
+  try {
+    if (policy.accept_app_password) {
+      // The check symbol rejects typos and account passwords without touching the store.
+      const std::optional<std::string> canonical = normalize_app_password(credentials.password);
+      if (canonical) {
+        const Digest digest = hasher_.digest(kAppPasswordDigestLabel, *canonical);
+        if (std::optional<AppPasswordMatch> match = store_.find_app_password(digest)) {
+          // A leaked app password must not let its holder act as another user.
+          if (!same_username(credentials.username, match->user.username)) {
+            return deny(DenyReason::app_password_wrong_user);
+          }
+          if (match->user.disabled) return deny(DenyReason::account_disabled);
+          Identity identity = identity_of(match->user, CredentialType::app_password);
+          identity.app_password_id = match->id;
+          identity.app_password_name = match->name;
+          return allow(std::move(identity));
+        }
+        // Shaped like an app password but unknown; it may still be someone's account password.
+        if (!account_allowed) return deny(DenyReason::bad_password);
+      } else if (!account_allowed) {
+        return deny(DenyReason::not_an_app_password);
+      }
+    }
+
+    const std::optional<UserRecord> user = store_.find_user(credentials.username);
+    const bool has_hash = user && !user->password_hash.empty();
+    // §5.4: an unknown user (or one without a password) pays the same Argon2id work, so
+    // response time does not reveal which usernames exist.
+    const bool password_ok = verify_password(
+        has_hash ? std::string_view(user->password_hash) : std::string_view(dummy_password_hash()),
+        credentials.password);
+    if (!user) return deny(DenyReason::unknown_user);
+    if (!has_hash || !password_ok) return deny(DenyReason::bad_password);
+    // Past this line the password was right, so revealing account state leaks nothing new.
+    if (user->disabled) return deny(DenyReason::account_disabled);
+    // §5.1: with TOTP on, the account password alone never passes a proxied request.
+    if (user->totp_enabled && policy.account_password == AccountPasswordPolicy::deny_if_totp) {
+      return deny(DenyReason::totp_requires_app_password);
+    }
+    return allow(identity_of(*user, CredentialType::account_password));
+  } catch (...) {
+    // Fail closed (§5.7): StoreUnavailable, a driver error, or an allocation failure.
+    return deny(DenyReason::store_unavailable);
+  }
+}
+
+bool policy_admits(const Policy& policy, const Identity& identity) {
+  switch (identity.credential) {
+    case CredentialType::app_password:
+      return policy.accept_app_password;
+    case CredentialType::account_password:
+      switch (policy.account_password) {
+        case AccountPasswordPolicy::allow:
+          return true;
+        case AccountPasswordPolicy::deny_if_totp:
+          return !identity.totp_enabled;
+        case AccountPasswordPolicy::deny:
+          return false;
+      }
+  }
+  return false;
+}
+
+}  // namespace latchkey::auth

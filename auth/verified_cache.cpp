@@ -1,0 +1,99 @@
+#include "auth/verified_cache.hpp"
+
+#include <openssl/crypto.h>
+
+#include <cstring>
+
+namespace latchkey::auth {
+namespace {
+
+constexpr std::string_view kCacheLabel = "cache";
+
+}  // namespace
+
+std::size_t VerifiedCache::DigestHash::operator()(const Digest& d) const noexcept {
+  // The digest is an HMAC output: any 8 of its bytes are already uniformly distributed.
+  std::size_t h = 0;
+  std::memcpy(&h, d.data(), sizeof h);
+  return h;
+}
+
+VerifiedCache::VerifiedCache(std::string key, std::chrono::milliseconds ttl,
+                             std::size_t max_entries)
+    : hasher_(std::move(key)), ttl_(ttl), max_entries_(max_entries) {}
+
+namespace {
+
+// The username is taken as typed (not case-folded): "Alice" and "alice" are separate entries,
+// each earned by its own successful verification.
+Digest cache_key(const KeyedHasher& hasher, std::string_view username, std::string_view secret) {
+  std::string message;
+  message.reserve(username.size() + 1 + secret.size());
+  message.append(username);
+  message.push_back('\0');  // usernames never contain NUL, so the split is unambiguous
+  message.append(secret);
+  const Digest key = hasher.digest(kCacheLabel, message);
+  OPENSSL_cleanse(message.data(), message.size());
+  return key;
+}
+
+}  // namespace
+
+std::optional<Identity> VerifiedCache::find(std::string_view username, std::string_view secret,
+                                            Clock::time_point now) {
+  if (ttl_.count() <= 0 || max_entries_ == 0) return std::nullopt;
+  // Hash outside the lock: it is the expensive part and needs no shared state.
+  const Digest key = cache_key(hasher_, username, secret);
+  std::lock_guard lock(mutex_);
+  // Map lookup compares keyed digests, not secrets: timing reveals nothing without the key.
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  if (now >= it->second.expires) {
+    lru_.erase(it->second.lru_position);
+    entries_.erase(it);
+    return std::nullopt;
+  }
+  lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+  return it->second.identity;
+}
+
+void VerifiedCache::insert(std::string_view username, std::string_view secret,
+                           const Identity& identity, Clock::time_point now) {
+  if (ttl_.count() <= 0 || max_entries_ == 0) return;  // caching disabled
+  const Digest key = cache_key(hasher_, username, secret);
+  const Clock::time_point expires = now + ttl_;
+  std::lock_guard lock(mutex_);
+  if (const auto it = entries_.find(key); it != entries_.end()) {
+    it->second.identity = identity;
+    it->second.expires = expires;
+    lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+    return;
+  }
+  lru_.push_front(key);
+  entries_.emplace(key, Slot{identity, expires, lru_.begin()});
+  // Bounded memory: a flood of distinct valid credentials evicts the least recently used.
+  while (entries_.size() > max_entries_) {
+    entries_.erase(lru_.back());
+    lru_.pop_back();
+  }
+}
+
+void VerifiedCache::erase_user(std::int64_t user_id) {
+  std::lock_guard lock(mutex_);
+  // A linear scan: revocations are rare and the cache is small; add an index if that changes.
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.identity.user_id == user_id) {
+      lru_.erase(it->second.lru_position);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::size_t VerifiedCache::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace latchkey::auth
