@@ -5,7 +5,8 @@ CREATE TABLE users (
     id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     username             text NOT NULL
                          CHECK (length(username) BETWEEN 1 AND 128 AND username !~ '[:[:cntrl:]]'),
-    email                text NOT NULL DEFAULT '',
+    email                text NOT NULL DEFAULT ''
+                         CHECK (length(email) <= 254 AND email !~ '[[:cntrl:]]'),
     password_hash        text NOT NULL DEFAULT '',         -- Argon2id PHC string, '' = none
     totp_secret_sealed   bytea,                            -- AES-256-GCM, AAD "totp:user:<id>"
     totp_enabled         boolean NOT NULL DEFAULT false,   -- false while enrolment is pending
@@ -13,7 +14,8 @@ CREATE TABLE users (
     disabled             boolean NOT NULL DEFAULT false,
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),
-    CHECK (NOT totp_enabled OR totp_secret_sealed IS NOT NULL)
+    CHECK (NOT totp_enabled OR totp_secret_sealed IS NOT NULL),
+    CHECK (totp_last_step IS NULL OR totp_secret_sealed IS NOT NULL)
 );
 -- Usernames are unique regardless of case: "Alice" and "alice" are one account.
 CREATE UNIQUE INDEX users_username_key ON users (lower(username));
@@ -34,6 +36,8 @@ CREATE UNIQUE INDEX app_passwords_hash_key ON app_passwords (hash);
 -- A name is reused once the password that carried it is revoked.
 CREATE UNIQUE INDEX app_passwords_live_name_key ON app_passwords (user_id, name)
     WHERE revoked_at IS NULL;
+-- Listing a user's passwords (revoked ones too) and the ON DELETE CASCADE from users.
+CREATE INDEX app_passwords_user_id ON app_passwords (user_id);
 
 CREATE TABLE audit_events (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,0 +1,297 @@
+#include "db/admin_repository.hpp"
+
+#include <type_traits>
+
+#include <pqxx/connection_base>
+#include <pqxx/except>
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include "auth/credential_store.hpp"
+#include "db/connection.hpp"
+#include "db/statements.hpp"
+#include "db/text.hpp"
+
+namespace latchkey::db {
+namespace {
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+std::optional<Timestamp> optional_time(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return from_unix_micros(field.as<std::int64_t>());
+}
+
+std::optional<std::string> optional_text(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<std::string>();
+}
+
+UserInfo user_from(const pqxx::row& row) {
+  UserInfo user;
+  user.id = row[0].as<std::int64_t>();
+  user.username = row[1].as<std::string>();
+  user.email = row[2].as<std::string>();
+  user.disabled = row[3].as<bool>();
+  user.totp_enabled = row[4].as<bool>();
+  user.totp_pending = row[5].as<bool>();
+  user.has_password = row[6].as<bool>();
+  user.created_at = from_unix_micros(row[7].as<std::int64_t>());
+  return user;
+}
+
+// A row of kFindUserTotp / kLockUser / kLockUserById.
+TotpEnrolment enrolment_from(const pqxx::row& row) {
+  TotpEnrolment enrolment;
+  enrolment.user = user_from(row);
+  if (!row[8].is_null()) enrolment.sealed_secret = hex_decode(row[8].as<std::string>());
+  if (!row[9].is_null()) enrolment.last_step = row[9].as<std::int64_t>();
+  return enrolment;
+}
+
+// The server's one-line reason ("violates check constraint ..."), without DETAIL lines,
+// which may quote whole rows (hashes, sealed secrets).
+std::string primary_message(const pqxx::sql_error& e) {
+  std::string_view text = e.what();
+  text = text.substr(0, text.find('\n'));
+  if (text.starts_with("ERROR:")) text.remove_prefix(6);
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  return std::string(text);
+}
+
+// Runs `work(tx)` in one transaction and commits; database errors become the repository's.
+template <typename Work>
+auto in_transaction(pqxx::connection_base& connection, const char* name, Work&& work) {
+  try {
+    pqxx::work tx(connection, name);
+    if constexpr (std::is_void_v<std::invoke_result_t<Work&, pqxx::work&>>) {
+      work(tx);
+      tx.commit();
+    } else {
+      auto result = work(tx);
+      tx.commit();
+      return result;
+    }
+  } catch (const pqxx::check_violation& e) {
+    throw InvalidValue("the database refused a value: " + primary_message(e));
+  } catch (const pqxx::broken_connection& e) {
+    throw auth::StoreUnavailable(std::string("lost the PostgreSQL connection during ") + name +
+                                 ": " + scrub_message(e.what(), ""));
+  } catch (const pqxx::in_doubt_error&) {
+    throw auth::StoreUnavailable(std::string("the connection broke while committing ") + name +
+                                 "; check whether the change was made");
+  } catch (const pqxx::sql_error& e) {
+    throw std::runtime_error(std::string("database error in ") + name + " (SQLSTATE " +
+                             e.sqlstate() + "): " + primary_message(e));
+  }
+}
+
+TotpEnrolment lock_user(pqxx::work& tx, std::string_view username) {
+  const pqxx::result r = tx.exec_prepared(sql::kLockUser.name, std::string(username));
+  if (r.empty()) throw NotFound("no user " + quoted(username));
+  return enrolment_from(r[0]);
+}
+
+TotpEnrolment lock_user(pqxx::work& tx, std::int64_t user_id) {
+  const pqxx::result r = tx.exec_prepared(sql::kLockUserById.name, user_id);
+  if (r.empty()) throw NotFound("no user with id " + std::to_string(user_id));
+  return enrolment_from(r[0]);
+}
+
+struct AuditDetail {
+  std::optional<std::string> name;
+  std::optional<std::int64_t> app_password_id;
+};
+
+void audit(pqxx::work& tx, const UserInfo& user, const char* event, const std::string& source,
+           const AuditDetail& detail = {}) {
+  tx.exec_prepared0(sql::kInsertAuditEvent.name, user.id, user.username, std::string(event),
+                    detail.name, detail.app_password_id, source);
+}
+
+// Replicas drop cached verifications of this user once the transaction commits.
+void notify_credentials_changed(pqxx::work& tx, const UserInfo& user) {
+  tx.exec_prepared(sql::kNotifyCredentialsChanged.name, std::to_string(user.id));
+}
+
+}  // namespace
+
+std::string_view to_string(AppPasswordState state) {
+  switch (state) {
+    case AppPasswordState::active: return "active";
+    case AppPasswordState::expired: return "expired";
+    case AppPasswordState::revoked: return "revoked";
+  }
+  return "unknown";
+}
+
+AdminRepository::AdminRepository(pqxx::connection_base& connection, std::string source)
+    : connection_(connection), source_(std::move(source)) {
+  prepare_statements(connection_);
+}
+
+UserInfo AdminRepository::create_user(std::string_view username, std::string_view email,
+                                      std::string_view password_hash) {
+  return in_transaction(connection_, "create_user", [&](pqxx::work& tx) {
+    UserInfo user;
+    try {
+      user = user_from(tx.exec_prepared1(sql::kInsertUser.name, std::string(username),
+                                         std::string(email), std::string(password_hash)));
+    } catch (const pqxx::unique_violation&) {
+      throw Conflict("a user named " + quoted(username) + " already exists (names ignore case)");
+    }
+    audit(tx, user, "user.created", source_);
+    return user;
+  });
+}
+
+std::vector<UserInfo> AdminRepository::list_users() {
+  return in_transaction(connection_, "list_users", [&](pqxx::work& tx) {
+    std::vector<UserInfo> users;
+    for (const auto& row : tx.exec_prepared(sql::kListUsers.name)) users.push_back(user_from(row));
+    return users;
+  });
+}
+
+std::optional<UserInfo> AdminRepository::find_user(std::string_view username) {
+  return in_transaction(connection_, "find_user", [&](pqxx::work& tx) -> std::optional<UserInfo> {
+    const pqxx::result r = tx.exec_prepared(sql::kFindUser.name, std::string(username));
+    if (r.empty()) return std::nullopt;
+    return user_from(r[0]);
+  });
+}
+
+bool AdminRepository::disable_user(std::string_view username) {
+  return in_transaction(connection_, "disable_user", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, username).user;
+    if (user.disabled) return false;
+    tx.exec_prepared0(sql::kDisableUser.name, user.id);
+    audit(tx, user, "user.disabled", source_);
+    notify_credentials_changed(tx, user);
+    return true;
+  });
+}
+
+void AdminRepository::set_password(std::string_view username, std::string_view password_hash) {
+  in_transaction(connection_, "set_password", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, username).user;
+    tx.exec_prepared0(sql::kSetPassword.name, user.id, std::string(password_hash));
+    audit(tx, user, "user.password_changed", source_);
+    notify_credentials_changed(tx, user);
+  });
+}
+
+TotpEnrolment AdminRepository::totp_enrolment(std::string_view username) {
+  return in_transaction(connection_, "totp_enrolment", [&](pqxx::work& tx) {
+    const pqxx::result r = tx.exec_prepared(sql::kFindUserTotp.name, std::string(username));
+    if (r.empty()) throw NotFound("no user " + quoted(username));
+    return enrolment_from(r[0]);
+  });
+}
+
+void AdminRepository::set_totp_pending(std::int64_t user_id, std::string_view sealed_secret) {
+  in_transaction(connection_, "set_totp_pending", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, user_id).user;
+    if (user.totp_enabled) {
+      throw Conflict("TOTP is already enabled for " + quoted(user.username) +
+                     "; disable it first");
+    }
+    tx.exec_prepared0(sql::kSetTotpPending.name, user.id, hex_encode(sealed_secret));
+    audit(tx, user, "totp.pending", source_);
+  });
+}
+
+void AdminRepository::confirm_totp(std::int64_t user_id, std::string_view sealed_secret,
+                                   std::int64_t step) {
+  in_transaction(connection_, "confirm_totp", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, user_id).user;
+    if (user.totp_enabled) throw Conflict("TOTP is already enabled for " + quoted(user.username));
+    const pqxx::result r =
+        tx.exec_prepared0(sql::kConfirmTotp.name, user.id, hex_encode(sealed_secret), step);
+    if (r.affected_rows() != 1) {
+      throw Conflict("TOTP code for " + quoted(user.username) +
+                     " was already used, or the enrolment changed meanwhile");
+    }
+    audit(tx, user, "totp.enabled", source_);
+    notify_credentials_changed(tx, user);
+  });
+}
+
+void AdminRepository::disable_totp(std::string_view username) {
+  in_transaction(connection_, "disable_totp", [&](pqxx::work& tx) {
+    const TotpEnrolment enrolment = lock_user(tx, username);
+    if (!enrolment.sealed_secret) {
+      throw Conflict("TOTP is not enabled for " + quoted(enrolment.user.username));
+    }
+    tx.exec_prepared0(sql::kDisableTotp.name, enrolment.user.id);
+    audit(tx, enrolment.user, "totp.disabled", source_);
+    notify_credentials_changed(tx, enrolment.user);
+  });
+}
+
+AppPasswordInfo AdminRepository::create_app_password(std::string_view username,
+                                                     std::string_view name,
+                                                     const auth::Digest& digest) {
+  return in_transaction(connection_, "create_app_password", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, username).user;
+    AppPasswordInfo info;
+    try {
+      const pqxx::row row = tx.exec_prepared1(sql::kInsertAppPassword.name, user.id,
+                                              std::string(name), hex_encode(digest));
+      info.id = row[0].as<std::int64_t>();
+      info.created_at = from_unix_micros(row[1].as<std::int64_t>());
+    } catch (const pqxx::unique_violation& e) {
+      if (primary_message(e).find("app_passwords_live_name_key") != std::string::npos) {
+        throw Conflict(quoted(user.username) + " already has an application password named " +
+                       quoted(name) + "; revoke it or choose another name");
+      }
+      // Two equal 75-bit random passwords: practically never, but say so plainly.
+      throw Conflict("the generated application password collided with an existing one; retry");
+    }
+    info.name = std::string(name);
+    audit(tx, user, "app_password.created", source_, {info.name, info.id});
+    return info;
+  });
+}
+
+std::vector<AppPasswordInfo> AdminRepository::list_app_passwords(std::string_view username) {
+  return in_transaction(connection_, "list_app_passwords", [&](pqxx::work& tx) {
+    const pqxx::result users = tx.exec_prepared(sql::kFindUser.name, std::string(username));
+    if (users.empty()) throw NotFound("no user " + quoted(username));
+    std::vector<AppPasswordInfo> list;
+    for (const auto& row : tx.exec_prepared(sql::kListAppPasswords.name,
+                                            users[0][0].as<std::int64_t>())) {
+      AppPasswordInfo info;
+      info.id = row[0].as<std::int64_t>();
+      info.name = row[1].as<std::string>();
+      info.created_at = from_unix_micros(row[2].as<std::int64_t>());
+      info.expires_at = optional_time(row[3]);
+      info.last_used_at = optional_time(row[4]);
+      info.last_used_from = optional_text(row[5]);
+      info.last_used_agent = optional_text(row[6]);
+      info.revoked_at = optional_time(row[7]);
+      info.state = info.revoked_at     ? AppPasswordState::revoked
+                   : row[8].as<bool>() ? AppPasswordState::expired
+                                       : AppPasswordState::active;
+      list.push_back(std::move(info));
+    }
+    return list;
+  });
+}
+
+void AdminRepository::revoke_app_password(std::string_view username, std::string_view name) {
+  in_transaction(connection_, "revoke_app_password", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, username).user;
+    const pqxx::result r =
+        tx.exec_prepared(sql::kRevokeAppPassword.name, user.id, std::string(name));
+    if (r.empty()) {
+      throw NotFound(quoted(user.username) + " has no active application password named " +
+                     quoted(name));
+    }
+    audit(tx, user, "app_password.revoked", source_, {std::string(name),
+                                                      r[0][0].as<std::int64_t>()});
+    notify_credentials_changed(tx, user);
+  });
+}
+
+}  // namespace latchkey::db

@@ -1,0 +1,92 @@
+// What the admin CLI (and later the self-service API) changes in the database. Each
+// operation is one transaction that also writes its audit_events row, so nothing is ever
+// half-written; changes to credentials also NOTIFY kCredentialsChangedChannel at commit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/keyed_hash.hpp"
+#include "db/errors.hpp"
+#include "db/timestamp.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace latchkey::db {
+
+struct UserInfo {
+  std::int64_t id = 0;
+  std::string username;
+  std::string email;
+  bool disabled = false;
+  bool totp_enabled = false;
+  bool totp_pending = false;  // enrolment started, not yet confirmed with a code
+  bool has_password = false;
+  Timestamp created_at;
+};
+
+// The TOTP state of one account, for `totp confirm`.
+struct TotpEnrolment {
+  UserInfo user;
+  std::optional<std::string> sealed_secret;  // SecretBox output; nullopt when none
+  std::optional<std::int64_t> last_step;     // last accepted time step
+};
+
+enum class AppPasswordState { active, expired, revoked };
+
+struct AppPasswordInfo {
+  std::int64_t id = 0;
+  std::string name;
+  Timestamp created_at;
+  std::optional<Timestamp> expires_at;
+  std::optional<Timestamp> last_used_at;
+  std::optional<std::string> last_used_from;
+  std::optional<std::string> last_used_agent;
+  std::optional<Timestamp> revoked_at;
+  AppPasswordState state = AppPasswordState::active;
+};
+
+std::string_view to_string(AppPasswordState state);
+
+// Every method throws NotFound (unknown user or name), Conflict (duplicate, wrong state),
+// InvalidValue (refused by a schema check), or auth::StoreUnavailable (database failure).
+// Usernames match case-insensitively. Blocking.
+class AdminRepository {
+ public:
+  // `source` goes into audit_events.source ("cli", or a client address).
+  explicit AdminRepository(pqxx::connection_base& connection, std::string source = "cli");
+
+  UserInfo create_user(std::string_view username, std::string_view email,
+                       std::string_view password_hash);
+  std::vector<UserInfo> list_users();
+  std::optional<UserInfo> find_user(std::string_view username);
+  // Returns false (and writes nothing) when the account was already disabled.
+  bool disable_user(std::string_view username);
+  void set_password(std::string_view username, std::string_view password_hash);
+
+  TotpEnrolment totp_enrolment(std::string_view username);
+  // Stores a new secret, pending until confirmed; Conflict when TOTP is already enabled.
+  // `sealed_secret` must be sealed with the context "totp:user:<user_id>".
+  void set_totp_pending(std::int64_t user_id, std::string_view sealed_secret);
+  // Enables TOTP if the stored secret is still `sealed_secret` and `step` is newer than any
+  // step accepted before; Conflict otherwise (a replayed or raced code, or a new enrolment).
+  void confirm_totp(std::int64_t user_id, std::string_view sealed_secret, std::int64_t step);
+  // Removes an enabled or pending secret; Conflict when there is none.
+  void disable_totp(std::string_view username);
+
+  AppPasswordInfo create_app_password(std::string_view username, std::string_view name,
+                                      const auth::Digest& digest);
+  std::vector<AppPasswordInfo> list_app_passwords(std::string_view username);
+  void revoke_app_password(std::string_view username, std::string_view name);
+
+ private:
+  pqxx::connection_base& connection_;
+  std::string source_;
+};
+
+}  // namespace latchkey::db

@@ -1,0 +1,163 @@
+// Every SQL statement latchkey runs, as named constants grouped by table (STYLE.md §8).
+// Digests and sealed secrets travel as hex text: decode($n, 'hex') in, encode(.., 'hex') out.
+// Timestamps come back as microseconds since the Unix epoch (bigint), NULL when unset.
+#pragma once
+
+#include <string_view>
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace latchkey::db {
+
+struct Statement {
+  const char* name;  // prepared statement name, registered on every pooled connection
+  const char* sql;
+};
+
+// NOTIFY channel whose payload is a user id whose credentials changed (revocation, password
+// change, disabling, TOTP on/off): replicas drop that user's cached verifications.
+inline constexpr std::string_view kCredentialsChangedChannel = "latchkey_credentials";
+
+namespace sql {
+
+// ---- users ----------------------------------------------------------------------------
+
+inline constexpr Statement kFindUserForAuth{
+    "lk_find_user_for_auth",
+    "SELECT id, username, email, password_hash, totp_enabled, disabled "
+    "FROM users WHERE lower(username) = lower($1)"};
+
+// Columns of db::UserInfo, in order (a macro so that the statements stay compile-time literals).
+#define LATCHKEY_USER_INFO_COLUMNS                                                        \
+  "id, username, email, disabled, totp_enabled, "                                         \
+  "totp_secret_sealed IS NOT NULL AND NOT totp_enabled, password_hash <> '', "            \
+  "(extract(epoch FROM created_at) * 1000000)::bigint"
+
+inline constexpr Statement kInsertUser{
+    "lk_insert_user",
+    "INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) "
+    "RETURNING " LATCHKEY_USER_INFO_COLUMNS};
+
+inline constexpr Statement kListUsers{
+    "lk_list_users",
+    "SELECT " LATCHKEY_USER_INFO_COLUMNS " FROM users ORDER BY lower(username), id"};
+
+inline constexpr Statement kFindUser{
+    "lk_find_user",
+    "SELECT " LATCHKEY_USER_INFO_COLUMNS " FROM users WHERE lower(username) = lower($1)"};
+
+// TOTP state too. The FOR UPDATE variants serialise admin changes to one account.
+inline constexpr Statement kFindUserTotp{
+    "lk_find_user_totp",
+    "SELECT " LATCHKEY_USER_INFO_COLUMNS ", encode(totp_secret_sealed, 'hex'), totp_last_step "
+    "FROM users WHERE lower(username) = lower($1)"};
+inline constexpr Statement kLockUser{
+    "lk_lock_user",
+    "SELECT " LATCHKEY_USER_INFO_COLUMNS ", encode(totp_secret_sealed, 'hex'), totp_last_step "
+    "FROM users WHERE lower(username) = lower($1) FOR UPDATE"};
+inline constexpr Statement kLockUserById{
+    "lk_lock_user_by_id",
+    "SELECT " LATCHKEY_USER_INFO_COLUMNS ", encode(totp_secret_sealed, 'hex'), totp_last_step "
+    "FROM users WHERE id = $1 FOR UPDATE"};
+
+#undef LATCHKEY_USER_INFO_COLUMNS
+
+inline constexpr Statement kDisableUser{
+    "lk_disable_user",
+    "UPDATE users SET disabled = true, updated_at = now() WHERE id = $1 AND NOT disabled"};
+
+inline constexpr Statement kSetPassword{
+    "lk_set_password",
+    "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1"};
+
+// A new enrolment replaces a pending one, never an enabled one (that must be disabled first).
+inline constexpr Statement kSetTotpPending{
+    "lk_set_totp_pending",
+    "UPDATE users SET totp_secret_sealed = decode($2, 'hex'), totp_enabled = false, "
+    "totp_last_step = NULL, updated_at = now() WHERE id = $1 AND NOT totp_enabled"};
+
+// Compare-and-set: the secret must be the one the code was checked against and the step
+// must be newer than any accepted before, so a replayed or raced code changes nothing.
+inline constexpr Statement kConfirmTotp{
+    "lk_confirm_totp",
+    "UPDATE users SET totp_enabled = true, totp_last_step = $3, updated_at = now() "
+    "WHERE id = $1 AND totp_secret_sealed = decode($2, 'hex') AND NOT totp_enabled "
+    "AND (totp_last_step IS NULL OR totp_last_step < $3)"};
+
+inline constexpr Statement kDisableTotp{
+    "lk_disable_totp",
+    "UPDATE users SET totp_secret_sealed = NULL, totp_enabled = false, totp_last_step = NULL, "
+    "updated_at = now() WHERE id = $1 AND totp_secret_sealed IS NOT NULL"};
+
+// ---- app_passwords ---------------------------------------------------------------------
+
+inline constexpr Statement kFindAppPassword{
+    "lk_find_app_password",
+    "SELECT a.id, a.name, u.id, u.username, u.email, u.password_hash, u.totp_enabled, "
+    "u.disabled FROM app_passwords a JOIN users u ON u.id = a.user_id "
+    "WHERE a.hash = decode($1, 'hex') AND a.revoked_at IS NULL "
+    "AND (a.expires_at IS NULL OR a.expires_at > now())"};
+
+inline constexpr Statement kInsertAppPassword{
+    "lk_insert_app_password",
+    "INSERT INTO app_passwords (user_id, name, hash) VALUES ($1, $2, decode($3, 'hex')) "
+    "RETURNING id, (extract(epoch FROM created_at) * 1000000)::bigint"};
+
+inline constexpr Statement kListAppPasswords{
+    "lk_list_app_passwords",
+    "SELECT id, name, (extract(epoch FROM created_at) * 1000000)::bigint, "
+    "(extract(epoch FROM expires_at) * 1000000)::bigint, "
+    "(extract(epoch FROM last_used_at) * 1000000)::bigint, last_used_from, last_used_agent, "
+    "(extract(epoch FROM revoked_at) * 1000000)::bigint, "
+    "expires_at IS NOT NULL AND expires_at <= now() "
+    "FROM app_passwords WHERE user_id = $1 ORDER BY created_at, id"};
+
+inline constexpr Statement kRevokeAppPassword{
+    "lk_revoke_app_password",
+    "UPDATE app_passwords SET revoked_at = now() "
+    "WHERE user_id = $1 AND name = $2 AND revoked_at IS NULL RETURNING id"};
+
+// Write-behind of last use: one statement for a whole batch, built by UsageRecorder as
+// kRecordUsagePrefix + "(id, unix_us, from, agent), ..." + kRecordUsageSuffix. An older
+// use (another replica, a late batch) never overwrites a newer one.
+inline constexpr std::string_view kRecordUsagePrefix =
+    "UPDATE app_passwords AS a SET last_used_at = to_timestamp(v.at_us / 1000000.0), "
+    "last_used_from = v.from_address, last_used_agent = v.agent FROM (VALUES ";
+inline constexpr std::string_view kRecordUsageSuffix =
+    ") AS v (id, at_us, from_address, agent) WHERE a.id = v.id "
+    "AND (a.last_used_at IS NULL OR a.last_used_at < to_timestamp(v.at_us / 1000000.0))";
+
+// ---- audit_events ----------------------------------------------------------------------
+
+inline constexpr Statement kInsertAuditEvent{
+    "lk_insert_audit_event",
+    "INSERT INTO audit_events (user_id, username, event, detail, source) VALUES ($1, $2, $3, "
+    "jsonb_strip_nulls(jsonb_build_object('name', $4::text, 'app_password_id', $5::bigint)), "
+    "$6)"};
+
+// Delivered at commit, and only if the transaction commits.
+inline constexpr Statement kNotifyCredentialsChanged{
+    "lk_notify_credentials_changed", "SELECT pg_notify('latchkey_credentials', $1::text)"};
+
+// ---- schema_migrations (run with exec_params: any connection, no preparation) ----------
+
+inline constexpr const char* kCreateSchemaMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())";
+// Any constant shared by every latchkey process; "latchkey" in ASCII.
+inline constexpr const char* kLockMigrations = "SELECT pg_advisory_xact_lock(7809651199139603833)";
+inline constexpr const char* kMigrationsTableExists =
+    "SELECT to_regclass('schema_migrations') IS NOT NULL";
+inline constexpr const char* kAppliedMigrations = "SELECT name FROM schema_migrations";
+inline constexpr const char* kRecordMigration =
+    "INSERT INTO schema_migrations (name) VALUES ($1)";
+
+}  // namespace sql
+
+// Registers every Statement above on the connection (libpqxx sends each to the server on
+// first use). Safe to call again on the same connection.
+void prepare_statements(pqxx::connection_base& connection);
+
+}  // namespace latchkey::db
