@@ -1,1 +1,280 @@
 #include <boost/test/unit_test.hpp>
+#include <cctype>
+#include <string>
+
+#include "auth/app_password.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/password_hash.hpp"
+#include "tests/auth/in_memory_store.hpp"
+
+using namespace latchkey::auth;
+using latchkey::auth::testing::InMemoryStore;
+
+namespace {
+
+const Argon2Params kFast{1, 256, 1};
+
+constexpr Policy kDefault{true, AccountPasswordPolicy::deny_if_totp};
+constexpr Policy kAllow{true, AccountPasswordPolicy::allow};
+constexpr Policy kAppOnly{true, AccountPasswordPolicy::deny};
+constexpr Policy kAccountOnly{false, AccountPasswordPolicy::allow};
+constexpr Policy kNothing{false, AccountPasswordPolicy::deny};
+
+// Replaces one symbol so that the check symbol no longer matches.
+std::string with_typo(const std::string& canonical) {
+  std::string typo = canonical;
+  typo[5] = typo[5] == 'a' ? 'b' : 'a';
+  return typo;
+}
+
+struct Fixture {
+  Fixture() : hasher("pepper-pepper-pepper-pepper-0001"), store(hasher), auth(store, hasher) {
+    store.add_user({1, "alice", "alice@example.org", hash_password("correct horse", kFast)});
+    store.add_user({2, "bob", "bob@example.org", hash_password("bob-secret", kFast), true});
+    store.add_user({3, "carol", "", hash_password("carol-pw", kFast), false, true});
+    store.add_user({4, "dave", "", ""});  // no account password at all
+    // An account password that happens to be shaped like an app password.
+    store.add_user({5, "erin", "", hash_password(erin_password, kFast)});
+    store.add_app_password(1, 10, "laptop", alice_app);
+    store.add_app_password(2, 12, "phone", bob_app);
+    store.add_app_password(3, 11, "old", carol_app);
+  }
+
+  Decision verify(std::string user, std::string password, const Policy& policy) {
+    return auth.verify(BasicCredentials{std::move(user), std::move(password)}, policy);
+  }
+
+  void reset_counts() {
+    store.find_user_calls = 0;
+    store.find_app_password_calls = 0;
+  }
+
+  KeyedHasher hasher;
+  InMemoryStore store;
+  Authenticator auth;
+  const std::string alice_app = generate_app_password();
+  const std::string bob_app = generate_app_password();
+  const std::string carol_app = generate_app_password();
+  const std::string unknown_app = generate_app_password();
+  const std::string erin_password = generate_app_password();
+};
+
+#define CHECK_DENIED(decision, expected)                                   \
+  do {                                                                     \
+    const Decision d_ = (decision);                                        \
+    BOOST_TEST(to_string(d_.reason) == to_string(DenyReason::expected));   \
+    BOOST_TEST(!d_.allowed());                                             \
+    BOOST_TEST(!d_.identity.has_value());                                  \
+  } while (false)
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(authenticator, Fixture)
+
+BOOST_AUTO_TEST_CASE(app_password_allows_with_one_lookup_and_no_argon2) {
+  const std::uint64_t verifications = password_verification_count();
+  const Decision d = verify("alice", alice_app, kDefault);
+  BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
+  BOOST_TEST_REQUIRE(d.identity.has_value());
+  BOOST_TEST(d.identity->user_id == 1);
+  BOOST_TEST(d.identity->username == "alice");
+  BOOST_TEST(d.identity->email == "alice@example.org");
+  BOOST_TEST((d.identity->credential == CredentialType::app_password));
+  BOOST_TEST(d.identity->app_password_id.value_or(0) == 10);
+  BOOST_TEST(d.identity->app_password_name == "laptop");
+  BOOST_TEST(!d.identity->totp_enabled);
+  BOOST_TEST(store.find_app_password_calls == 1);
+  BOOST_TEST(store.find_user_calls == 0);
+  BOOST_TEST(password_verification_count() == verifications);
+}
+
+BOOST_AUTO_TEST_CASE(app_password_as_typed_with_dashes_case_and_username_case) {
+  std::string typed = format_app_password(alice_app);
+  for (char& c : typed) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const Decision d = verify("ALICE", typed, kAppOnly);
+  BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
+  BOOST_TEST(d.identity->username == "alice");  // as stored, not as typed
+}
+
+BOOST_AUTO_TEST_CASE(app_password_with_someone_elses_username) {
+  CHECK_DENIED(verify("bob", alice_app, kDefault), app_password_wrong_user);
+  CHECK_DENIED(verify("", alice_app, kDefault), app_password_wrong_user);
+  CHECK_DENIED(verify("alicex", alice_app, kAllow), app_password_wrong_user);
+  BOOST_TEST(store.find_user_calls == 0);
+}
+
+BOOST_AUTO_TEST_CASE(app_password_of_disabled_account) {
+  CHECK_DENIED(verify("carol", carol_app, kDefault), account_disabled);
+  // Disabling takes effect on an app password created before.
+  store.user(1)->disabled = true;
+  CHECK_DENIED(verify("alice", alice_app, kAppOnly), account_disabled);
+}
+
+BOOST_AUTO_TEST_CASE(app_password_works_with_totp_on) {
+  const Decision d = verify("bob", bob_app, kDefault);
+  BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
+  BOOST_TEST(d.identity->totp_enabled);
+  BOOST_TEST(d.identity->app_password_id.value_or(0) == 12);
+}
+
+BOOST_AUTO_TEST_CASE(check_symbol_failure_on_app_only_route_makes_no_store_call) {
+  CHECK_DENIED(verify("alice", with_typo(alice_app), kAppOnly), not_an_app_password);
+  CHECK_DENIED(verify("alice", "correct horse", kAppOnly), not_an_app_password);
+  CHECK_DENIED(verify("nobody", "", kAppOnly), not_an_app_password);
+  BOOST_TEST(store.calls() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_app_password_on_app_only_route) {
+  CHECK_DENIED(verify("alice", unknown_app, kAppOnly), bad_password);
+  BOOST_TEST(store.find_app_password_calls == 1);
+  BOOST_TEST(store.find_user_calls == 0);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_app_shaped_password_falls_through_to_account_password) {
+  CHECK_DENIED(verify("alice", unknown_app, kDefault), bad_password);
+  BOOST_TEST(store.find_app_password_calls == 1);
+  BOOST_TEST(store.find_user_calls == 1);
+  reset_counts();
+  const Decision d = verify("erin", erin_password, kAllow);
+  BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
+  BOOST_TEST((d.identity->credential == CredentialType::account_password));
+  BOOST_TEST(store.find_app_password_calls == 1);
+  BOOST_TEST(store.find_user_calls == 1);
+}
+
+BOOST_AUTO_TEST_CASE(account_password_allowed) {
+  for (const Policy& policy : {kDefault, kAllow, kAccountOnly}) {
+    const Decision d = verify("alice", "correct horse", policy);
+    BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
+    BOOST_TEST(d.identity->user_id == 1);
+    BOOST_TEST(d.identity->username == "alice");
+    BOOST_TEST((d.identity->credential == CredentialType::account_password));
+    BOOST_TEST(!d.identity->app_password_id.has_value());
+  }
+  // Not app-password shaped: no app-password lookup was made.
+  BOOST_TEST(store.find_app_password_calls == 0);
+  const Decision folded = verify("ALICE", "correct horse", kDefault);
+  BOOST_TEST_REQUIRE(folded.allowed());
+  BOOST_TEST(folded.identity->username == "alice");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_account_password) {
+  const std::uint64_t before = password_verification_count();
+  CHECK_DENIED(verify("alice", "correct horse ", kDefault), bad_password);
+  CHECK_DENIED(verify("alice", "", kAllow), bad_password);
+  BOOST_TEST(password_verification_count() - before == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_user_pays_a_dummy_verification) {
+  const std::uint64_t before = password_verification_count();
+  CHECK_DENIED(verify("mallory", "correct horse", kDefault), unknown_user);
+  BOOST_TEST(store.find_user_calls == 1);
+  BOOST_TEST(password_verification_count() - before == 1u);
+  // An empty username is an unknown user, with the same work.
+  CHECK_DENIED(verify("", "x", kAllow), unknown_user);
+  BOOST_TEST(password_verification_count() - before == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(account_without_password_pays_a_dummy_verification) {
+  const std::uint64_t before = password_verification_count();
+  CHECK_DENIED(verify("dave", "", kAllow), bad_password);
+  CHECK_DENIED(verify("dave", "anything", kAllow), bad_password);
+  BOOST_TEST(password_verification_count() - before == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(disabled_account_is_only_revealed_to_the_right_password) {
+  CHECK_DENIED(verify("carol", "carol-pw", kAllow), account_disabled);
+  CHECK_DENIED(verify("carol", "wrong", kAllow), bad_password);
+}
+
+// §5.1: TOTP accounts never pass with the account password on deny_if_totp routes, and the
+// hint to use an app password is given only to someone who knows the password.
+BOOST_AUTO_TEST_CASE(totp_account_password_invariant) {
+  CHECK_DENIED(verify("bob", "bob-secret", kDefault), totp_requires_app_password);
+  CHECK_DENIED(verify("bob", "wrong", kDefault), bad_password);
+  CHECK_DENIED(verify("bob", "", kDefault), bad_password);
+  CHECK_DENIED(verify("bob", "bob-secret", kAppOnly), not_an_app_password);
+  // A route that explicitly allows account passwords lets it through, flagged.
+  const Decision d = verify("bob", "bob-secret", kAllow);
+  BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
+  BOOST_TEST(d.identity->totp_enabled);
+  // Disabled takes precedence over the TOTP hint.
+  store.user(2)->disabled = true;
+  CHECK_DENIED(verify("bob", "bob-secret", kDefault), account_disabled);
+}
+
+BOOST_AUTO_TEST_CASE(route_without_app_passwords_ignores_them) {
+  CHECK_DENIED(verify("alice", alice_app, kAccountOnly), bad_password);
+  BOOST_TEST(store.find_app_password_calls == 0);
+  BOOST_TEST(store.find_user_calls == 1);
+}
+
+BOOST_AUTO_TEST_CASE(route_that_admits_nothing) {
+  CHECK_DENIED(verify("alice", alice_app, kNothing), account_password_denied);
+  CHECK_DENIED(verify("alice", "correct horse", kNothing), account_password_denied);
+  BOOST_TEST(store.calls() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(store_failures_fail_closed) {
+  for (auto failure : {InMemoryStore::Failure::store_unavailable,
+                       InMemoryStore::Failure::runtime_error,
+                       InMemoryStore::Failure::non_standard}) {
+    store.failure = failure;
+    CHECK_DENIED(verify("alice", alice_app, kDefault), store_unavailable);      // app lookup
+    CHECK_DENIED(verify("alice", alice_app, kAppOnly), store_unavailable);
+    CHECK_DENIED(verify("alice", "correct horse", kDefault), store_unavailable);  // user lookup
+    CHECK_DENIED(verify("alice", "correct horse", kAccountOnly), store_unavailable);
+  }
+  // A mistyped app password is refused without the store, so even a dead store says why.
+  CHECK_DENIED(verify("alice", with_typo(alice_app), kAppOnly), not_an_app_password);
+  store.failure = InMemoryStore::Failure::none;
+  BOOST_TEST(verify("alice", alice_app, kDefault).allowed());
+}
+
+BOOST_AUTO_TEST_CASE(deny_reason_names) {
+  const std::pair<DenyReason, std::string_view> names[] = {
+      {DenyReason::none, "none"},
+      {DenyReason::missing_credentials, "missing_credentials"},
+      {DenyReason::malformed_credentials, "malformed_credentials"},
+      {DenyReason::unsupported_scheme, "unsupported_scheme"},
+      {DenyReason::unknown_user, "unknown_user"},
+      {DenyReason::bad_password, "bad_password"},
+      {DenyReason::app_password_wrong_user, "app_password_wrong_user"},
+      {DenyReason::not_an_app_password, "not_an_app_password"},
+      {DenyReason::account_password_denied, "account_password_denied"},
+      {DenyReason::totp_requires_app_password, "totp_requires_app_password"},
+      {DenyReason::account_disabled, "account_disabled"},
+      {DenyReason::store_unavailable, "store_unavailable"},
+  };
+  for (const auto& [reason, name] : names) BOOST_TEST(to_string(reason) == name);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(policy)
+
+BOOST_AUTO_TEST_CASE(policy_admits_cached_identities) {
+  Identity app;
+  app.credential = CredentialType::app_password;
+  Identity account;
+  account.credential = CredentialType::account_password;
+  Identity account_totp = account;
+  account_totp.totp_enabled = true;
+
+  BOOST_TEST(policy_admits(kDefault, app));
+  BOOST_TEST(policy_admits(kAppOnly, app));
+  BOOST_TEST(!policy_admits(kAccountOnly, app));
+  BOOST_TEST(!policy_admits(kNothing, app));
+
+  BOOST_TEST(policy_admits(kDefault, account));
+  BOOST_TEST(policy_admits(kAllow, account));
+  BOOST_TEST(policy_admits(kAccountOnly, account));
+  BOOST_TEST(!policy_admits(kAppOnly, account));
+  BOOST_TEST(!policy_admits(kNothing, account));
+
+  BOOST_TEST(!policy_admits(kDefault, account_totp));  // §5.1 holds for cached identities too
+  BOOST_TEST(policy_admits(kAllow, account_totp));
+  BOOST_TEST(!policy_admits(kAppOnly, account_totp));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

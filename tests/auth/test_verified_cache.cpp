@@ -1,1 +1,164 @@
 #include <boost/test/unit_test.hpp>
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "auth/verified_cache.hpp"
+
+using namespace latchkey::auth;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kKey = "cache-key-cache-key-cache-key-01";
+const VerifiedCache::Clock::time_point kT0{std::chrono::hours(1000)};
+
+Identity identity(std::int64_t user_id, std::string username) {
+  Identity id;
+  id.user_id = user_id;
+  id.username = std::move(username);
+  id.credential = CredentialType::app_password;
+  id.app_password_id = user_id * 10;
+  return id;
+}
+
+std::int64_t found_user(const std::optional<Identity>& found) {
+  return found ? found->user_id : -1;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(verified_cache)
+
+BOOST_AUTO_TEST_CASE(hit_returns_the_identity) {
+  VerifiedCache cache(kKey, 1000ms, 10);
+  cache.insert("alice", "s3cret", identity(1, "alice"), kT0);
+  const auto found = cache.find("alice", "s3cret", kT0 + 10ms);
+  BOOST_TEST_REQUIRE(found.has_value());
+  BOOST_TEST(found->user_id == 1);
+  BOOST_TEST(found->username == "alice");
+  BOOST_TEST(found->app_password_id.value_or(0) == 10);
+  BOOST_TEST(cache.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(misses_on_other_secret_or_username) {
+  VerifiedCache cache(kKey, 1000ms, 10);
+  cache.insert("alice", "s3cret", identity(1, "alice"), kT0);
+  BOOST_TEST(!cache.find("alice", "s3cret2", kT0).has_value());
+  BOOST_TEST(!cache.find("alice", "s3cre", kT0).has_value());
+  BOOST_TEST(!cache.find("alice", "", kT0).has_value());
+  BOOST_TEST(!cache.find("bob", "s3cret", kT0).has_value());
+  BOOST_TEST(!cache.find("Alice", "s3cret", kT0).has_value());  // exact typed username
+  // The NUL separator keeps (user, secret) pairs apart.
+  cache.insert("ab", "c", identity(2, "ab"), kT0);
+  BOOST_TEST(!cache.find("a", "bc", kT0).has_value());
+  BOOST_TEST(found_user(cache.find("ab", "c", kT0)) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(entries_expire_after_ttl) {
+  VerifiedCache cache(kKey, 1000ms, 10);
+  cache.insert("alice", "s3cret", identity(1, "alice"), kT0);
+  BOOST_TEST(cache.find("alice", "s3cret", kT0 + 999ms).has_value());
+  // A hit does not extend the lifetime: re-verification happens at most a TTL later.
+  BOOST_TEST(!cache.find("alice", "s3cret", kT0 + 1000ms).has_value());
+  BOOST_TEST(cache.size() == 0u);  // expired entries are erased on find
+  BOOST_TEST(!cache.find("alice", "s3cret", kT0).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(reinsert_refreshes_without_growing) {
+  VerifiedCache cache(kKey, 1000ms, 10);
+  cache.insert("alice", "s3cret", identity(1, "alice"), kT0);
+  cache.insert("alice", "s3cret", identity(1, "alice-renamed"), kT0 + 800ms);
+  BOOST_TEST(cache.size() == 1u);
+  const auto found = cache.find("alice", "s3cret", kT0 + 1500ms);
+  BOOST_TEST_REQUIRE(found.has_value());
+  BOOST_TEST(found->username == "alice-renamed");
+  BOOST_TEST(!cache.find("alice", "s3cret", kT0 + 1800ms).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(least_recently_used_is_evicted_first) {
+  VerifiedCache cache(kKey, 60s, 3);
+  cache.insert("a", "1", identity(1, "a"), kT0);
+  cache.insert("b", "2", identity(2, "b"), kT0);
+  cache.insert("c", "3", identity(3, "c"), kT0);
+  BOOST_TEST(cache.find("a", "1", kT0).has_value());  // a is now most recent; b is oldest
+  cache.insert("d", "4", identity(4, "d"), kT0);
+  BOOST_TEST(cache.size() == 3u);
+  BOOST_TEST(!cache.find("b", "2", kT0).has_value());
+  // Order is now (most recent first) d, a, c; touching c leaves a oldest.
+  BOOST_TEST(found_user(cache.find("c", "3", kT0)) == 3);
+  cache.insert("e", "5", identity(5, "e"), kT0);
+  BOOST_TEST(!cache.find("a", "1", kT0).has_value());
+  BOOST_TEST(found_user(cache.find("c", "3", kT0)) == 3);
+  BOOST_TEST(found_user(cache.find("d", "4", kT0)) == 4);
+  BOOST_TEST(found_user(cache.find("e", "5", kT0)) == 5);
+  BOOST_TEST(cache.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(erase_user_drops_every_entry_of_that_user) {
+  VerifiedCache cache(kKey, 60s, 10);
+  cache.insert("alice", "app-1", identity(1, "alice"), kT0);
+  cache.insert("ALICE", "app-2", identity(1, "alice"), kT0);
+  cache.insert("bob", "app-3", identity(2, "bob"), kT0);
+  cache.erase_user(1);
+  BOOST_TEST(cache.size() == 1u);
+  BOOST_TEST(!cache.find("alice", "app-1", kT0).has_value());
+  BOOST_TEST(!cache.find("ALICE", "app-2", kT0).has_value());
+  BOOST_TEST(found_user(cache.find("bob", "app-3", kT0)) == 2);
+  cache.erase_user(99);  // unknown user: no effect
+  BOOST_TEST(cache.size() == 1u);
+  // The LRU list stays consistent after erasure: filling up evicts cleanly.
+  for (int i = 0; i < 20; ++i) {
+    cache.insert("u" + std::to_string(i), "s", identity(100 + i, "u"), kT0);
+  }
+  BOOST_TEST(cache.size() == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(zero_ttl_or_capacity_never_stores) {
+  VerifiedCache no_ttl(kKey, 0ms, 10);
+  no_ttl.insert("alice", "s3cret", identity(1, "alice"), kT0);
+  BOOST_TEST(no_ttl.size() == 0u);
+  BOOST_TEST(!no_ttl.find("alice", "s3cret", kT0).has_value());
+  VerifiedCache no_room(kKey, 1000ms, 0);
+  no_room.insert("alice", "s3cret", identity(1, "alice"), kT0);
+  BOOST_TEST(no_room.size() == 0u);
+  BOOST_TEST(!no_room.find("alice", "s3cret", kT0).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(short_key_is_refused) {
+  BOOST_CHECK_THROW(VerifiedCache(std::string(31, 'k'), 1000ms, 10), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(same_credentials_under_another_key_miss) {
+  VerifiedCache a(kKey, 1000ms, 10);
+  a.insert("alice", "s3cret", identity(1, "alice"), kT0);
+  VerifiedCache b(std::string(32, 'z'), 1000ms, 10);
+  BOOST_TEST(!b.find("alice", "s3cret", kT0).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_use_is_safe) {
+  VerifiedCache cache(kKey, 60s, 50);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&cache, &wrong, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const std::string user = "u" + std::to_string(i % 80);
+        const std::int64_t id = i % 80;
+        cache.insert(user, "s", identity(id, user), kT0);
+        const auto found = cache.find(user, "s", kT0);
+        if (found && found->user_id != id) ++wrong;
+        if (i % 97 == t) cache.erase_user(id);
+        (void)cache.size();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  BOOST_TEST(wrong.load() == 0);
+  BOOST_TEST(cache.size() <= 50u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,98 @@
+// A CredentialStore in memory for unit tests: counts every call and can be told to fail.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "auth/credential_store.hpp"
+#include "auth/keyed_hash.hpp"
+
+namespace latchkey::auth::testing {
+
+class InMemoryStore : public CredentialStore {
+ public:
+  enum class Failure { none, store_unavailable, runtime_error, non_standard };
+
+  explicit InMemoryStore(const KeyedHasher& hasher) : hasher_(hasher) {}
+
+  UserRecord& add_user(UserRecord user) {
+    users_.push_back(std::move(user));
+    return users_.back();
+  }
+
+  UserRecord* user(std::int64_t id) {
+    for (UserRecord& u : users_) {
+      if (u.id == id) return &u;
+    }
+    return nullptr;
+  }
+
+  // Stores the digest exactly as db/ does: the "app_password" label over the canonical form.
+  void add_app_password(std::int64_t user_id, std::int64_t id, std::string name,
+                        const std::string& canonical) {
+    app_passwords_[hasher_.digest("app_password", canonical)] = {id, std::move(name), user_id};
+  }
+
+  std::optional<UserRecord> find_user(std::string_view username) override {
+    ++find_user_calls;
+    fail_if_asked();
+    for (const UserRecord& u : users_) {
+      if (fold(u.username) == fold(username)) return u;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<AppPasswordMatch> find_app_password(const Digest& hash) override {
+    ++find_app_password_calls;
+    fail_if_asked();
+    const auto it = app_passwords_.find(hash);
+    if (it == app_passwords_.end()) return std::nullopt;
+    const UserRecord* owner = user(it->second.user_id);
+    if (owner == nullptr) return std::nullopt;
+    return AppPasswordMatch{it->second.id, it->second.name, *owner};
+  }
+
+  int calls() const { return find_user_calls + find_app_password_calls; }
+
+  int find_user_calls = 0;
+  int find_app_password_calls = 0;
+  Failure failure = Failure::none;
+
+ private:
+  struct AppPassword {
+    std::int64_t id;
+    std::string name;
+    std::int64_t user_id;
+  };
+
+  static std::string fold(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+    return out;
+  }
+
+  void fail_if_asked() const {
+    switch (failure) {
+      case Failure::none:
+        return;
+      case Failure::store_unavailable:
+        throw StoreUnavailable("database is down");
+      case Failure::runtime_error:
+        throw std::runtime_error("connection reset");
+      case Failure::non_standard:
+        throw 42;
+    }
+  }
+
+  const KeyedHasher& hasher_;
+  std::vector<UserRecord> users_;
+  std::map<Digest, AppPassword> app_passwords_;
+};
+
+}  // namespace latchkey::auth::testing
