@@ -6,7 +6,9 @@
 namespace latchkey::auth {
 namespace {
 
-char fold_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char fold_ascii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Usernames are unique regardless of ASCII case (users_username_key on lower(username)).
 bool same_username(std::string_view typed, std::string_view stored) {
@@ -27,9 +29,13 @@ Identity identity_of(const UserRecord& user, CredentialType credential) {
   return identity;
 }
 
-Decision deny(DenyReason reason) { return Decision{reason, std::nullopt}; }
+Decision deny(DenyReason reason) {
+  return Decision{reason, std::nullopt};
+}
 
-Decision allow(Identity identity) { return Decision{DenyReason::none, std::move(identity)}; }
+Decision allow(Identity identity) {
+  return Decision{DenyReason::none, std::move(identity)};
+}
 
 }  // namespace
 

@@ -8,7 +8,8 @@
 namespace latchkey::auth {
 
 struct BasicCredentials {
-  std::string username;  // UTF-8, no control characters, never contains ':'
+  std::string username;  // UTF-8, no control characters, never contains ':'; may be empty
+                         // (RFC 7617 allows it; the authenticator refuses it as unknown_user)
   std::string password;  // UTF-8, no control characters; may contain ':'
 };
 

@@ -29,9 +29,9 @@ std::string hash_password(std::string_view password, const Argon2Params& params)
       argon2_encodedlen(params.time_cost, params.memory_kib, params.parallelism,
                         static_cast<std::uint32_t>(salt.size()), kHashBytes, Argon2_id);
   std::string encoded(encoded_len, '\0');
-  const int rc = argon2id_hash_encoded(
-      params.time_cost, params.memory_kib, params.parallelism, password.data(),
-      password.size(), salt.data(), salt.size(), kHashBytes, encoded.data(), encoded.size());
+  const int rc = argon2id_hash_encoded(params.time_cost, params.memory_kib, params.parallelism,
+                                       password.data(), password.size(), salt.data(), salt.size(),
+                                       kHashBytes, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) {
     // argon2_error_message describes the parameter problem; it never contains the input.
     throw std::runtime_error(std::string("argon2id hashing failed: ") + argon2_error_message(rc));

@@ -25,7 +25,9 @@ const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-bool fits_int(std::size_t n) { return n <= static_cast<std::size_t>(INT_MAX) - kTagBytes; }
+bool fits_int(std::size_t n) {
+  return n <= static_cast<std::size_t>(INT_MAX) - kTagBytes;
+}
 
 }  // namespace
 

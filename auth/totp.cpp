@@ -30,8 +30,8 @@ const EVP_MD* message_digest(TotpAlgorithm algorithm) {
 }
 
 bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 // RFC 3986 §2.1 percent-encoding of everything outside the unreserved set.
@@ -66,7 +66,8 @@ std::string hotp_code(std::string_view secret, std::uint64_t counter, int digits
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int mac_len = 0;
   static const unsigned char kNoKey = 0;
-  const auto* key = secret.empty() ? &kNoKey : reinterpret_cast<const unsigned char*>(secret.data());
+  const auto* key =
+      secret.empty() ? &kNoKey : reinterpret_cast<const unsigned char*>(secret.data());
   if (HMAC(message_digest(algorithm), key, static_cast<int>(secret.size()), message.data(),
            message.size(), mac.data(), &mac_len) == nullptr ||
       mac_len < 20) {
@@ -157,9 +158,12 @@ std::optional<std::string> base32_decode(std::string_view text) {
   for (char ch : text) {
     if (ch == ' ' || ch == '=') continue;
     int value = -1;
-    if (ch >= 'A' && ch <= 'Z') value = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z') value = ch - 'a';
-    else if (ch >= '2' && ch <= '7') value = ch - '2' + 26;
+    if (ch >= 'A' && ch <= 'Z')
+      value = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      value = ch - 'a';
+    else if (ch >= '2' && ch <= '7')
+      value = ch - '2' + 26;
     if (value < 0) return std::nullopt;
     ++symbols;
     buffer = (buffer << 5) | static_cast<std::uint32_t>(value);

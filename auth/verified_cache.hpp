@@ -24,6 +24,7 @@ class VerifiedCache {
 
   VerifiedCache(std::string key, std::chrono::milliseconds ttl, std::size_t max_entries);
 
+  // An entry lives `ttl` from its insert; hits do not extend it. Expired entries are erased.
   std::optional<Identity> find(std::string_view username, std::string_view secret,
                                Clock::time_point now = Clock::now());
   void insert(std::string_view username, std::string_view secret, const Identity& identity,

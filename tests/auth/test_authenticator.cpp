@@ -59,12 +59,12 @@ struct Fixture {
   const std::string erin_password = generate_app_password();
 };
 
-#define CHECK_DENIED(decision, expected)                                   \
-  do {                                                                     \
-    const Decision d_ = (decision);                                        \
-    BOOST_TEST(to_string(d_.reason) == to_string(DenyReason::expected));   \
-    BOOST_TEST(!d_.allowed());                                             \
-    BOOST_TEST(!d_.identity.has_value());                                  \
+#define CHECK_DENIED(decision, expected)                                 \
+  do {                                                                   \
+    const Decision d_ = (decision);                                      \
+    BOOST_TEST(to_string(d_.reason) == to_string(DenyReason::expected)); \
+    BOOST_TEST(!d_.allowed());                                           \
+    BOOST_TEST(!d_.identity.has_value());                                \
   } while (false)
 
 }  // namespace
@@ -216,11 +216,11 @@ BOOST_AUTO_TEST_CASE(route_that_admits_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(store_failures_fail_closed) {
-  for (auto failure : {InMemoryStore::Failure::store_unavailable,
-                       InMemoryStore::Failure::runtime_error,
-                       InMemoryStore::Failure::non_standard}) {
+  for (auto failure :
+       {InMemoryStore::Failure::store_unavailable, InMemoryStore::Failure::runtime_error,
+        InMemoryStore::Failure::non_standard}) {
     store.failure = failure;
-    CHECK_DENIED(verify("alice", alice_app, kDefault), store_unavailable);      // app lookup
+    CHECK_DENIED(verify("alice", alice_app, kDefault), store_unavailable);  // app lookup
     CHECK_DENIED(verify("alice", alice_app, kAppOnly), store_unavailable);
     CHECK_DENIED(verify("alice", "correct horse", kDefault), store_unavailable);  // user lookup
     CHECK_DENIED(verify("alice", "correct horse", kAccountOnly), store_unavailable);

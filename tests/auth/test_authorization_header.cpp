@@ -75,10 +75,10 @@ const std::vector<Case>& cases() {
       error("Basic ", kMalformed),
       error("Basic     ", kMalformed),
       error("Basic\tQWxhZGRpbjpvcGVuIHNlc2FtZQ==", kMalformed),
-      error("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ", kMalformed),    // padding dropped
-      error("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=", kMalformed),   // short padding
-      error("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ===", kMalformed), // extra padding
-      error("Basic QWxh ZGRpbjpvcGVuIHNlc2FtZQ==", kMalformed), // inner space
+      error("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ", kMalformed),     // padding dropped
+      error("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=", kMalformed),    // short padding
+      error("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ===", kMalformed),  // extra padding
+      error("Basic QWxh ZGRpbjpvcGVuIHNlc2FtZQ==", kMalformed),  // inner space
       error("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ== x", kMalformed),
       error("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==,", kMalformed),
       error("Basic QWxh*GRpbjpvcGVuIHNlc2FtZQ==", kMalformed),  // foreign character

@@ -8,7 +8,9 @@ using namespace latchkey::auth;
 
 namespace {
 
-std::string repeat(unsigned char byte, std::size_t n) { return std::string(n, static_cast<char>(byte)); }
+std::string repeat(unsigned char byte, std::size_t n) {
+  return std::string(n, static_cast<char>(byte));
+}
 
 const std::string kKey32 = "0123456789abcdef0123456789abcdef";
 

@@ -72,8 +72,8 @@ BOOST_AUTO_TEST_CASE(malformed_encoded_strings_are_false_not_crashes) {
       "$argon2id$v=19$m=256,t=1,p=1$",
       "$argon2id$v=19$m=256,t=1,p=1$$",
       "$argon2id$v=19$m=x,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaA",
-      good.substr(0, good.size() - 5),  // truncated hash
-      good.substr(0, good.rfind('$')),  // hash part missing
+      good.substr(0, good.size() - 5),                                 // truncated hash
+      good.substr(0, good.rfind('$')),                                 // hash part missing
       "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",  // bcrypt
   };
   std::string flipped = good;

@@ -18,8 +18,8 @@ BOOST_AUTO_TEST_SUITE(secret_box)
 
 BOOST_AUTO_TEST_CASE(round_trip) {
   const SecretBox box(kKey);
-  for (const std::string& plaintext : {std::string(), std::string("x"),
-                                      std::string("twenty-byte seed!!!!"), random_bytes(1000)}) {
+  for (const std::string& plaintext :
+       {std::string(), std::string("x"), std::string("twenty-byte seed!!!!"), random_bytes(1000)}) {
     const std::string sealed = box.seal(plaintext, "totp:user:42");
     BOOST_TEST(sealed.size() == plaintext.size() + kOverhead);
     const auto opened = box.open(sealed, "totp:user:42");

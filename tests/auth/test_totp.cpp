@@ -12,8 +12,7 @@ namespace {
 
 const std::string kSeed20 = "12345678901234567890";
 const std::string kSeed32 = "12345678901234567890123456789012";
-const std::string kSeed64 =
-    "1234567890123456789012345678901234567890123456789012345678901234";
+const std::string kSeed64 = "1234567890123456789012345678901234567890123456789012345678901234";
 
 }  // namespace
 
@@ -126,8 +125,13 @@ BOOST_AUTO_TEST_CASE(verify_rejects_malformed_codes) {
 // RFC 4648 §10 test vectors, without padding.
 BOOST_AUTO_TEST_CASE(base32_rfc4648_vectors) {
   const std::vector<std::pair<std::string, std::string>> vectors = {
-      {"", ""},          {"f", "MY"},          {"fo", "MZXQ"},          {"foo", "MZXW6"},
-      {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"},
+      {"", ""},
+      {"f", "MY"},
+      {"fo", "MZXQ"},
+      {"foo", "MZXW6"},
+      {"foob", "MZXW6YQ"},
+      {"fooba", "MZXW6YTB"},
+      {"foobar", "MZXW6YTBOI"},
   };
   for (const auto& [plain, encoded] : vectors) {
     BOOST_TEST(base32_encode(plain) == encoded);

@@ -1,5 +1,5 @@
-#include <boost/test/unit_test.hpp>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <stdexcept>
 #include <string>
