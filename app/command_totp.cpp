@@ -1,0 +1,150 @@
+// latchkey totp enable|confirm|disable: two-factor enrolment of an account.
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <ostream>
+
+#include <boost/json.hpp>
+
+#include "app/admin_context.hpp"
+#include "app/cli_arguments.hpp"
+#include "app/commands.hpp"
+#include "auth/random.hpp"
+#include "auth/totp.hpp"
+
+namespace latchkey::app {
+namespace {
+
+constexpr std::string_view kUsage = R"(usage: latchkey [--config FILE] totp ACTION ...
+
+actions:
+  enable USER [--json]    start enrolment: prints the otpauth:// URI and the secret
+  confirm USER CODE       finish enrolment with a 6-digit code from the authenticator app
+  disable USER            turn TOTP off (or drop a pending enrolment)
+)";
+
+constexpr std::string_view kEnableUsage = R"(usage: latchkey totp enable USER [--json]
+
+Creates a new TOTP secret for USER, pending until `latchkey totp confirm`. Prints the
+otpauth:// URI (for a QR code) and the base32 secret. Refused while TOTP is enabled.
+)";
+
+constexpr std::string_view kConfirmUsage = R"(usage: latchkey totp confirm USER CODE
+
+Checks CODE, the current 6-digit code of the authenticator app, against the pending
+secret and turns TOTP on. Each code is accepted once.
+)";
+
+constexpr std::string_view kDisableUsage = R"(usage: latchkey totp disable USER
+
+Turns TOTP off for USER and forgets the secret (also a pending one).
+)";
+
+constexpr std::size_t kCodeDigits = 6;
+
+int enable(Invocation& invocation) {
+  const CliArguments arguments(invocation.args, {{"--json"}});
+  if (arguments.help()) {
+    invocation.out << kEnableUsage;
+    return kExitOk;
+  }
+  const std::string username = arguments.positionals({"USER"})[0];
+  check_username(username);
+  AdminContext context(invocation);
+  const db::TotpEnrolment enrolment = context.repository().totp_enrolment(username);
+  const db::UserInfo& user = enrolment.user;
+  std::string secret = auth::random_bytes(auth::kTotpSecretBytes);
+  const std::string sealed = context.totp_box().seal(secret, totp_seal_context(user.id));
+  context.repository().set_totp_pending(user.id, sealed);
+  std::string encoded = auth::base32_encode(secret);
+  std::string uri = auth::otpauth_uri(user.username, secret);
+  wipe(secret);
+  if (arguments.flag("--json")) {
+    invocation.out << boost::json::serialize(boost::json::object{
+                          {"username", user.username},
+                          {"otpauth_uri", uri},
+                          {"secret", encoded},
+                      })
+                   << "\n";
+  } else {
+    invocation.out << uri << "\n"
+                   << "secret: " << encoded << "\n"
+                   << "Add it to an authenticator app, then run: latchkey totp confirm "
+                   << user.username << " CODE\n";
+  }
+  wipe(encoded);
+  wipe(uri);
+  return kExitOk;
+}
+
+int confirm(Invocation& invocation) {
+  const CliArguments arguments(invocation.args, {});
+  if (arguments.help()) {
+    invocation.out << kConfirmUsage;
+    return kExitOk;
+  }
+  const auto& positionals = arguments.positionals({"USER", "CODE"});
+  const std::string& username = positionals[0];
+  check_username(username);
+  std::string code = positionals[1];
+  std::erase(code, ' ');  // apps show "123 456"
+  if (code.size() != kCodeDigits ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return std::isdigit(
+                                                              static_cast<unsigned char>(c)); })) {
+    throw UsageError("CODE must be the 6 digits shown by the authenticator app");
+  }
+  AdminContext context(invocation);
+  const db::TotpEnrolment enrolment = context.repository().totp_enrolment(username);
+  const db::UserInfo& user = enrolment.user;
+  if (!enrolment.sealed_secret) {
+    throw std::runtime_error("no TOTP enrolment for " + user.username +
+                             "; run `latchkey totp enable " + user.username + "` first");
+  }
+  std::optional<std::string> secret =
+      context.totp_box().open(*enrolment.sealed_secret, totp_seal_context(user.id));
+  if (!secret) {
+    throw std::runtime_error("the TOTP secret of " + user.username +
+                             " does not open with the configured totp_key");
+  }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  const auto step = auth::verify_totp(*secret, code, now, enrolment.last_step);
+  wipe(*secret);
+  if (!step) {
+    throw std::runtime_error("TOTP code rejected for " + user.username +
+                             ": wrong, expired or already used");
+  }
+  context.repository().confirm_totp(user.id, *enrolment.sealed_secret, *step);
+  invocation.out << "TOTP enabled for " << user.username << "\n";
+  return kExitOk;
+}
+
+int disable(Invocation& invocation) {
+  const CliArguments arguments(invocation.args, {});
+  if (arguments.help()) {
+    invocation.out << kDisableUsage;
+    return kExitOk;
+  }
+  const std::string username = arguments.positionals({"USER"})[0];
+  check_username(username);
+  AdminContext context(invocation);
+  context.repository().disable_totp(username);
+  invocation.out << "TOTP disabled for " << username << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int command_totp(Invocation& invocation) {
+  const auto action = take_action(invocation.args, {"enable", "confirm", "disable"});
+  if (!action) {
+    invocation.out << kUsage;
+    return kExitOk;
+  }
+  if (*action == "enable") return enable(invocation);
+  if (*action == "confirm") return confirm(invocation);
+  return disable(invocation);
+}
+
+}  // namespace latchkey::app

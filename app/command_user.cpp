@@ -1,0 +1,161 @@
+// latchkey user add|list|disable|passwd: accounts.
+#include <ostream>
+
+#include <boost/json.hpp>
+
+#include "app/admin_context.hpp"
+#include "app/cli_arguments.hpp"
+#include "app/commands.hpp"
+#include "auth/password_hash.hpp"
+
+namespace latchkey::app {
+namespace {
+
+constexpr std::string_view kUsage = R"(usage: latchkey [--config FILE] user ACTION ...
+
+actions:
+  add USER [--email EMAIL] --password-stdin   create an account
+  list [--json]                               list accounts
+  disable USER                                refuse every credential of an account
+  passwd USER --password-stdin                set the account password
+
+Passwords are read as one line from standard input, never from the command line.
+)";
+
+constexpr std::string_view kAddUsage = R"(usage: latchkey user add USER [--email EMAIL] --password-stdin
+
+Creates an account. USER is matched without regard to case and may not contain ':'.
+The account password is read as one line from standard input.
+)";
+
+constexpr std::string_view kListUsage = R"(usage: latchkey user list [--json]
+
+Lists accounts: name, e-mail, TOTP state, status, creation time (UTC).
+)";
+
+constexpr std::string_view kDisableUsage = R"(usage: latchkey user disable USER
+
+Disables an account: its account password and application passwords stop working.
+)";
+
+constexpr std::string_view kPasswdUsage = R"(usage: latchkey user passwd USER --password-stdin
+
+Sets the account password, read as one line from standard input.
+)";
+
+// Hashes the password read for --password-stdin and wipes the clear text.
+std::string read_password_hash(const CliArguments& arguments, Invocation& invocation) {
+  if (!arguments.flag("--password-stdin")) {
+    throw UsageError("--password-stdin is required (passwords are never taken from arguments)");
+  }
+  std::string password = read_password_line(invocation.in);
+  std::string hash = auth::hash_password(password);
+  wipe(password);
+  return hash;
+}
+
+std::string_view totp_state(const db::UserInfo& user) {
+  if (user.totp_enabled) return "enabled";
+  if (user.totp_pending) return "pending";
+  return "off";
+}
+
+int add(Invocation& invocation) {
+  const CliArguments arguments(invocation.args, {{"--email", true}, {"--password-stdin"}});
+  if (arguments.help()) {
+    invocation.out << kAddUsage;
+    return kExitOk;
+  }
+  const std::string username = arguments.positionals({"USER"})[0];
+  check_username(username);
+  const std::string email = arguments.value("--email").value_or("");
+  check_email(email);
+  const std::string hash = read_password_hash(arguments, invocation);
+  AdminContext context(invocation);
+  const db::UserInfo user = context.repository().create_user(username, email, hash);
+  invocation.out << "created user " << user.username << " (id " << user.id << ")\n";
+  return kExitOk;
+}
+
+int list(Invocation& invocation) {
+  const CliArguments arguments(invocation.args, {{"--json"}});
+  if (arguments.help()) {
+    invocation.out << kListUsage;
+    return kExitOk;
+  }
+  arguments.positionals({});
+  AdminContext context(invocation);
+  const std::vector<db::UserInfo> users = context.repository().list_users();
+  if (arguments.flag("--json")) {
+    boost::json::array array;
+    for (const db::UserInfo& user : users) {
+      array.push_back(boost::json::object{
+          {"id", user.id},
+          {"username", user.username},
+          {"email", user.email},
+          {"totp", totp_state(user)},
+          {"disabled", user.disabled},
+          {"has_password", user.has_password},
+          {"created_at", db::to_iso8601(user.created_at)},
+      });
+    }
+    invocation.out << boost::json::serialize(array) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows{{"USERNAME", "EMAIL", "TOTP", "STATUS", "CREATED"}};
+  for (const db::UserInfo& user : users) {
+    rows.push_back({user.username, user.email.empty() ? "-" : user.email,
+                    std::string(totp_state(user)), user.disabled ? "disabled" : "active",
+                    db::to_iso8601(user.created_at)});
+  }
+  write_table(invocation.out, rows);
+  return kExitOk;
+}
+
+int disable(Invocation& invocation) {
+  const CliArguments arguments(invocation.args, {});
+  if (arguments.help()) {
+    invocation.out << kDisableUsage;
+    return kExitOk;
+  }
+  const std::string username = arguments.positionals({"USER"})[0];
+  check_username(username);
+  AdminContext context(invocation);
+  if (context.repository().disable_user(username)) {
+    invocation.out << "disabled user " << username << "\n";
+  } else {
+    invocation.out << "user " << username << " was already disabled\n";
+  }
+  return kExitOk;
+}
+
+int passwd(Invocation& invocation) {
+  const CliArguments arguments(invocation.args, {{"--password-stdin"}});
+  if (arguments.help()) {
+    invocation.out << kPasswdUsage;
+    return kExitOk;
+  }
+  const std::string username = arguments.positionals({"USER"})[0];
+  check_username(username);
+  const std::string hash = read_password_hash(arguments, invocation);
+  AdminContext context(invocation);
+  context.repository().set_password(username, hash);
+  invocation.out << "changed the password of " << username << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int command_user(Invocation& invocation) {
+  const auto action = take_action(invocation.args, {"add", "list", "disable", "passwd"});
+  if (!action) {
+    invocation.out << kUsage;
+    return kExitOk;
+  }
+  if (*action == "add") return add(invocation);
+  if (*action == "list") return list(invocation);
+  if (*action == "disable") return disable(invocation);
+  return passwd(invocation);
+}
+
+}  // namespace latchkey::app
