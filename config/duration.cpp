@@ -1,0 +1,70 @@
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "config/values.hpp"
+
+namespace latchkey::config {
+namespace {
+
+constexpr std::int64_t kMaxDurationMs = 24LL * 60 * 60 * 1000;
+// More digits than this cannot be under 24h in any unit, and cannot overflow int64 either.
+constexpr std::size_t kMaxDigits = 12;
+
+struct Split {
+  std::string_view digits;
+  std::string_view unit;
+};
+
+Split split_number(std::string_view text) {
+  const auto end =
+      std::find_if(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) == 0; });
+  const auto count = static_cast<std::size_t>(end - text.begin());
+  return {text.substr(0, count), text.substr(count)};
+}
+
+std::optional<std::int64_t> unit_ms(std::string_view unit) {
+  if (unit == "ms") return 1;
+  if (unit == "s") return 1'000;
+  if (unit == "m") return 60'000;
+  if (unit == "h") return 3'600'000;
+  return std::nullopt;
+}
+
+// Milliseconds for well-formed text, regardless of the 24h limit.
+std::optional<std::int64_t> unbounded_ms(std::string_view text) {
+  const auto [digits, unit] = split_number(text);
+  const auto scale = unit_ms(unit);
+  if (digits.empty() || digits.size() > kMaxDigits || !scale) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : digits) value = value * 10 + (c - '0');
+  return value * *scale;
+}
+
+}  // namespace
+
+std::optional<Duration> parse_duration(const std::string& text) {
+  const auto ms = unbounded_ms(text);
+  if (!ms || *ms > kMaxDurationMs) return std::nullopt;
+  return Duration{*ms};
+}
+
+namespace detail {
+
+std::string duration_problem(std::string_view text, std::string_view shown) {
+  const auto [digits, unit] = split_number(text);
+  if (!digits.empty() && unit.empty()) {
+    return std::string(shown) + " needs a unit: ms, s, m or h";
+  }
+  // Called only after parse_duration failed, so a number with a known unit was too large.
+  if (!digits.empty() && unit_ms(unit)) {
+    return std::string(shown) + " is longer than the maximum of 24h";
+  }
+  return std::string(shown) +
+         " is not a duration: use a whole number and ms, s, m or h, like 250ms or 5s";
+}
+
+}  // namespace detail
+}  // namespace latchkey::config

@@ -1,0 +1,129 @@
+// A route's `auth` and `forward` sections: who may pass and what the upstream learns.
+#include <algorithm>
+
+#include "config/sections.hpp"
+#include "config/values.hpp"
+
+namespace latchkey::config::detail {
+namespace {
+
+std::optional<CredentialKind> credential_kind(std::string_view name) {
+  if (name == "app_password") return CredentialKind::app_password;
+  if (name == "token") return CredentialKind::token;
+  return std::nullopt;
+}
+
+std::optional<AccountPasswordPolicy> account_password_policy(std::string_view name) {
+  if (name == "deny_if_totp") return AccountPasswordPolicy::deny_if_totp;
+  if (name == "allow") return AccountPasswordPolicy::allow;
+  if (name == "deny") return AccountPasswordPolicy::deny;
+  return std::nullopt;
+}
+
+std::vector<CredentialKind> read_accept(Reader& reader, const Field& field) {
+  std::vector<CredentialKind> kinds;
+  const auto items = reader.list(field);
+  if (!items) return kinds;
+  if (items->empty()) reader.report(field, "must list at least one of app_password, token");
+  for (const auto& item : *items) {
+    const auto name = reader.text(item);
+    if (!name) continue;
+    const auto kind = credential_kind(*name);
+    if (!kind) {
+      reader.report(item, reader.shown(item) + " is not one of app_password, token");
+    } else if (std::find(kinds.begin(), kinds.end(), *kind) != kinds.end()) {
+      reader.report(item, reader.shown(item) + " is listed twice");
+    } else {
+      kinds.push_back(*kind);
+    }
+  }
+  return kinds;
+}
+
+// The realm is sent inside a quoted-string in WWW-Authenticate (RFC 7617 §2).
+bool is_valid_realm(std::string_view realm) {
+  return std::none_of(realm.begin(), realm.end(), [](unsigned char c) {
+    return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+  });
+}
+
+std::string read_identity_header(Reader& reader, const Field& field) {
+  auto name = reader.text(field);
+  if (!name) return {};
+  if (name->empty()) {
+    reader.report(field, "must not be empty; leave the key out to send no header");
+  } else if (!is_http_token(*name)) {
+    reader.report(field, reader.shown(field) + " is not a valid header name");
+  } else if (is_reserved_header(*name)) {
+    reader.report(field,
+                  reader.shown(field) + " is reserved for the proxy and cannot carry an identity");
+  } else {
+    return std::move(*name);
+  }
+  return {};
+}
+
+}  // namespace
+
+RouteAuth read_route_auth(Reader& reader, const Field& field) {
+  RouteAuth auth;
+  if (field.node.IsScalar()) {
+    const auto word = reader.text(field);
+    if (word && *word == "none") {
+      auth.required = false;
+    } else if (word) {
+      reader.report(field, reader.shown(field) +
+                               " must be none or a map with accept, account_password, realm");
+    }
+    return auth;
+  }
+  const auto map = reader.map(field, {"accept", "account_password", "realm"});
+  if (!map) return auth;
+  if (const auto f = map->get("accept")) auth.accept = read_accept(reader, *f);
+  if (const auto f = map->get("account_password")) {
+    if (const auto word = reader.text(*f)) {
+      if (const auto policy = account_password_policy(*word)) {
+        auth.account_password = *policy;
+      } else {
+        reader.report(*f, reader.shown(*f) + " is not one of deny_if_totp, allow, deny");
+      }
+    }
+  }
+  if (const auto f = map->get("realm")) {
+    if (auto realm = reader.text(*f)) {
+      if (realm->empty()) {
+        reader.report(*f, "must not be empty");
+      } else if (!is_valid_realm(*realm)) {
+        reader.report(*f, reader.shown(*f) + " must not contain '\"', '\\' or control characters");
+      } else {
+        auth.realm = std::move(*realm);
+      }
+    }
+  }
+  return auth;
+}
+
+IdentityHeaders read_forward(Reader& reader, const Field& field, const RouteAuth& auth) {
+  IdentityHeaders headers;
+  const auto forward = reader.map(field, {"identity_headers"});
+  if (!forward) return headers;
+  const auto identity = forward->get("identity_headers");
+  if (!identity) return headers;
+  if (!auth.required) {
+    reader.report(*identity, "a route with auth: none has no identity to forward");
+    return headers;
+  }
+  const auto map = reader.map(*identity, {"user", "email"});
+  if (!map) return headers;
+  const auto user = map->get("user");
+  const auto email = map->get("email");
+  if (user) headers.user = read_identity_header(reader, *user);
+  if (email) headers.email = read_identity_header(reader, *email);
+  if (!headers.user.empty() && iequals(headers.user, headers.email)) {
+    reader.report(*email, reader.shown(*email) + " is the same header as " + user->path);
+    headers.email.clear();
+  }
+  return headers;
+}
+
+}  // namespace latchkey::config::detail

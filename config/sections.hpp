@@ -1,0 +1,28 @@
+// One reader per top-level section of the config file; parse_config() runs them all.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace latchkey::config::detail {
+
+std::vector<Listener> read_listeners(Reader& reader, const MapView& root,
+                                     const std::string& base_dir);
+std::optional<Admin> read_admin(Reader& reader, const MapView& root,
+                                const std::vector<Listener>& listeners);
+Database read_database(Reader& reader, const MapView& root);
+Secrets read_secrets(Reader& reader, const MapView& root, const std::string& base_dir);
+Server read_server(Reader& reader, const MapView& root);
+Cache read_cache(Reader& reader, const MapView& root);
+std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::string& base_dir);
+
+// Parts of one route, each in its own file.
+Upstream read_upstream(Reader& reader, const Field& field, const std::string& base_dir);
+RouteAuth read_route_auth(Reader& reader, const Field& field);
+IdentityHeaders read_forward(Reader& reader, const Field& field, const RouteAuth& auth);
+
+}  // namespace latchkey::config::detail

@@ -1,0 +1,79 @@
+// The sections made only of scalar settings: database, server and cache.
+#include "config/sections.hpp"
+#include "config/values.hpp"
+
+namespace latchkey::config::detail {
+namespace {
+
+constexpr Duration kPositive{1};
+constexpr Duration kZeroAllowed{0};
+// Below 1 KiB ordinary browsers fail; above 1 MiB a header flood costs real memory.
+constexpr long long kMinHeaderBytes = 1024;
+constexpr long long kMaxHeaderBytes = 1024 * 1024;
+
+}  // namespace
+
+Database read_database(Reader& reader, const MapView& root) {
+  Database database;
+  const auto field = root.require("database");
+  const auto map =
+      field ? reader.map(*field, {"url", "pool_size", "migrate_on_start"}) : std::nullopt;
+  if (!map) return database;
+  if (const auto url = map->require("url")) {
+    // The URL may carry a password, so no message here ever quotes it.
+    if (auto text = reader.text(*url)) {
+      if (text->empty()) reader.report(*url, "must not be empty");
+      database.url = std::move(*text);
+    }
+  }
+  if (const auto f = map->get("pool_size")) assign(database.pool_size, reader.integer(*f, 1, 1000));
+  if (const auto f = map->get("migrate_on_start")) {
+    assign(database.migrate_on_start, reader.boolean(*f));
+  }
+  return database;
+}
+
+Server read_server(Reader& reader, const MapView& root) {
+  Server server;
+  const auto field = root.get("server");
+  const auto map =
+      field ? reader.map(*field, {"threads", "header_timeout", "idle_timeout", "body_timeout",
+                                  "max_header_bytes", "verify_workers", "verify_queue"})
+            : std::nullopt;
+  if (!map) return server;
+  if (const auto f = map->get("threads")) assign(server.threads, reader.integer(*f, 0, 1024));
+  if (const auto f = map->get("header_timeout")) {
+    assign(server.header_timeout, reader.duration(*f, kPositive));
+  }
+  if (const auto f = map->get("idle_timeout")) {
+    assign(server.idle_timeout, reader.duration(*f, kPositive));
+  }
+  if (const auto f = map->get("body_timeout")) {
+    assign(server.body_timeout, reader.duration(*f, kPositive));
+  }
+  if (const auto f = map->get("max_header_bytes")) {
+    assign(server.max_header_bytes, reader.integer(*f, kMinHeaderBytes, kMaxHeaderBytes));
+  }
+  if (const auto f = map->get("verify_workers")) {
+    assign(server.verify_workers, reader.integer(*f, 1, 1024));
+  }
+  if (const auto f = map->get("verify_queue")) {
+    assign(server.verify_queue, reader.integer(*f, 1, 1'000'000));
+  }
+  return server;
+}
+
+Cache read_cache(Reader& reader, const MapView& root) {
+  Cache cache;
+  const auto field = root.get("cache");
+  const auto map = field ? reader.map(*field, {"ttl", "max_entries"}) : std::nullopt;
+  if (!map) return cache;
+  // A ttl of 0s turns the cache off: every request asks the database.
+  if (const auto f = map->get("ttl")) assign(cache.ttl, reader.duration(*f, kZeroAllowed));
+  if (const auto f = map->get("max_entries")) {
+    assign(cache.max_entries, reader.integer(*f, 0, 100'000'000));
+  }
+  return cache;
+}
+
+}  // namespace latchkey::config::detail

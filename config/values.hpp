@@ -1,0 +1,67 @@
+// Parsers and checks for single configuration values. Pure functions on text, no yaml-cpp.
+// On rejection they return nullopt and set `why` to a message that presents the value as
+// `shown`: the text as written in the file, quoted, so ${NAME} contents never reach a message.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace latchkey::config::detail {
+
+// "127.0.0.1:8080" or "[::1]:8080"; the host is stored in inet_ntop's canonical form.
+std::optional<Endpoint> parse_endpoint(std::string_view text, std::string_view shown,
+                                       std::string& why);
+
+// Decimal port 1..65535, nothing else.
+std::optional<std::uint16_t> parse_port(std::string_view text);
+
+// Fills url, scheme, host, port and base_path of an Upstream; other fields keep defaults.
+std::optional<Upstream> parse_upstream_url(std::string_view text, std::string_view shown,
+                                           std::string& why);
+
+// Route match host: lower-cased; IPv6 kept in brackets as it appears in a Host header.
+std::optional<std::string> normalize_match_host(std::string_view text, std::string_view shown,
+                                                std::string& why);
+
+// RFC 1123 host name (underscores tolerated, as container service names use them) or IPv4.
+bool is_host_name_or_ipv4(std::string_view host);
+bool is_ipv4_literal(std::string_view text);
+// Returns the canonical text of an IPv6 literal (no brackets), nullopt if it is not one.
+std::optional<std::string> canonical_ipv6(std::string_view text);
+
+// RFC 9110 §5.6.2 token.
+bool is_http_token(std::string_view name);
+// Headers whose meaning belongs to the proxy or the framing, never to an identity.
+bool is_reserved_header(std::string_view name);
+bool iequals(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view text);
+
+// Why parse_duration rejected `text`, as a message quoting it.
+std::string duration_problem(std::string_view text, std::string_view shown);
+
+// Result of replacing every ${NAME}; missing lists names the lookup did not know.
+struct Expansion {
+  std::string text;
+  std::vector<std::string> missing;
+  bool malformed = false;
+};
+Expansion expand_env(std::string_view text, EnvLookup env);
+
+// Double-quoted, control characters escaped, long values shortened, for messages.
+std::string quote(std::string_view value);
+
+// Removes trailing spaces, tabs, CR and LF (files written by editors end with a newline).
+std::string_view trim_trailing_space(std::string_view text);
+// Accepts 64 hex characters or exactly 32 raw bytes; nullopt otherwise.
+std::optional<std::string> decode_totp_key(std::string_view material);
+
+// Relative paths are taken from `base_dir`, the directory of the config file.
+std::string resolve_path(const std::string& base_dir, const std::string& path);
+// Whole file contents, or nullopt with `error` set to an errno value.
+std::optional<std::string> read_whole_file(const std::string& path, int& error);
+
+}  // namespace latchkey::config::detail
