@@ -1,0 +1,109 @@
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <ostream>
+#include <thread>
+
+#include "app/commands.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/keyed_hash.hpp"
+#include "auth/password_hash.hpp"
+#include "auth/random.hpp"
+#include "auth/verified_cache.hpp"
+#include "db/connection_pool.hpp"
+#include "db/migrations.hpp"
+#include "db/pg_credential_store.hpp"
+#include "db/usage_recorder.hpp"
+#include "proxy/server.hpp"
+
+namespace latchkey::app {
+
+namespace {
+
+constexpr auto kUsageFlushInterval = std::chrono::seconds(1);
+
+// Flushes last-used records on its own thread, so the request path only touches memory.
+class UsageFlusher {
+ public:
+  UsageFlusher(db::UsageRecorder& recorder, proxy::LogSink& log)
+      : recorder_(recorder), log_(log), thread_([this] { run(); }) {}
+  ~UsageFlusher() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      const bool stop = wake_.wait_for(lock, kUsageFlushInterval, [this] { return stopping_; });
+      lock.unlock();
+      try {
+        recorder_.flush();
+      } catch (const std::exception& e) {
+        log_.event("warning", "usage_flush_failed", {{"error", e.what()}});
+      }
+      lock.lock();
+      if (stop) return;
+    }
+  }
+
+  db::UsageRecorder& recorder_;
+  proxy::LogSink& log_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int command_serve(Invocation& invocation) {
+  for (const auto& arg : invocation.args) {
+    if (arg == "--help" || arg == "-h") {
+      invocation.out << "usage: latchkey [--config FILE] serve\n"
+                        "Runs the proxy until SIGINT or SIGTERM. Logs are JSON lines on stdout.\n";
+      return kExitOk;
+    }
+    throw UsageError("unexpected argument \"" + arg + "\"");
+  }
+  auto config = std::make_shared<const config::Config>(load_invocation_config(invocation));
+  proxy::LogSink log(stdout);
+  log.event("info", "starting", {{"config", config->source}});
+
+  db::ConnectionPool pool(config->database.url, config->database.pool_size);
+  if (config->database.migrate_on_start) {
+    const auto applied = pool.run(std::chrono::seconds(30),
+                                  [](pqxx::connection& c) { return db::apply_migrations(c); });
+    log.event("info", "migrated", {{"applied", applied.size()}});
+  }
+  db::PgCredentialStore store(pool);
+  db::UsageRecorder usage(pool);
+  const auth::KeyedHasher hasher(config->secrets.pepper);
+  auth::Authenticator authenticator(store, hasher);
+  // The cache key lives only in this process: cache digests are useless anywhere else.
+  auth::VerifiedCache cache(auth::random_bytes(32), config->cache.ttl, config->cache.max_entries);
+  (void)auth::dummy_password_hash();  // pay the one-off Argon2 cost before the first request
+
+  proxy::BlockingPool verify_pool(config->server.verify_workers, config->server.verify_queue);
+  proxy::UpstreamPool upstreams;
+  proxy::Metrics metrics;
+  auto routing = std::make_shared<const proxy::Routing>(config);
+  proxy::Gateway gateway{routing,   authenticator, cache, verify_pool, upstreams,
+                         log,       metrics,       [&usage](proxy::AppPasswordUse use) {
+                           usage.record(use.app_password_id, std::move(use.client_address),
+                                        std::move(use.user_agent));
+                         }};
+  UsageFlusher flusher(usage, log);
+  proxy::Server server(gateway, routing);
+  server.run();
+  verify_pool.stop();
+  log.event("info", "stopped");
+  return kExitOk;
+}
+
+}  // namespace latchkey::app

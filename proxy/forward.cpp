@@ -1,0 +1,257 @@
+#include "proxy/forward.hpp"
+
+#include <array>
+#include <memory>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "proxy/local_reply.hpp"
+
+namespace latchkey::proxy {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::size_t kRelayChunkBytes = 64 * 1024;          // bounds memory per transfer
+constexpr std::size_t kMaxUpstreamHeaderBytes = 64 * 1024;   // generous: upstreams set cookies
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+using ResponseParser = http::response_parser<http::buffer_body>;
+
+// Why an upstream exchange failed; decides 502 vs 504 and whether a retry is safe.
+enum class UpstreamFailure { none, connect_refused, connect_timeout, write_failed,
+                             response_timeout, bad_response, reset_before_response };
+
+std::string_view failure_reason(UpstreamFailure f) {
+  switch (f) {
+    case UpstreamFailure::none: return "";
+    case UpstreamFailure::connect_refused: return "upstream_connect_failed";
+    case UpstreamFailure::connect_timeout: return "upstream_connect_timeout";
+    case UpstreamFailure::write_failed: return "upstream_write_failed";
+    case UpstreamFailure::response_timeout: return "upstream_response_timeout";
+    case UpstreamFailure::bad_response: return "upstream_bad_response";
+    case UpstreamFailure::reset_before_response: return "upstream_closed";
+  }
+  return "upstream_error";
+}
+
+bool is_timeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
+
+bool is_client_gone(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == beast::error::timeout || ec == asio::error::operation_aborted;
+}
+
+asio::awaitable<void> send_local(beast::tcp_stream& client, LocalReply kind, unsigned version,
+                                 bool keep_alive, AccessRecord& record) {
+  auto reply = make_local_reply(kind, version, keep_alive, "latchkey");
+  record.status = reply.result_int();
+  client.expires_after(std::chrono::seconds(10));
+  co_await http::async_write(client, reply, kTuple);
+}
+
+}  // namespace
+
+asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& routing,
+                                               const config::Route& route,
+                                               const auth::Identity* identity,
+                                               beast::tcp_stream& client,
+                                               beast::flat_buffer& client_buffer,
+                                               RequestParser& parser,
+                                               const ForwardContext& context,
+                                               AccessRecord& record) {
+  const config::Server& limits = routing.config->server;
+  auto& request = parser.get();
+  const unsigned client_version = request.version();
+  const bool client_wants_keep_alive = request.keep_alive();
+  const bool is_head = request.method() == http::verb::head;
+  const bool request_has_body = !parser.is_done();
+  const bool expects_continue =
+      beast::iequals(request[http::field::expect], "100-continue") && client_version >= 11;
+
+  rewrite_upstream_request(request.base(), route, identity, context);
+
+  auto executor = client.get_executor();
+  boost::system::error_code connect_error;
+  auto upstream = co_await gateway.upstreams.acquire(route.upstream, executor, connect_error);
+  auto fail = [&](UpstreamFailure failure) -> asio::awaitable<ForwardResult> {
+    record.reason = std::string(failure_reason(failure));
+    gateway.metrics.increment("latchkey_upstream_errors_total",
+                              "route=\"" + route.name + "\",reason=\"" + record.reason + "\"");
+    const bool timeout = failure == UpstreamFailure::connect_timeout ||
+                         failure == UpstreamFailure::response_timeout;
+    // The client may still be sending a body we will not read: close after answering.
+    co_await send_local(client, timeout ? LocalReply::gateway_timeout : LocalReply::bad_gateway,
+                        client_version, false, record);
+    co_return ForwardResult{false};
+  };
+  if (!upstream) {
+    co_return co_await fail(is_timeout(connect_error) ? UpstreamFailure::connect_timeout
+                                                      : UpstreamFailure::connect_refused);
+  }
+
+  // RFC 9110 §10.1.1: the client waits for this before sending the body; it is sent only now,
+  // after authentication, so a refused upload never streams.
+  if (expects_continue && request_has_body) {
+    http::response<http::empty_body> go_on{http::status::continue_, 11};
+    client.expires_after(limits.body_timeout);
+    auto [ec, n] = co_await http::async_write(client, go_on, kTuple);
+    if (ec) co_return ForwardResult{false};
+  }
+
+  auto chunk = std::make_unique<std::array<char, kRelayChunkBytes>>();
+
+  // Request: head and body, client -> upstream.
+  std::optional<http::request_serializer<http::buffer_body>> request_writer;
+  request_writer.emplace(request);
+  bool sent_anything = false;
+  for (;;) {
+    if (!parser.is_done()) {
+      request.body().data = chunk->data();
+      request.body().size = chunk->size();
+      client.expires_after(limits.body_timeout);
+      auto [ec, n] = co_await http::async_read_some(client, client_buffer, parser, kTuple);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) {
+        record.reason = is_client_gone(ec) ? "client_body_aborted" : "client_body_malformed";
+        if (!is_client_gone(ec)) {
+          co_await send_local(client, LocalReply::bad_request, client_version, false, record);
+        } else {
+          record.status = 400;
+        }
+        co_return ForwardResult{false};  // the upstream connection is dropped mid-request
+      }
+      request.body().size = chunk->size() - request.body().size;
+      request.body().data = chunk->data();
+      request.body().more = !parser.is_done();
+      record.bytes_in += request.body().size;
+    } else {
+      request.body().data = nullptr;
+      request.body().size = 0;
+      request.body().more = false;
+    }
+    upstream->stream.expires_after(limits.body_timeout);
+    auto [ec, n] = co_await http::async_write(upstream->stream, *request_writer, kTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      if (upstream->reused && !sent_anything && !request_has_body) {
+        // A pooled connection closed by the upstream as we reused it: retry once, fresh.
+        boost::system::error_code retry_error;
+        auto fresh = co_await gateway.upstreams.connect(route.upstream, executor, retry_error);
+        upstream.reset();
+        if (fresh) upstream.emplace(std::move(*fresh));
+        if (!upstream) {
+          co_return co_await fail(is_timeout(retry_error) ? UpstreamFailure::connect_timeout
+                                                          : UpstreamFailure::connect_refused);
+        }
+        request_writer.emplace(request);
+        continue;
+      }
+      co_return co_await fail(is_timeout(ec) ? UpstreamFailure::response_timeout
+                                             : UpstreamFailure::write_failed);
+    }
+    sent_anything = true;
+    if (request_writer->is_done()) break;
+  }
+
+  // Response head, upstream -> latchkey. 1xx interim answers are consumed here.
+  beast::flat_buffer upstream_buffer;
+  std::optional<ResponseParser> response_parser;
+  for (;;) {
+    response_parser.emplace();
+    response_parser->header_limit(kMaxUpstreamHeaderBytes);
+    response_parser->body_limit(boost::none);
+    if (is_head) response_parser->skip(true);
+    upstream->stream.expires_after(route.upstream.response_timeout);
+    auto [ec, n] =
+        co_await http::async_read_header(upstream->stream, upstream_buffer, *response_parser, kTuple);
+    if (ec) {
+      if (is_timeout(ec)) co_return co_await fail(UpstreamFailure::response_timeout);
+      if (ec == http::error::end_of_stream || ec == asio::error::connection_reset) {
+        co_return co_await fail(UpstreamFailure::reset_before_response);
+      }
+      co_return co_await fail(UpstreamFailure::bad_response);
+    }
+    const unsigned status = response_parser->get().result_int();
+    if (status >= 100 && status < 200) {
+      if (status == 101) co_return co_await fail(UpstreamFailure::bad_response);  // no upgrades
+      continue;
+    }
+    break;
+  }
+
+  auto& response = response_parser->get();
+  const unsigned status = response.result_int();
+  rewrite_client_response(response.base());
+  const bool upstream_keep_alive = response.keep_alive();
+  bool keep_alive = client_wants_keep_alive;
+  const bool has_body = !is_head && status != 204 && status != 304;
+  if (has_body && !response.has_content_length() && !response.chunked()) {
+    // Close-delimited upstream body: re-frame as chunked for HTTP/1.1 clients; HTTP/1.0 clients
+    // learn the end from the close.
+    if (client_version >= 11) {
+      response.chunked(true);
+    } else {
+      keep_alive = false;
+    }
+  }
+  if (client_version < 11 && response.chunked()) {
+    response.chunked(false);
+    keep_alive = false;
+  }
+  response.version(client_version);
+  response.keep_alive(keep_alive);
+  response.set(http::field::via, "1.1 latchkey");
+  record.status = status;
+
+  // Response body, upstream -> client.
+  http::response_serializer<http::buffer_body> response_writer{response};
+  for (;;) {
+    if (!response_parser->is_done()) {
+      response.body().data = chunk->data();
+      response.body().size = chunk->size();
+      upstream->stream.expires_after(limits.body_timeout);
+      auto [ec, n] =
+          co_await http::async_read_some(upstream->stream, upstream_buffer, *response_parser, kTuple);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec == http::error::end_of_stream && response_parser->is_done()) ec = {};
+      if (ec) {
+        // Head already sent: all that is left is to cut the connection so the client sees
+        // a truncated body rather than a silently short one.
+        record.reason = "upstream_body_aborted";
+        co_return ForwardResult{false};
+      }
+      response.body().size = chunk->size() - response.body().size;
+      response.body().data = chunk->data();
+      response.body().more = !response_parser->is_done();
+    } else {
+      response.body().data = nullptr;
+      response.body().size = 0;
+      response.body().more = false;
+    }
+    record.bytes_out += response.body().size;
+    client.expires_after(limits.body_timeout);
+    auto [ec, n] = co_await http::async_write(client, response_writer, kTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      record.reason = "client_gone";
+      co_return ForwardResult{false};
+    }
+    if (response_writer.is_done()) break;
+  }
+
+  if (upstream_keep_alive && response_parser->is_done() && upstream_buffer.size() == 0) {
+    gateway.upstreams.release(route.upstream, std::move(upstream->stream));
+  }
+  co_return ForwardResult{keep_alive};
+}
+
+}  // namespace latchkey::proxy

@@ -1,0 +1,53 @@
+// Everything a connection needs, shared by all connections of one `latchkey serve`.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.hpp"
+#include "auth/verified_cache.hpp"
+#include "config/config.hpp"
+#include "proxy/blocking_pool.hpp"
+#include "proxy/log_sink.hpp"
+#include "proxy/metrics.hpp"
+#include "proxy/router.hpp"
+#include "proxy/upstream_pool.hpp"
+
+namespace latchkey::proxy {
+
+// Routes and limits frozen together; a connection keeps the snapshot it started with.
+struct Routing {
+  explicit Routing(std::shared_ptr<const config::Config> c)
+      : config(std::move(c)),
+        router(config->routes),
+        identity_header_names(collect_identity_header_names_for(config->routes)) {}
+
+  std::shared_ptr<const config::Config> config;
+  Router router;
+  std::vector<std::string> identity_header_names;
+
+ private:
+  static std::vector<std::string> collect_identity_header_names_for(
+      const std::vector<config::Route>& routes);
+};
+
+struct AppPasswordUse {
+  std::int64_t app_password_id;
+  std::string client_address;
+  std::string user_agent;
+};
+
+struct Gateway {
+  std::shared_ptr<const Routing> routing;
+  auth::Authenticator& authenticator;
+  auth::VerifiedCache& cache;
+  BlockingPool& verify_pool;
+  UpstreamPool& upstreams;
+  LogSink& log;
+  Metrics& metrics;
+  std::function<void(AppPasswordUse)> record_use;  // cheap and non-blocking
+};
+
+}  // namespace latchkey::proxy

@@ -1,0 +1,36 @@
+// What changes in a request on its way upstream and in a response on its way back. Pure
+// functions over Beast headers: no sockets, unit-tested with tables of headers.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.hpp"
+#include "config/config.hpp"
+
+namespace latchkey::proxy {
+
+struct ForwardContext {
+  std::string client_address;  // peer IP as text
+  bool client_tls = false;
+  // Every identity header name configured on any route: a client must not be able to send
+  // one to a route that does not set it either.
+  const std::vector<std::string>* identity_header_names = nullptr;
+};
+
+// Removes credentials, hop-by-hop headers (and those named in Connection, except framing and
+// Host), every client copy of an identity header ('-' and '_' treated alike, as CGI-style
+// upstreams do), then adds the verified identity, X-Forwarded-For/-Proto/-Host and Via, and
+// points the target and Host at the upstream.
+void rewrite_upstream_request(boost::beast::http::request_header<>& header,
+                              const config::Route& route, const auth::Identity* identity,
+                              const ForwardContext& context);
+
+// Strips hop-by-hop headers from an upstream response; framing headers stay for the serializer.
+void rewrite_client_response(boost::beast::http::response_header<>& header);
+
+// Lower-cased names of every identity header across the routes.
+std::vector<std::string> collect_identity_header_names(const std::vector<config::Route>& routes);
+
+}  // namespace latchkey::proxy

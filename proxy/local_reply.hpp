@@ -1,0 +1,33 @@
+// The one place that turns a refusal into an HTTP status, headers and body.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <string_view>
+
+#include "auth/authenticator.hpp"
+
+namespace latchkey::proxy {
+
+enum class LocalReply {
+  bad_request,          // 400: malformed or ambiguous request head
+  bad_credentials,      // 400: malformed Authorization header
+  request_timeout,      // 408: head not received in time
+  not_found,            // 404: no route
+  unauthorized,         // 401: missing or wrong credentials (byte-identical for every cause)
+  use_app_password,     // 401: right account password, TOTP on: the hint
+  unavailable,          // 503: credentials cannot be checked right now
+  bad_gateway,          // 502: upstream refused, reset, or answered garbage
+  gateway_timeout,      // 504: upstream too slow
+};
+
+using LocalResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// `realm` is the route's Basic realm, used by the 401s.
+LocalResponse make_local_reply(LocalReply kind, unsigned version, bool keep_alive,
+                               std::string_view realm);
+
+// How an authentication refusal is answered.
+LocalReply reply_for(auth::DenyReason reason);
+
+}  // namespace latchkey::proxy

@@ -1,0 +1,46 @@
+#include "proxy/router.hpp"
+
+#include <cctype>
+#include <string>
+
+namespace latchkey::proxy {
+
+std::string host_without_port(std::string_view host) {
+  std::string_view name = host;
+  if (!name.empty() && name.front() == '[') {
+    const auto close = name.find(']');
+    name = close == std::string_view::npos ? name.substr(1) : name.substr(1, close - 1);
+  } else if (const auto colon = name.rfind(':'); colon != std::string_view::npos &&
+                                                 name.find(':') == colon) {
+    name = name.substr(0, colon);
+  }
+  std::string lowered(name);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!lowered.empty() && lowered.back() == '.') lowered.pop_back();  // FQDN form names the same host
+  return lowered;
+}
+
+bool path_has_prefix(std::string_view path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return false;
+  if (prefix.empty() || prefix.back() == '/' || path.size() == prefix.size()) return true;
+  return path[prefix.size()] == '/';
+}
+
+Router::Router(const std::vector<config::Route>& routes) : routes_(routes) {}
+
+const config::Route* Router::match(std::string_view host, std::string_view target) const {
+  const std::string wanted_host = host_without_port(host);
+  std::string_view path = target.substr(0, target.find('?'));
+  const config::Route* best = nullptr;
+  for (const config::Route& route : routes_) {
+    if (route.host && *route.host != wanted_host) continue;
+    if (!path_has_prefix(path, route.path_prefix)) continue;
+    if (best == nullptr || route.path_prefix.size() > best->path_prefix.size() ||
+        (route.path_prefix.size() == best->path_prefix.size() && route.host && !best->host)) {
+      best = &route;
+    }
+  }
+  return best;
+}
+
+}  // namespace latchkey::proxy

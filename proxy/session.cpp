@@ -1,0 +1,162 @@
+#include "proxy/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "proxy/access_log.hpp"
+#include "proxy/authenticate_request.hpp"
+#include "proxy/forward.hpp"
+#include "proxy/local_reply.hpp"
+#include "proxy/request_checks.hpp"
+
+namespace latchkey::proxy {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kReplyWriteTimeout = std::chrono::seconds(10);
+
+std::string_view credential_name(auth::CredentialType type) {
+  return type == auth::CredentialType::app_password ? "app_password" : "account_password";
+}
+
+void count_request(Metrics& metrics, const AccessRecord& record) {
+  const std::string route = record.route.empty() ? "none" : record.route;
+  metrics.increment("latchkey_requests_total",
+                    "route=\"" + route + "\",status=\"" + std::to_string(record.status) + "\"");
+}
+
+// What happens to one request; returns whether the connection may carry another.
+asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
+                                     beast::tcp_stream& client, beast::flat_buffer& buffer,
+                                     RequestParser& parser, AccessRecord& record) {
+  auto& request = parser.get();
+  record.method = std::string(request.method_string());
+  record.path = path_for_log(request.target());
+  const unsigned version = request.version();
+  // A body we are not going to read makes the connection unusable afterwards.
+  const bool can_keep_alive = request.keep_alive() && parser.is_done();
+
+  auto reply = [&](LocalReply kind, std::string_view realm,
+                   bool keep_alive) -> asio::awaitable<bool> {
+    auto response = make_local_reply(kind, version, keep_alive, realm);
+    record.status = response.result_int();
+    client.expires_after(kReplyWriteTimeout);
+    auto [ec, n] = co_await http::async_write(client, response, kTuple);
+    co_return !ec && keep_alive;
+  };
+
+  if (auto problem = request_head_problem(request.base())) {
+    record.reason = std::string(*problem);
+    gateway.metrics.increment("latchkey_requests_rejected_total",
+                              "reason=\"" + record.reason + "\"");
+    co_return co_await reply(LocalReply::bad_request, "latchkey", false);
+  }
+
+  const config::Route* route = routing.router.match(request[http::field::host], request.target());
+  if (route == nullptr) {
+    record.reason = "no_route";
+    co_return co_await reply(LocalReply::not_found, "latchkey", can_keep_alive);
+  }
+  record.route = route->name;
+
+  std::optional<auth::Identity> identity;
+  if (route->auth.required) {
+    AuthOutcome outcome = co_await authenticate_request(gateway, *route, request.base());
+    if (outcome.refusal) {
+      record.reason = outcome.reason;
+      gateway.metrics.increment("latchkey_auth_denied_total", "reason=\"" + outcome.reason + "\"");
+      co_return co_await reply(*outcome.refusal, route->auth.realm, can_keep_alive);
+    }
+    identity = std::move(outcome.identity);
+    record.user = identity->username;
+    record.credential = std::string(credential_name(identity->credential));
+    record.app_password = identity->app_password_name;
+    record.cached = outcome.cached;
+    gateway.metrics.increment("latchkey_auth_allowed_total",
+                              "credential=\"" + record.credential + "\",cached=\"" +
+                                  (outcome.cached ? "true" : "false") + "\"");
+    if (identity->app_password_id && gateway.record_use) {
+      gateway.record_use(AppPasswordUse{*identity->app_password_id, record.client,
+                                        std::string(request[http::field::user_agent])});
+    }
+  }
+
+  ForwardContext context;
+  context.client_address = record.client;
+  context.client_tls = false;
+  context.identity_header_names = &routing.identity_header_names;
+  ForwardResult result = co_await forward_request(gateway, routing, *route,
+                                                  identity ? &*identity : nullptr, client, buffer,
+                                                  parser, context, record);
+  co_return result.client_keep_alive;
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway,
+                                  std::shared_ptr<const Routing> routing) {
+  boost::system::error_code endpoint_error;
+  const auto peer = socket.remote_endpoint(endpoint_error);
+  const std::string client_address = endpoint_error ? "unknown" : peer.address().to_string();
+  beast::tcp_stream client(std::move(socket));
+  beast::flat_buffer buffer;
+  const config::Server& limits = routing->config->server;
+  bool first = true;
+
+  for (;;) {
+    RequestParser parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(boost::none);  // bodies are streamed, never held
+    client.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(client, buffer, parser, kTuple);
+    AccessRecord record;
+    record.client = client_address;
+    if (ec) {
+      if (ec == beast::error::timeout && parser.got_some()) {
+        // Slow or stalled head (slowloris): answer 408 and close.
+        record.status = 408;
+        record.reason = "header_timeout";
+        auto response = make_local_reply(LocalReply::request_timeout, 11, false, "latchkey");
+        client.expires_after(kReplyWriteTimeout);
+        co_await http::async_write(client, response, kTuple);
+        write_access_log(gateway.log, record);
+        count_request(gateway.metrics, record);
+      } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+                 ec != asio::error::connection_reset && ec != asio::error::eof &&
+                 ec != asio::error::operation_aborted) {
+        // The parser refused the head: framing, size or syntax.
+        record.status = 400;
+        record.reason = "bad_request_head";
+        gateway.log.event("info", "request_head_rejected",
+                          {{"client", client_address}, {"error", ec.message()}});
+        auto response = make_local_reply(LocalReply::bad_request, 11, false, "latchkey");
+        client.expires_after(kReplyWriteTimeout);
+        co_await http::async_write(client, response, kTuple);
+        write_access_log(gateway.log, record);
+        count_request(gateway.metrics, record);
+        gateway.metrics.increment("latchkey_requests_rejected_total", "reason=\"parse_error\"");
+      }
+      break;
+    }
+    first = false;
+    const bool keep_alive =
+        co_await handle_request(gateway, *routing, client, buffer, parser, record);
+    write_access_log(gateway.log, record);
+    count_request(gateway.metrics, record);
+    if (!keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  client.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  client.close();
+}
+
+}  // namespace latchkey::proxy

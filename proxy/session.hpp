@@ -1,0 +1,18 @@
+// One client connection: read a request head, check it, route it, authenticate it, forward
+// it, relay the answer, and repeat while keep-alive holds.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "proxy/gateway.hpp"
+
+namespace latchkey::proxy {
+
+// `routing` is the snapshot current when the connection was accepted.
+boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket, Gateway& gateway,
+                                         std::shared_ptr<const Routing> routing);
+
+}  // namespace latchkey::proxy

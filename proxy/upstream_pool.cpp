@@ -1,0 +1,113 @@
+#include "proxy/upstream_pool.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+
+namespace latchkey::proxy {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string pool_key(const config::Upstream& upstream) {
+  return upstream.host + ":" + std::to_string(upstream.port);
+}
+
+// An idle keep-alive connection that the upstream has closed reads as EOF; one that has data
+// waiting is out of sync. Either way it must not carry the next request.
+bool still_usable(tcp::socket& socket) {
+  char byte;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+std::optional<tcp::socket> UpstreamPool::take_idle(const config::Upstream& upstream,
+                                                   asio::any_io_executor executor) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  auto it = idle_.find(pool_key(upstream));
+  if (it == idle_.end()) return std::nullopt;
+  auto& list = it->second;
+  while (!list.empty()) {
+    Idle idle = std::move(list.back());
+    list.pop_back();
+    if (now - idle.since > upstream.idle_timeout || !still_usable(idle.socket)) continue;
+    // Rebind to the caller's strand: the socket was opened on another connection's executor.
+    const auto protocol = idle.socket.local_endpoint().protocol();
+    const auto fd = idle.socket.release();
+    tcp::socket socket(executor);
+    socket.assign(protocol, fd);
+    return socket;
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::acquire(
+    const config::Upstream& upstream, asio::any_io_executor executor,
+    boost::system::error_code& error) {
+  if (auto socket = take_idle(upstream, executor)) {
+    co_return UpstreamConnection{beast::tcp_stream(std::move(*socket)), true};
+  }
+  co_return co_await connect(upstream, executor, error);
+}
+
+asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
+    const config::Upstream& upstream, asio::any_io_executor executor,
+    boost::system::error_code& error) {
+  using namespace asio::experimental::awaitable_operators;
+  tcp::resolver resolver(executor);
+  asio::steady_timer deadline(executor);
+  deadline.expires_after(upstream.connect_timeout);
+  // Name resolution gets the same deadline as the connect: a stuck resolver must not hang
+  // the request.
+  auto resolved = co_await (
+      resolver.async_resolve(upstream.host, std::to_string(upstream.port),
+                             asio::as_tuple(asio::use_awaitable)) ||
+      deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (resolved.index() == 1) {
+    error = beast::error::timeout;
+    co_return std::nullopt;
+  }
+  auto [resolve_error, endpoints] = std::get<0>(std::move(resolved));
+  if (resolve_error) {
+    error = resolve_error;
+    co_return std::nullopt;
+  }
+  beast::tcp_stream stream(executor);
+  stream.expires_at(deadline.expiry());
+  auto [connect_error, endpoint] =
+      co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+  if (connect_error) {
+    error = connect_error;
+    co_return std::nullopt;
+  }
+  stream.socket().set_option(tcp::no_delay(true));
+  co_return UpstreamConnection{std::move(stream), false};
+}
+
+void UpstreamPool::release(const config::Upstream& upstream, beast::tcp_stream stream) {
+  stream.expires_never();
+  tcp::socket socket = stream.release_socket();
+  if (!socket.is_open()) return;
+  std::lock_guard lock(mutex_);
+  auto& list = idle_[pool_key(upstream)];
+  if (list.size() >= upstream.max_idle_connections) return;  // socket closes here
+  list.push_back(Idle{std::move(socket), std::chrono::steady_clock::now()});
+}
+
+std::size_t UpstreamPool::idle_count() const {
+  std::lock_guard lock(mutex_);
+  std::size_t count = 0;
+  for (const auto& [key, list] : idle_) count += list.size();
+  return count;
+}
+
+}  // namespace latchkey::proxy
