@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <string_view>
 
@@ -19,9 +18,7 @@ struct Split {
 };
 
 Split split_number(std::string_view text) {
-  const auto end =
-      std::find_if(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) == 0; });
-  const auto count = static_cast<std::size_t>(end - text.begin());
+  const auto count = std::min(text.find_first_not_of("0123456789"), text.size());
   return {text.substr(0, count), text.substr(count)};
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cctype>
 
 #include "config/values.hpp"
@@ -7,10 +8,8 @@ namespace {
 
 bool is_variable_name(std::string_view name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())) != 0) return false;
-  for (unsigned char c : name) {
-    if (std::isalnum(c) == 0 && c != '_') return false;
-  }
-  return true;
+  return std::ranges::all_of(name,
+                             [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <string_view>
@@ -33,21 +34,15 @@ constexpr std::array<std::string_view, 16> kReservedHeaders = {
 }  // namespace
 
 bool is_http_token(std::string_view name) {
-  if (name.empty()) return false;
-  for (unsigned char c : name) {
-    if (std::isalnum(c) == 0 &&
-        kTokenSymbols.find(static_cast<char>(c)) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
+  return !name.empty() && std::ranges::all_of(name, [](unsigned char c) {
+    return std::isalnum(c) != 0 ||
+           kTokenSymbols.find(static_cast<char>(c)) != std::string_view::npos;
+  });
 }
 
 bool is_reserved_header(std::string_view name) {
-  for (auto reserved : kReservedHeaders) {
-    if (iequals(name, reserved)) return true;
-  }
-  return false;
+  return std::ranges::any_of(kReservedHeaders,
+                             [&](std::string_view reserved) { return iequals(name, reserved); });
 }
 
 }  // namespace latchkey::config::detail

@@ -10,7 +10,7 @@ std::optional<Endpoint> read_endpoint(Reader& reader, const Field& field) {
   const auto text = reader.text(field);
   if (!text) return std::nullopt;
   std::string why;
-  auto endpoint = parse_endpoint(*text, reader.shown(field), why);
+  auto endpoint = parse_endpoint(*text, shown(field), why);
   if (!endpoint) reader.report(field, why);
   return endpoint;
 }

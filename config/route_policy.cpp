@@ -30,9 +30,9 @@ std::vector<CredentialKind> read_accept(Reader& reader, const Field& field) {
     if (!name) continue;
     const auto kind = credential_kind(*name);
     if (!kind) {
-      reader.report(item, reader.shown(item) + " is not one of app_password, token");
+      reader.report(item, shown(item) + " is not one of app_password, token");
     } else if (std::find(kinds.begin(), kinds.end(), *kind) != kinds.end()) {
-      reader.report(item, reader.shown(item) + " is listed twice");
+      reader.report(item, shown(item) + " is listed twice");
     } else {
       kinds.push_back(*kind);
     }
@@ -53,10 +53,9 @@ std::string read_identity_header(Reader& reader, const Field& field) {
   if (name->empty()) {
     reader.report(field, "must not be empty; leave the key out to send no header");
   } else if (!is_http_token(*name)) {
-    reader.report(field, reader.shown(field) + " is not a valid header name");
+    reader.report(field, shown(field) + " is not a valid header name");
   } else if (is_reserved_header(*name)) {
-    reader.report(field,
-                  reader.shown(field) + " is reserved for the proxy and cannot carry an identity");
+    reader.report(field, shown(field) + " is reserved for the proxy and cannot carry an identity");
   } else {
     return std::move(*name);
   }
@@ -72,8 +71,8 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
     if (word && *word == "none") {
       auth.required = false;
     } else if (word) {
-      reader.report(field, reader.shown(field) +
-                               " must be none or a map with accept, account_password, realm");
+      reader.report(field,
+                    shown(field) + " must be none or a map with accept, account_password, realm");
     }
     return auth;
   }
@@ -85,7 +84,7 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
       if (const auto policy = account_password_policy(*word)) {
         auth.account_password = *policy;
       } else {
-        reader.report(*f, reader.shown(*f) + " is not one of deny_if_totp, allow, deny");
+        reader.report(*f, shown(*f) + " is not one of deny_if_totp, allow, deny");
       }
     }
   }
@@ -94,7 +93,7 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
       if (realm->empty()) {
         reader.report(*f, "must not be empty");
       } else if (!is_valid_realm(*realm)) {
-        reader.report(*f, reader.shown(*f) + " must not contain '\"', '\\' or control characters");
+        reader.report(*f, shown(*f) + " must not contain '\"', '\\' or control characters");
       } else {
         auth.realm = std::move(*realm);
       }
@@ -120,7 +119,7 @@ IdentityHeaders read_forward(Reader& reader, const Field& field, const RouteAuth
   if (user) headers.user = read_identity_header(reader, *user);
   if (email) headers.email = read_identity_header(reader, *email);
   if (!headers.user.empty() && iequals(headers.user, headers.email)) {
-    reader.report(*email, reader.shown(*email) + " is the same header as " + user->path);
+    reader.report(*email, shown(*email) + " is the same header as " + user->path);
     headers.email.clear();
   }
   return headers;

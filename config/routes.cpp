@@ -20,7 +20,7 @@ std::optional<std::string> read_name(Reader& reader, const Field& field) {
   auto name = reader.text(field);
   if (!name) return std::nullopt;
   if (!is_valid_route_name(*name)) {
-    reader.report(field, reader.shown(field) + " must be 1 to 64 letters, digits, '_', '.' or '-'");
+    reader.report(field, shown(field) + " must be 1 to 64 letters, digits, '_', '.' or '-'");
     return std::nullopt;
   }
   return name;
@@ -30,15 +30,14 @@ std::optional<std::string> read_path_prefix(Reader& reader, const Field& field) 
   auto prefix = reader.text(field);
   if (!prefix) return std::nullopt;
   if (prefix->empty() || prefix->front() != '/') {
-    reader.report(field, reader.shown(field) + " must start with '/'");
+    reader.report(field, shown(field) + " must start with '/'");
     return std::nullopt;
   }
   const bool clean = std::all_of(prefix->begin(), prefix->end(), [](unsigned char c) {
     return c > 0x20 && c < 0x7f && c != '?' && c != '#';
   });
   if (!clean) {
-    reader.report(field,
-                  reader.shown(field) + " must not contain spaces, control characters, '?' or '#'");
+    reader.report(field, shown(field) + " must not contain spaces, control characters, '?' or '#'");
     return std::nullopt;
   }
   return prefix;
@@ -52,8 +51,7 @@ bool read_match(Reader& reader, const Field& field, Route& route) {
   if (const auto host = map->get("host")) {
     const auto text = reader.text(*host);
     std::string why;
-    const auto normalized =
-        text ? normalize_match_host(*text, reader.shown(*host), why) : std::nullopt;
+    const auto normalized = text ? normalize_match_host(*text, shown(*host), why) : std::nullopt;
     if (text && !normalized) reader.report(*host, why);
     route.host = normalized;
     ok = ok && normalized.has_value();
@@ -100,7 +98,7 @@ std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::s
       if (auto name = read_name(reader, *name_field)) {
         if (const auto* first = find_first(names, *name)) {
           reader.report(*name_field,
-                        reader.shown(*name_field) + " is already the name of " + first->route_path);
+                        shown(*name_field) + " is already the name of " + first->route_path);
         } else {
           names.push_back({*name, item.path});
         }

@@ -9,7 +9,7 @@ constexpr Duration kPositive{1};
 constexpr Duration kZeroAllowed{0};
 // Below 1 KiB ordinary browsers fail; above 1 MiB a header flood costs real memory.
 constexpr long long kMinHeaderBytes = 1024;
-constexpr long long kMaxHeaderBytes = 1024 * 1024;
+constexpr long long kMaxHeaderBytes = 1024LL * 1024;
 
 }  // namespace
 

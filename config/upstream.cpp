@@ -16,7 +16,7 @@ Upstream read_upstream(Reader& reader, const Field& field, const std::string& ba
   if (const auto url = map->require("url")) {
     if (const auto text = reader.text(*url)) {
       std::string why;
-      if (auto parsed = parse_upstream_url(*text, reader.shown(*url), why)) {
+      if (auto parsed = parse_upstream_url(*text, shown(*url), why)) {
         upstream = std::move(*parsed);
       } else {
         reader.report(*url, why);

@@ -156,7 +156,7 @@ std::optional<std::string> Reader::text(const Field& field) {
   return std::move(expansion.text);
 }
 
-std::string Reader::shown(const Field& field) const {
+std::string shown(const Field& field) {
   return quote(field.node.Scalar());
 }
 

@@ -28,6 +28,9 @@ std::string index_path(const std::string& parent, std::size_t index);
 int line_of(const YAML::Node& node);
 // The line to name for a field: its key's line when the value is empty.
 int line_of(const Field& field);
+// A scalar as written in the file, quoted, for messages: ${NAME} stays unexpanded because
+// environment values are often secrets.
+std::string shown(const Field& field);
 
 class Reader;
 
@@ -68,9 +71,6 @@ class Reader {
   std::optional<std::vector<Field>> list(const Field& field);
   // A scalar with every ${NAME} expanded. Messages never quote the value.
   std::optional<std::string> text(const Field& field);
-  // The scalar as written in the file, quoted: variables stay unexpanded because their
-  // values are often secrets.
-  std::string shown(const Field& field) const;
   std::optional<long long> integer(const Field& field, long long min, long long max);
   std::optional<bool> boolean(const Field& field);
   std::optional<Duration> duration(const Field& field, Duration min);
