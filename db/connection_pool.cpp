@@ -7,13 +7,15 @@
 
 namespace latchkey::db {
 
-ConnectionPool::Lease::Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection)
-    : pool_(pool), connection_(std::move(connection)) {}
+ConnectionPool::Lease::Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection,
+                             bool reused)
+    : pool_(pool), connection_(std::move(connection)), reused_(reused) {}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
     : pool_(std::exchange(other.pool_, nullptr)),
       connection_(std::move(other.connection_)),
-      broken_(other.broken_) {}
+      broken_(other.broken_),
+      reused_(other.reused_) {}
 
 ConnectionPool::Lease& ConnectionPool::Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
@@ -21,6 +23,7 @@ ConnectionPool::Lease& ConnectionPool::Lease::operator=(Lease&& other) noexcept 
     pool_ = std::exchange(other.pool_, nullptr);
     connection_ = std::move(other.connection_);
     broken_ = other.broken_;
+    reused_ = other.reused_;
   }
   return *this;
 }
@@ -57,6 +60,7 @@ ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds wait) {
       if (!connection->is_open()) connection.reset();  // died while idle: reopen below
     }
   }
+  const bool reused = connection != nullptr;
   if (connection == nullptr) {
     try {
       connection = open_connection(url_);  // outside the lock: connecting may take seconds
@@ -65,7 +69,7 @@ ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds wait) {
       throw;
     }
   }
-  return Lease(this, std::move(connection));
+  return Lease(this, std::move(connection), reused);
 }
 
 void ConnectionPool::give_back(std::unique_ptr<pqxx::connection> connection, bool broken) noexcept {
@@ -86,6 +90,15 @@ void ConnectionPool::give_back(std::unique_ptr<pqxx::connection> connection, boo
 void ConnectionPool::throw_broken(const pqxx::broken_connection& e) const {
   throw auth::StoreUnavailable("lost the PostgreSQL connection to " + redacted_url_ + ": " +
                                scrub_message(e.what(), url_));
+}
+
+void ConnectionPool::close_idle() {
+  std::vector<std::unique_ptr<pqxx::connection>> closing;
+  {
+    std::lock_guard lock(mutex_);
+    closing.swap(idle_);
+    idle_.reserve(static_cast<std::size_t>(size_));
+  }
 }
 
 int ConnectionPool::open_connections() const {

@@ -34,14 +34,19 @@ class ConnectionPool {
     // Closes the connection instead of returning it (call after a broken_connection).
     void discard() { broken_ = true; }
 
+    // True when the connection sat idle in the pool before: the server may have dropped it
+    // meanwhile (restart, idle timeout, pg_terminate_backend) without libpq noticing.
+    bool reused() const { return reused_; }
+
    private:
     friend class ConnectionPool;
-    Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection);
+    Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection, bool reused);
     void release() noexcept;
 
     ConnectionPool* pool_ = nullptr;
     std::unique_ptr<pqxx::connection> connection_;
     bool broken_ = false;
+    bool reused_ = false;
   };
 
   // `url`: libpq URI or key=value string. Nothing is opened here.
@@ -55,8 +60,11 @@ class ConnectionPool {
   // message carries the URL with its password redacted.
   Lease acquire(std::chrono::milliseconds wait);
 
-  // Runs work(pqxx::connection&) on a leased connection. A broken connection is discarded
-  // and reported as auth::StoreUnavailable; any other exception passes through.
+  // Runs work(pqxx::connection&) on a leased connection. When a connection taken from the
+  // idle set turns out broken, it and every other idle one are closed (a restarted server
+  // killed them all) and `work` runs once more on a fresh connection; an uncommitted
+  // transaction on a dead connection did nothing, so this is safe. A fresh connection that
+  // breaks is reported as auth::StoreUnavailable. Other exceptions pass through.
   template <typename Work>
   std::invoke_result_t<Work&, pqxx::connection&> run(std::chrono::milliseconds wait, Work&& work);
 
@@ -65,6 +73,9 @@ class ConnectionPool {
 
   // Connections open right now, idle or leased (for metrics and tests).
   int open_connections() const;
+
+  // Closes every idle connection; leased ones are unaffected.
+  void close_idle();
 
  private:
   void give_back(std::unique_ptr<pqxx::connection> connection, bool broken) noexcept;
@@ -82,16 +93,19 @@ class ConnectionPool {
 template <typename Work>
 std::invoke_result_t<Work&, pqxx::connection&> ConnectionPool::run(std::chrono::milliseconds wait,
                                                                    Work&& work) {
-  Lease lease = acquire(wait);
-  try {
-    return work(lease.connection());
-  } catch (const pqxx::broken_connection& e) {
-    lease.discard();
-    throw_broken(e);
-  } catch (...) {
-    // A server that went away mid-query may surface as another error; the state decides.
-    if (!lease.connection().is_open()) lease.discard();
-    throw;
+  for (int attempt = 1;; ++attempt) {
+    Lease lease = acquire(wait);
+    try {
+      return work(lease.connection());
+    } catch (const pqxx::broken_connection& e) {
+      lease.discard();
+      if (!lease.reused() || attempt > 1) throw_broken(e);
+      close_idle();
+    } catch (...) {
+      // A server that went away mid-query may surface as another error; the state decides.
+      if (!lease.connection().is_open()) lease.discard();
+      throw;
+    }
   }
 }
 

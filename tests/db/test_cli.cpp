@@ -1,0 +1,468 @@
+// The admin subcommands, run as the real `latchkey` binary against a fresh database.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include "auth/app_password.hpp"
+#include "auth/keyed_hash.hpp"
+#include "auth/password_hash.hpp"
+#include "auth/totp.hpp"
+#include "tests/support/pg_database.hpp"
+#include "tests/support/process.hpp"
+
+using namespace latchkey;
+
+namespace {
+
+const std::string kPepper = "cli-test-pepper-0123456789abcdefghijklmnopqrstuvwxyz";
+const std::string kTotpKeyHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes) {
+    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
+    out.push_back(kDigits[static_cast<unsigned char>(c) & 0x0F]);
+  }
+  return out;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  if (start < text.size()) lines.push_back(text.substr(start));
+  return lines;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct CliFixture {
+  test::PgDatabase database{"cli"};
+  std::filesystem::path dir;
+  std::filesystem::path config_path;
+
+  CliFixture() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-cli-XXXXXX").string();
+    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    dir = pattern;
+    std::ofstream(dir / "pepper") << kPepper;
+    std::ofstream(dir / "totp.key") << kTotpKeyHex << "\n";
+    config_path = write_config("config.yaml", database.url());
+  }
+
+  ~CliFixture() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+
+  std::filesystem::path write_config(const std::string& name, const std::string& url) const {
+    const auto path = dir / name;
+    std::ofstream(path) << "listen:\n"
+                           "  - address: 127.0.0.1:18443\n"
+                           "database:\n"
+                           "  url: \"" << url << "\"\n"
+                           "  pool_size: 2\n"
+                           "secrets:\n"
+                           "  pepper_file: pepper\n"
+                           "  totp_key_file: totp.key\n"
+                           "routes:\n"
+                           "  - name: app\n"
+                           "    match: { path_prefix: / }\n"
+                           "    upstream: { url: \"http://127.0.0.1:18080\" }\n";
+    return path;
+  }
+
+  test::ProcessResult run_with(const std::filesystem::path& config, std::vector<std::string> args,
+                               const std::string& input = "") const {
+    std::vector<std::string> argv{LATCHKEY_BINARY};
+    if (!config.empty()) {
+      argv.push_back("--config");
+      argv.push_back(config.string());
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    test::RunOptions options;
+    options.stdin_text = input;
+    options.env["LATCHKEY_CONFIG"] = std::nullopt;
+    return test::run_process(argv, options);
+  }
+
+  test::ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
+    return run_with(config_path, std::move(args), input);
+  }
+
+  test::ProcessResult ok(std::vector<std::string> args, const std::string& input = "") const {
+    auto result = run(args, input);
+    BOOST_TEST_REQUIRE(result.exit_code == 0, test::describe(result));
+    BOOST_TEST(result.err.empty(), test::describe(result));
+    return result;
+  }
+
+  void migrate() const { ok({"migrate"}); }
+
+  std::string sql(const std::string& query) const { return database.query_value(query); }
+
+  // Contents of every table: a failed command must leave it unchanged.
+  std::string snapshot() const {
+    return sql(
+        "SELECT concat_ws('|', "
+        "(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM users t), "
+        "(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM app_passwords t), "
+        "(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM audit_events t), "
+        "(SELECT count(*) FROM audit_events))");
+  }
+
+  // The text of every column of every row of every table in the schema.
+  std::string all_text() const {
+    std::string text;
+    for (const char* table : {"users", "app_passwords", "audit_events", "schema_migrations"}) {
+      text += sql(std::string("SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM ") + table +
+                  " t") +
+              "\n";
+    }
+    BOOST_TEST_REQUIRE(sql("SELECT count(*) FROM information_schema.tables WHERE "
+                           "table_schema = 'public'") == "4");  // a new table joins the scan
+    return text;
+  }
+};
+
+// Exit 2, one line on stderr naming the problem, nothing on stdout.
+void expect_usage_error(const test::ProcessResult& result, const std::string& fragment) {
+  BOOST_TEST(result.exit_code == 2, test::describe(result));
+  BOOST_TEST(lines_of(result.err).size() == 1u, test::describe(result));
+  BOOST_TEST(contains(result.err, fragment), test::describe(result) << " lacks " << fragment);
+  BOOST_TEST(result.out.empty(), test::describe(result));
+}
+
+// Exit 1, one line on stderr naming the problem.
+void expect_failure(const test::ProcessResult& result, const std::string& fragment) {
+  BOOST_TEST(result.exit_code == 1, test::describe(result));
+  BOOST_TEST(lines_of(result.err).size() == 1u, test::describe(result));
+  BOOST_TEST(contains(result.err, fragment), test::describe(result) << " lacks " << fragment);
+}
+
+struct Case {
+  std::vector<std::string> args;
+  std::string input;
+  std::string fragment;
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(cli, CliFixture)
+
+BOOST_AUTO_TEST_CASE(every_command_has_help_without_config) {
+  const std::vector<std::vector<std::string>> commands{
+      {"migrate", "--help"},
+      {"user", "--help"},
+      {"user", "add", "--help"},
+      {"user", "add", "alice", "--password-stdin", "--help"},
+      {"user", "list", "--help"},
+      {"user", "disable", "-h"},
+      {"user", "passwd", "--help"},
+      {"totp", "--help"},
+      {"totp", "enable", "--help"},
+      {"totp", "confirm", "--help"},
+      {"totp", "disable", "--help"},
+      {"app-password", "--help"},
+      {"app-password", "new", "--help"},
+      {"app-password", "list", "--help"},
+      {"app-password", "revoke", "--help"},
+  };
+  for (const auto& args : commands) {
+    const auto result = run_with({}, args);
+    BOOST_TEST(result.exit_code == 0, args[0] << ": " << test::describe(result));
+    BOOST_TEST(result.out.starts_with("usage: latchkey "), test::describe(result));
+    BOOST_TEST(result.err.empty(), test::describe(result));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(migrate_is_required_then_idempotent) {
+  expect_failure(run({"user", "list"}), "run `latchkey migrate` first");
+  auto result = ok({"migrate"});
+  BOOST_TEST(result.out == "applied 0001_initial.sql\n");
+  result = ok({"migrate"});
+  BOOST_TEST(result.out == "database schema is up to date\n");
+  BOOST_TEST(sql("SELECT string_agg(name, ',') FROM schema_migrations") == "0001_initial.sql");
+  expect_usage_error(run({"migrate", "now"}), "unexpected argument \"now\"");
+}
+
+BOOST_AUTO_TEST_CASE(missing_config_is_a_usage_error) {
+  expect_usage_error(run_with({}, {"user", "list"}), "--config");
+}
+
+BOOST_AUTO_TEST_CASE(database_down_fails_without_leaking_the_password) {
+  const auto config =
+      write_config("down.yaml", "postgresql://latchkey:Sup3rSecretPw@127.0.0.1:1/postgres");
+  const auto result = run_with(config, {"user", "list"});
+  expect_failure(result, "cannot connect to PostgreSQL");
+  BOOST_TEST(!contains(result.err, "Sup3rSecretPw"), result.err);
+  BOOST_TEST(contains(result.err, "127.0.0.1:1"), result.err);
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_write_nothing) {
+  migrate();
+  ok({"user", "add", "alice", "--password-stdin"}, "correct horse\n");
+  ok({"app-password", "new", "alice", "--name", "laptop"});
+  const std::string before = snapshot();
+  const std::vector<Case> cases{
+      {{"user"}, "", "missing action"},
+      {{"user", "frob"}, "", "unknown action \"frob\""},
+      {{"user", "add"}, "pw\n", "missing USER"},
+      {{"user", "add", "bob"}, "pw\n", "--password-stdin is required"},
+      {{"user", "add", "bob", "--password-stdin"}, "", "no password on standard input"},
+      {{"user", "add", "bob", "--password-stdin"}, "\n", "the password is empty"},
+      {{"user", "add", "bob", "--password-stdin"}, "\r\n", "the password is empty"},
+      {{"user", "add", "bob", "--password-stdin"}, "a\tb\n", "control character"},
+      {{"user", "add", "bob", "--password-stdin", "--verbose"}, "pw\n", "unknown option \"--verbose\""},
+      {{"user", "add", "bob", "carol", "--password-stdin"}, "pw\n", "unexpected argument \"carol\""},
+      {{"user", "add", "bo:b", "--password-stdin"}, "pw\n", "contains ':'"},
+      {{"user", "add", "bob", "--email"}, "pw\n", "--email needs a value"},
+      {{"user", "add", "bob", "--email", "nope", "--password-stdin"}, "pw\n", "not an e-mail"},
+      {{"user", "list", "extra"}, "", "unexpected argument \"extra\""},
+      {{"user", "list", "--json=yes"}, "", "--json takes no value"},
+      {{"user", "disable"}, "", "missing USER"},
+      {{"user", "passwd", "alice"}, "pw\n", "--password-stdin is required"},
+      {{"user", "passwd", "alice", "--password-stdin", "--password-stdin"}, "pw\n", "given twice"},
+      {{"totp"}, "", "missing action"},
+      {{"totp", "enable"}, "", "missing USER"},
+      {{"totp", "confirm", "alice"}, "", "missing CODE"},
+      {{"totp", "confirm", "alice", "12ab56"}, "", "CODE must be the 6 digits"},
+      {{"totp", "confirm", "alice", "1234567"}, "", "CODE must be the 6 digits"},
+      {{"totp", "disable", "alice", "now"}, "", "unexpected argument \"now\""},
+      {{"app-password"}, "", "missing action"},
+      {{"app-password", "show", "alice"}, "", "unknown action \"show\""},
+      {{"app-password", "new", "alice"}, "", "--name NAME is required"},
+      {{"app-password", "new", "alice", "--name"}, "", "--name needs a value"},
+      {{"app-password", "new", "alice", "--name", ""}, "", "NAME must not be empty"},
+      {{"app-password", "new", "alice", "--name", std::string(101, 'n')}, "", "longer than 100"},
+      {{"app-password", "list"}, "", "missing USER"},
+      {{"app-password", "revoke", "alice"}, "", "missing NAME"},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT((c.args.size() > 1 ? c.args[0] + " " + c.args[1] : c.args[0])) {
+      expect_usage_error(run(c.args, c.input), c.fragment);
+    }
+  }
+  BOOST_TEST(snapshot() == before);
+}
+
+BOOST_AUTO_TEST_CASE(failures_exit_1_and_write_nothing) {
+  migrate();
+  ok({"user", "add", "Alice", "--password-stdin"}, "correct horse\n");
+  ok({"app-password", "new", "alice", "--name", "laptop"});
+  const std::string before = snapshot();
+  const std::vector<Case> cases{
+      {{"user", "add", "ALICE", "--password-stdin"}, "pw\n", "\"ALICE\" already exists"},
+      {{"user", "disable", "nobody"}, "", "no user \"nobody\""},
+      {{"user", "passwd", "nobody", "--password-stdin"}, "pw\n", "no user \"nobody\""},
+      {{"totp", "enable", "nobody"}, "", "no user \"nobody\""},
+      {{"totp", "confirm", "nobody", "123456"}, "", "no user \"nobody\""},
+      {{"totp", "confirm", "alice", "123456"}, "", "no TOTP enrolment for Alice"},
+      {{"totp", "disable", "alice"}, "", "TOTP is not enabled for \"Alice\""},
+      {{"app-password", "new", "nobody", "--name", "x"}, "", "no user \"nobody\""},
+      {{"app-password", "new", "alice", "--name", "laptop"}, "", "already has an application password named \"laptop\""},
+      {{"app-password", "list", "nobody"}, "", "no user \"nobody\""},
+      {{"app-password", "revoke", "alice", "phone"}, "", "no active application password named \"phone\""},
+      {{"app-password", "revoke", "nobody", "laptop"}, "", "no user \"nobody\""},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.args[0] + " " + c.args[1]) {
+      const auto result = run(c.args, c.input);
+      expect_failure(result, c.fragment);
+      BOOST_TEST(result.out.empty(), test::describe(result));
+    }
+  }
+  BOOST_TEST(snapshot() == before);
+}
+
+BOOST_AUTO_TEST_CASE(user_lifecycle) {
+  migrate();
+  auto result = ok({"user", "add", "Alice", "--email", "alice@example.com", "--password-stdin"},
+                   "first password\n");
+  BOOST_TEST(contains(result.out, "created user Alice"));
+  ok({"user", "add", "bob", "--password-stdin"}, "bob's password");  // no newline: fine
+
+  result = ok({"user", "list"});
+  const auto rows = lines_of(result.out);
+  BOOST_REQUIRE(rows.size() == 3u);
+  BOOST_TEST(rows[0].starts_with("USERNAME"));
+  BOOST_TEST(rows[1].starts_with("Alice "));
+  BOOST_TEST(contains(rows[1], "alice@example.com"));
+  BOOST_TEST(contains(rows[1], "active"));
+  BOOST_TEST(rows[2].starts_with("bob "));
+
+  const std::string first_hash = sql("SELECT password_hash FROM users WHERE username = 'Alice'");
+  BOOST_TEST(auth::verify_password(first_hash, "first password"));
+  result = ok({"user", "passwd", "alice", "--password-stdin"}, "second password\r\n");
+  const std::string second_hash = sql("SELECT password_hash FROM users WHERE username = 'Alice'");
+  BOOST_TEST(auth::verify_password(second_hash, "second password"));
+  BOOST_TEST(!auth::verify_password(second_hash, "first password"));
+  BOOST_TEST(!contains(result.out + result.err, "second password"));  // never echoed
+
+  ok({"user", "disable", "ALICE"});
+  result = ok({"user", "disable", "alice"});
+  BOOST_TEST(contains(result.out, "already disabled"));
+
+  result = ok({"user", "list", "--json"});
+  const auto users = boost::json::parse(result.out).as_array();
+  BOOST_REQUIRE(users.size() == 2u);
+  const auto& alice = users[0].as_object();
+  BOOST_TEST(alice.at("username").as_string() == "Alice");
+  BOOST_TEST(alice.at("email").as_string() == "alice@example.com");
+  BOOST_TEST(alice.at("disabled").as_bool());
+  BOOST_TEST(alice.at("totp").as_string() == "off");
+  const std::string created(alice.at("created_at").as_string());
+  BOOST_TEST((created.size() == 20u && created[10] == 'T' && created.back() == 'Z'), created);
+  BOOST_TEST(!users[1].as_object().at("disabled").as_bool());
+
+  BOOST_TEST(sql("SELECT string_agg(event, ' ' ORDER BY id) FROM audit_events") ==
+             "user.created user.created user.password_changed user.disabled");
+  const std::string text = all_text();
+  for (const std::string secret : {"first password", "second password", "bob's password"}) {
+    BOOST_TEST(!contains(text, secret), secret);
+    BOOST_TEST(!contains(text, to_hex(secret)), secret);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(totp_enrolment_confirm_replay_disable) {
+  migrate();
+  ok({"user", "add", "alice", "--password-stdin"}, "pw\n");
+
+  auto result = ok({"totp", "enable", "alice"});
+  const auto lines = lines_of(result.out);
+  BOOST_REQUIRE(lines.size() >= 2u);
+  BOOST_TEST(lines[0].starts_with("otpauth://totp/latchkey:alice?secret="), lines[0]);
+  BOOST_TEST(contains(lines[0], "issuer=latchkey"));
+  BOOST_REQUIRE(lines[1].starts_with("secret: "));
+  const std::string first_secret = lines[1].substr(8);
+  BOOST_TEST(contains(lines[0], "secret=" + first_secret));
+  BOOST_TEST(sql("SELECT totp_enabled FROM users") == "f");
+
+  // Enrolling again replaces the pending secret; --json carries the same fields.
+  result = ok({"totp", "enable", "alice", "--json"});
+  const auto json = boost::json::parse(result.out).as_object();
+  const std::string secret_base32(json.at("secret").as_string());
+  BOOST_TEST(secret_base32 != first_secret);
+  BOOST_TEST(contains(std::string(json.at("otpauth_uri").as_string()), secret_base32));
+  BOOST_TEST(json.at("username").as_string() == "alice");
+  const auto secret = auth::base32_decode(secret_base32);
+  BOOST_REQUIRE(secret.has_value());
+  BOOST_TEST(secret->size() == auth::kTotpSecretBytes);
+
+  // A wrong code is refused and changes nothing.
+  std::string before = snapshot();
+  const std::int64_t step = auth::totp_step(now_seconds());
+  const std::string code = auth::hotp_code(*secret, static_cast<std::uint64_t>(step));
+  const std::string wrong = code == "000000" ? "111111" : "000000";
+  expect_failure(run({"totp", "confirm", "alice", wrong}), "TOTP code rejected");
+  BOOST_TEST(snapshot() == before);
+
+  result = ok({"totp", "confirm", "alice", code});
+  BOOST_TEST(contains(result.out, "TOTP enabled for alice"));
+  BOOST_TEST(sql("SELECT totp_enabled FROM users") == "t");
+  BOOST_TEST(std::stoll(sql("SELECT totp_last_step FROM users")) >= step - 1);
+
+  // The same code again is a replay: refused, nothing written.
+  before = snapshot();
+  expect_failure(run({"totp", "confirm", "alice", code}), "TOTP code rejected");
+  expect_failure(run({"totp", "enable", "alice"}), "already enabled");
+  BOOST_TEST(snapshot() == before);
+
+  result = ok({"user", "list", "--json"});
+  BOOST_TEST(boost::json::parse(result.out).as_array()[0].as_object().at("totp").as_string() ==
+             "enabled");
+
+  ok({"totp", "disable", "alice"});
+  BOOST_TEST(sql("SELECT totp_secret_sealed IS NULL AND NOT totp_enabled FROM users") == "t");
+  BOOST_TEST(sql("SELECT string_agg(event, ' ' ORDER BY id) FROM audit_events") ==
+             "user.created totp.pending totp.pending totp.enabled totp.disabled");
+
+  const std::string text = all_text();
+  for (const std::string& s : {first_secret, secret_base32, to_hex(*secret)}) {
+    BOOST_TEST(!contains(text, s), s);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(app_password_lifecycle) {
+  migrate();
+  ok({"user", "add", "alice", "--password-stdin"}, "account password\n");
+
+  auto result = ok({"app-password", "new", "alice", "--name", "laptop"});
+  auto lines = lines_of(result.out);
+  BOOST_REQUIRE(lines.size() == 2u);
+  BOOST_TEST(contains(lines[0], "\"laptop\""));
+  const std::string shown = lines[1];
+  BOOST_TEST((shown.size() == 19u && shown[4] == '-' && shown[9] == '-' && shown[14] == '-'),
+             shown);
+  const auto canonical = auth::normalize_app_password(shown);
+  BOOST_REQUIRE(canonical.has_value());
+  const auth::KeyedHasher hasher(kPepper);
+  BOOST_TEST(sql("SELECT encode(hash, 'hex') FROM app_passwords WHERE name = 'laptop'") ==
+             auth::to_hex(hasher.digest("app_password", *canonical)));
+
+  result = ok({"app-password", "new", "alice", "--name", "phone", "--json"});
+  const auto created = boost::json::parse(result.out).as_object();
+  const std::string phone_shown(created.at("password").as_string());
+  BOOST_TEST(created.at("name").as_string() == "phone");
+  const auto phone = auth::normalize_app_password(phone_shown);
+  BOOST_REQUIRE(phone.has_value());
+  BOOST_TEST(sql("SELECT encode(hash, 'hex') FROM app_passwords WHERE name = 'phone'") ==
+             auth::to_hex(hasher.digest("app_password", *phone)));
+
+  sql("UPDATE app_passwords SET last_used_at = '2024-05-01T12:34:56Z', "
+      "last_used_from = '192.0.2.7', last_used_agent = 'DAVx5/4.3' WHERE name = 'phone' "
+      "RETURNING id");
+  result = ok({"app-password", "list", "alice"});
+  lines = lines_of(result.out);
+  BOOST_REQUIRE(lines.size() == 3u);
+  BOOST_TEST(lines[0].starts_with("NAME"));
+  BOOST_TEST(lines[1].starts_with("laptop "));
+  BOOST_TEST(contains(lines[1], "never"));
+  BOOST_TEST(contains(lines[2], "2024-05-01T12:34:56Z"));
+  BOOST_TEST(contains(lines[2], "192.0.2.7"));
+  BOOST_TEST(contains(lines[2], "DAVx5/4.3"));
+  BOOST_TEST(!contains(result.out, shown));
+  BOOST_TEST(!contains(result.out, phone_shown));
+
+  ok({"app-password", "revoke", "alice", "laptop"});
+  ok({"app-password", "new", "alice", "--name", "laptop"});  // the name is free again
+  result = ok({"app-password", "list", "alice", "--json"});
+  const auto list = boost::json::parse(result.out).as_array();
+  BOOST_REQUIRE(list.size() == 3u);
+  BOOST_TEST(list[0].as_object().at("name").as_string() == "laptop");
+  BOOST_TEST(list[0].as_object().at("state").as_string() == "revoked");
+  BOOST_TEST(!list[0].as_object().at("revoked_at").is_null());
+  BOOST_TEST(list[1].as_object().at("last_used_at").as_string() == "2024-05-01T12:34:56Z");
+  BOOST_TEST(list[1].as_object().at("last_used_from").as_string() == "192.0.2.7");
+  BOOST_TEST(list[2].as_object().at("state").as_string() == "active");
+  BOOST_TEST(list[2].as_object().at("last_used_at").is_null());
+  BOOST_TEST(!contains(result.out, shown));
+
+  BOOST_TEST(sql("SELECT string_agg(event, ' ' ORDER BY id) FROM audit_events") ==
+             "user.created app_password.created app_password.created app_password.revoked "
+             "app_password.created");
+  const std::string text = all_text();
+  for (const std::string& s : {shown, *canonical, phone_shown, *phone, std::string("account password"),
+                               to_hex(*canonical), to_hex(*phone)}) {
+    BOOST_TEST(!contains(text, s), s);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
