@@ -1,9 +1,9 @@
 #include "app/admin_context.hpp"
 
-#include <stdexcept>
-
 #include <openssl/crypto.h>
+
 #include <pqxx/except>
+#include <stdexcept>
 
 #include "db/connection.hpp"
 #include "db/migrations.hpp"

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <memory>
-
 #include <pqxx/connection>
 
 #include "app/commands.hpp"

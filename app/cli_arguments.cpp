@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kMaxPasswordBytes = 1024;  // Argon2 takes any length; a bound keeps it cheap
 constexpr std::size_t kMaxUsernameChars = 128;   // as db/migrations/0001_initial.sql checks
 constexpr std::size_t kMaxNameChars = 100;
-constexpr std::size_t kMaxEmailBytes = 254;      // RFC 5321 path limit
+constexpr std::size_t kMaxEmailBytes = 254;  // RFC 5321 path limit
 
 std::size_t utf8_chars(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
@@ -146,7 +146,9 @@ void check_username(std::string_view username) {
   }
 }
 
-void check_app_password_name(std::string_view name) { check_text("NAME", name, kMaxNameChars); }
+void check_app_password_name(std::string_view name) {
+  check_text("NAME", name, kMaxNameChars);
+}
 
 void check_email(std::string_view email) {
   if (email.empty()) return;  // "" means no address

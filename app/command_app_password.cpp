@@ -1,7 +1,6 @@
 // latchkey app-password new|list|revoke: per-device passwords of an account.
-#include <ostream>
-
 #include <boost/json.hpp>
+#include <ostream>
 
 #include "app/admin_context.hpp"
 #include "app/cli_arguments.hpp"

@@ -1,6 +1,5 @@
 // latchkey migrate: applies the SQL migrations compiled into the binary.
 #include <ostream>
-
 #include <pqxx/except>
 
 #include "app/cli_arguments.hpp"

@@ -1,10 +1,9 @@
 // latchkey totp enable|confirm|disable: two-factor enrolment of an account.
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
 #include <ostream>
-
-#include <boost/json.hpp>
 
 #include "app/admin_context.hpp"
 #include "app/cli_arguments.hpp"
@@ -88,9 +87,9 @@ int confirm(Invocation& invocation) {
   check_username(username);
   std::string code = positionals[1];
   std::erase(code, ' ');  // apps show "123 456"
-  if (code.size() != kCodeDigits ||
-      !std::all_of(code.begin(), code.end(), [](char c) { return std::isdigit(
-                                                              static_cast<unsigned char>(c)); })) {
+  if (code.size() != kCodeDigits || !std::all_of(code.begin(), code.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
     throw UsageError("CODE must be the 6 digits shown by the authenticator app");
   }
   AdminContext context(invocation);

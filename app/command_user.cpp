@@ -1,7 +1,6 @@
 // latchkey user add|list|disable|passwd: accounts.
-#include <ostream>
-
 #include <boost/json.hpp>
+#include <ostream>
 
 #include "app/admin_context.hpp"
 #include "app/cli_arguments.hpp"
@@ -22,7 +21,8 @@ actions:
 Passwords are read as one line from standard input, never from the command line.
 )";
 
-constexpr std::string_view kAddUsage = R"(usage: latchkey user add USER [--email EMAIL] --password-stdin
+constexpr std::string_view kAddUsage =
+    R"(usage: latchkey user add USER [--email EMAIL] --password-stdin
 
 Creates an account. USER is matched without regard to case and may not contain ':'.
 The account password is read as one line from standard input.

@@ -1,11 +1,10 @@
 #include "db/admin_repository.hpp"
 
-#include <type_traits>
-
 #include <pqxx/connection_base>
 #include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/transaction>
+#include <type_traits>
 
 #include "auth/credential_store.hpp"
 #include "db/connection.hpp"
@@ -15,7 +14,9 @@
 namespace latchkey::db {
 namespace {
 
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
 
 std::optional<Timestamp> optional_time(const pqxx::field& field) {
   if (field.is_null()) return std::nullopt;
@@ -118,9 +119,12 @@ void notify_credentials_changed(pqxx::work& tx, const UserInfo& user) {
 
 std::string_view to_string(AppPasswordState state) {
   switch (state) {
-    case AppPasswordState::active: return "active";
-    case AppPasswordState::expired: return "expired";
-    case AppPasswordState::revoked: return "revoked";
+    case AppPasswordState::active:
+      return "active";
+    case AppPasswordState::expired:
+      return "expired";
+    case AppPasswordState::revoked:
+      return "revoked";
   }
   return "unknown";
 }
@@ -193,8 +197,7 @@ void AdminRepository::set_totp_pending(std::int64_t user_id, std::string_view se
   in_transaction(connection_, "set_totp_pending", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, user_id).user;
     if (user.totp_enabled) {
-      throw Conflict("TOTP is already enabled for " + quoted(user.username) +
-                     "; disable it first");
+      throw Conflict("TOTP is already enabled for " + quoted(user.username) + "; disable it first");
     }
     tx.exec_prepared0(sql::kSetTotpPending.name, user.id, hex_encode(sealed_secret));
     audit(tx, user, "totp.pending", source_);
@@ -259,8 +262,8 @@ std::vector<AppPasswordInfo> AdminRepository::list_app_passwords(std::string_vie
     const pqxx::result users = tx.exec_prepared(sql::kFindUser.name, std::string(username));
     if (users.empty()) throw NotFound("no user " + quoted(username));
     std::vector<AppPasswordInfo> list;
-    for (const auto& row : tx.exec_prepared(sql::kListAppPasswords.name,
-                                            users[0][0].as<std::int64_t>())) {
+    for (const auto& row :
+         tx.exec_prepared(sql::kListAppPasswords.name, users[0][0].as<std::int64_t>())) {
       AppPasswordInfo info;
       info.id = row[0].as<std::int64_t>();
       info.name = row[1].as<std::string>();
@@ -288,8 +291,8 @@ void AdminRepository::revoke_app_password(std::string_view username, std::string
       throw NotFound(quoted(user.username) + " has no active application password named " +
                      quoted(name));
     }
-    audit(tx, user, "app_password.revoked", source_, {std::string(name),
-                                                      r[0][0].as<std::int64_t>()});
+    audit(tx, user, "app_password.revoked", source_,
+          {std::string(name), r[0][0].as<std::int64_t>()});
     notify_credentials_changed(tx, user);
   });
 }

@@ -1,10 +1,9 @@
 #include "db/connection.hpp"
 
 #include <cctype>
+#include <pqxx/except>
 #include <utility>
 #include <vector>
-
-#include <pqxx/except>
 
 #include "auth/credential_store.hpp"
 #include "db/statements.hpp"

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <memory>
+#include <pqxx/connection>
 #include <string>
 #include <string_view>
-
-#include <pqxx/connection>
 
 namespace latchkey::db {
 

@@ -28,7 +28,9 @@ ConnectionPool::Lease& ConnectionPool::Lease::operator=(Lease&& other) noexcept 
   return *this;
 }
 
-ConnectionPool::Lease::~Lease() { release(); }
+ConnectionPool::Lease::~Lease() {
+  release();
+}
 
 void ConnectionPool::Lease::release() noexcept {
   if (pool_ == nullptr) return;

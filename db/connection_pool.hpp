@@ -6,13 +6,12 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <pqxx/connection>
+#include <pqxx/except>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <pqxx/connection>
-#include <pqxx/except>
 
 namespace latchkey::db {
 

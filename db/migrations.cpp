@@ -1,10 +1,9 @@
 #include "db/migrations.hpp"
 
-#include <set>
-
 #include <pqxx/connection_base>
 #include <pqxx/result>
 #include <pqxx/transaction>
+#include <set>
 
 #include "db/statements.hpp"
 

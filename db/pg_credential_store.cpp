@@ -1,10 +1,9 @@
 #include "db/pg_credential_store.hpp"
 
-#include <string>
-
 #include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/transaction>
+#include <string>
 
 #include "db/connection.hpp"
 #include "db/statements.hpp"
@@ -39,8 +38,7 @@ auto lookup(ConnectionPool& pool, std::chrono::milliseconds wait, const char* wh
     // The statement is ours and its parameters are checked, so this is the server's trouble.
     throw auth::StoreUnavailable(std::string(what) + " failed: SQLSTATE " + e.sqlstate());
   } catch (const pqxx::failure& e) {
-    throw auth::StoreUnavailable(std::string(what) + " failed: " +
-                                 scrub_message(e.what(), ""));
+    throw auth::StoreUnavailable(std::string(what) + " failed: " + scrub_message(e.what(), ""));
   }
 }
 
@@ -68,7 +66,8 @@ std::optional<auth::AppPasswordMatch> PgCredentialStore::find_app_password(
     const auth::Digest& hash) {
   return lookup(pool_, acquire_wait_, "find_app_password",
                 [&](pqxx::transaction_base& tx) -> std::optional<auth::AppPasswordMatch> {
-                  const pqxx::result r = tx.exec_prepared(sql::kFindAppPassword.name, hex_encode(hash));
+                  const pqxx::result r =
+                      tx.exec_prepared(sql::kFindAppPassword.name, hex_encode(hash));
                   if (r.empty()) return std::nullopt;
                   auth::AppPasswordMatch match;
                   match.id = r[0][0].as<std::int64_t>();

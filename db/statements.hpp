@@ -30,9 +30,9 @@ inline constexpr Statement kFindUserForAuth{
     "FROM users WHERE lower(username) = lower($1)"};
 
 // Columns of db::UserInfo, in order (a macro so that the statements stay compile-time literals).
-#define LATCHKEY_USER_INFO_COLUMNS                                                        \
-  "id, username, email, disabled, totp_enabled, "                                         \
-  "totp_secret_sealed IS NOT NULL AND NOT totp_enabled, password_hash <> '', "            \
+#define LATCHKEY_USER_INFO_COLUMNS                                             \
+  "id, username, email, disabled, totp_enabled, "                              \
+  "totp_secret_sealed IS NOT NULL AND NOT totp_enabled, password_hash <> '', " \
   "(extract(epoch FROM created_at) * 1000000)::bigint"
 
 inline constexpr Statement kInsertUser{
@@ -40,27 +40,26 @@ inline constexpr Statement kInsertUser{
     "INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) "
     "RETURNING " LATCHKEY_USER_INFO_COLUMNS};
 
-inline constexpr Statement kListUsers{
-    "lk_list_users",
-    "SELECT " LATCHKEY_USER_INFO_COLUMNS " FROM users ORDER BY lower(username), id"};
+inline constexpr Statement kListUsers{"lk_list_users", "SELECT " LATCHKEY_USER_INFO_COLUMNS
+                                                       " FROM users ORDER BY lower(username), id"};
 
-inline constexpr Statement kFindUser{
-    "lk_find_user",
-    "SELECT " LATCHKEY_USER_INFO_COLUMNS " FROM users WHERE lower(username) = lower($1)"};
+inline constexpr Statement kFindUser{"lk_find_user",
+                                     "SELECT " LATCHKEY_USER_INFO_COLUMNS
+                                     " FROM users WHERE lower(username) = lower($1)"};
 
 // TOTP state too. The FOR UPDATE variants serialise admin changes to one account.
-inline constexpr Statement kFindUserTotp{
-    "lk_find_user_totp",
-    "SELECT " LATCHKEY_USER_INFO_COLUMNS ", encode(totp_secret_sealed, 'hex'), totp_last_step "
-    "FROM users WHERE lower(username) = lower($1)"};
-inline constexpr Statement kLockUser{
-    "lk_lock_user",
-    "SELECT " LATCHKEY_USER_INFO_COLUMNS ", encode(totp_secret_sealed, 'hex'), totp_last_step "
-    "FROM users WHERE lower(username) = lower($1) FOR UPDATE"};
-inline constexpr Statement kLockUserById{
-    "lk_lock_user_by_id",
-    "SELECT " LATCHKEY_USER_INFO_COLUMNS ", encode(totp_secret_sealed, 'hex'), totp_last_step "
-    "FROM users WHERE id = $1 FOR UPDATE"};
+inline constexpr Statement kFindUserTotp{"lk_find_user_totp",
+                                         "SELECT " LATCHKEY_USER_INFO_COLUMNS
+                                         ", encode(totp_secret_sealed, 'hex'), totp_last_step "
+                                         "FROM users WHERE lower(username) = lower($1)"};
+inline constexpr Statement kLockUser{"lk_lock_user",
+                                     "SELECT " LATCHKEY_USER_INFO_COLUMNS
+                                     ", encode(totp_secret_sealed, 'hex'), totp_last_step "
+                                     "FROM users WHERE lower(username) = lower($1) FOR UPDATE"};
+inline constexpr Statement kLockUserById{"lk_lock_user_by_id",
+                                         "SELECT " LATCHKEY_USER_INFO_COLUMNS
+                                         ", encode(totp_secret_sealed, 'hex'), totp_last_step "
+                                         "FROM users WHERE id = $1 FOR UPDATE"};
 
 #undef LATCHKEY_USER_INFO_COLUMNS
 
@@ -69,8 +68,7 @@ inline constexpr Statement kDisableUser{
     "UPDATE users SET disabled = true, updated_at = now() WHERE id = $1 AND NOT disabled"};
 
 inline constexpr Statement kSetPassword{
-    "lk_set_password",
-    "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1"};
+    "lk_set_password", "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1"};
 
 // A new enrolment replaces a pending one, never an enabled one (that must be disabled first).
 inline constexpr Statement kSetTotpPending{
@@ -151,8 +149,7 @@ inline constexpr const char* kLockMigrations = "SELECT pg_advisory_xact_lock(780
 inline constexpr const char* kMigrationsTableExists =
     "SELECT to_regclass('schema_migrations') IS NOT NULL";
 inline constexpr const char* kAppliedMigrations = "SELECT name FROM schema_migrations";
-inline constexpr const char* kRecordMigration =
-    "INSERT INTO schema_migrations (name) VALUES ($1)";
+inline constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (name) VALUES ($1)";
 
 }  // namespace sql
 

@@ -64,8 +64,8 @@ void UsageRecorder::write(const Batch& batch) {
     };
     for (const auto& [id, use] : batch) {
       statement.append(rows == 0 ? sql::kRecordUsagePrefix : std::string_view(", "));
-      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                              use.at.time_since_epoch()).count();
+      const auto micros =
+          std::chrono::duration_cast<std::chrono::microseconds>(use.at.time_since_epoch()).count();
       // Values are quoted by libpq (PQescapeStringConn); ids and times are integers.
       statement.append("(")
           .append(std::to_string(id))

@@ -3,9 +3,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "auth/keyed_hash.hpp"
 #include "db/admin_repository.hpp"

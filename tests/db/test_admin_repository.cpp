@@ -1,7 +1,6 @@
+#include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/test/unit_test.hpp>
 
 #include "auth/app_password.hpp"
 #include "db/errors.hpp"
@@ -134,9 +133,10 @@ BOOST_AUTO_TEST_CASE(app_password_events_carry_the_name_never_the_digest) {
 BOOST_AUTO_TEST_CASE(list_reports_expired_and_last_use) {
   repository.create_user("alice", "", "");
   repository.create_app_password("alice", "old", digest_of("a"));
-  execute("UPDATE app_passwords SET expires_at = now() - interval '1 day', "
-          "last_used_at = '2024-05-01T12:34:56Z', last_used_from = '192.0.2.9', "
-          "last_used_agent = 'git/2.40'");
+  execute(
+      "UPDATE app_passwords SET expires_at = now() - interval '1 day', "
+      "last_used_at = '2024-05-01T12:34:56Z', last_used_from = '192.0.2.9', "
+      "last_used_agent = 'git/2.40'");
   const auto list = repository.list_app_passwords("alice");
   BOOST_REQUIRE(list.size() == 1u);
   BOOST_TEST(db::to_string(list[0].state) == "expired");
@@ -207,7 +207,8 @@ BOOST_AUTO_TEST_CASE(credential_changes_notify_replicas) {
   repository.revoke_app_password("alice", "laptop");
   repository.set_password("alice", "h");
   repository.disable_user("alice");
-  for (int i = 0; i < 50 && receiver.payloads.size() < 3; ++i) listener.await_notification(0, 100'000);
+  for (int i = 0; i < 50 && receiver.payloads.size() < 3; ++i)
+    listener.await_notification(0, 100'000);
   const std::string id = std::to_string(alice.id);
   BOOST_TEST(receiver.payloads == (std::vector<std::string>{id, id, id}));
 

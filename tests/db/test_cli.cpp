@@ -1,13 +1,12 @@
 // The admin subcommands, run as the real `latchkey` binary against a fresh database.
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <boost/test/unit_test.hpp>
 
 #include "auth/app_password.hpp"
 #include "auth/keyed_hash.hpp"
@@ -77,7 +76,9 @@ struct CliFixture {
     std::ofstream(path) << "listen:\n"
                            "  - address: 127.0.0.1:18443\n"
                            "database:\n"
-                           "  url: \"" << url << "\"\n"
+                           "  url: \""
+                        << url
+                        << "\"\n"
                            "  pool_size: 2\n"
                            "secrets:\n"
                            "  pepper_file: pepper\n"
@@ -230,8 +231,12 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_write_nothing) {
       {{"user", "add", "bob", "--password-stdin"}, "\n", "the password is empty"},
       {{"user", "add", "bob", "--password-stdin"}, "\r\n", "the password is empty"},
       {{"user", "add", "bob", "--password-stdin"}, "a\tb\n", "control character"},
-      {{"user", "add", "bob", "--password-stdin", "--verbose"}, "pw\n", "unknown option \"--verbose\""},
-      {{"user", "add", "bob", "carol", "--password-stdin"}, "pw\n", "unexpected argument \"carol\""},
+      {{"user", "add", "bob", "--password-stdin", "--verbose"},
+       "pw\n",
+       "unknown option \"--verbose\""},
+      {{"user", "add", "bob", "carol", "--password-stdin"},
+       "pw\n",
+       "unexpected argument \"carol\""},
       {{"user", "add", "bo:b", "--password-stdin"}, "pw\n", "contains ':'"},
       {{"user", "add", "bob", "--email"}, "pw\n", "--email needs a value"},
       {{"user", "add", "bob", "--email", "nope", "--password-stdin"}, "pw\n", "not an e-mail"},
@@ -277,9 +282,13 @@ BOOST_AUTO_TEST_CASE(failures_exit_1_and_write_nothing) {
       {{"totp", "confirm", "alice", "123456"}, "", "no TOTP enrolment for Alice"},
       {{"totp", "disable", "alice"}, "", "TOTP is not enabled for \"Alice\""},
       {{"app-password", "new", "nobody", "--name", "x"}, "", "no user \"nobody\""},
-      {{"app-password", "new", "alice", "--name", "laptop"}, "", "already has an application password named \"laptop\""},
+      {{"app-password", "new", "alice", "--name", "laptop"},
+       "",
+       "already has an application password named \"laptop\""},
       {{"app-password", "list", "nobody"}, "", "no user \"nobody\""},
-      {{"app-password", "revoke", "alice", "phone"}, "", "no active application password named \"phone\""},
+      {{"app-password", "revoke", "alice", "phone"},
+       "",
+       "no active application password named \"phone\""},
       {{"app-password", "revoke", "nobody", "laptop"}, "", "no user \"nobody\""},
   };
   for (const Case& c : cases) {
@@ -459,8 +468,9 @@ BOOST_AUTO_TEST_CASE(app_password_lifecycle) {
              "user.created app_password.created app_password.created app_password.revoked "
              "app_password.created");
   const std::string text = all_text();
-  for (const std::string& s : {shown, *canonical, phone_shown, *phone, std::string("account password"),
-                               to_hex(*canonical), to_hex(*phone)}) {
+  for (const std::string& s :
+       {shown, *canonical, phone_shown, *phone, std::string("account password"), to_hex(*canonical),
+        to_hex(*phone)}) {
     BOOST_TEST(!contains(text, s), s);
   }
 }

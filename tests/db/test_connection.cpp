@@ -1,8 +1,7 @@
-#include <chrono>
-#include <thread>
-
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "auth/credential_store.hpp"
 #include "db/connection.hpp"
@@ -21,9 +20,9 @@ namespace {
 const std::string kDeadUrl = "postgresql://latchkey:S3cret%21pw@127.0.0.1:1/postgres";
 
 int terminate_other_backends(db_test::MigratedDatabase& f) {
-  return static_cast<int>(f.number(
-      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-      "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+  return static_cast<int>(
+      f.number("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+               "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
 }
 
 }  // namespace
@@ -136,10 +135,15 @@ BOOST_FIXTURE_TEST_CASE(pool_reconnects_after_backends_are_terminated, db_test::
 
 BOOST_AUTO_TEST_CASE(sanitize_text_keeps_utf8_whole) {
   BOOST_TEST(db::sanitize_text("curl/8.0", 256) == "curl/8.0");
-  BOOST_TEST(db::sanitize_text("a\x01" "b\xff" "c", 256) == "a?b?c");
+  BOOST_TEST(db::sanitize_text("a\x01"
+                               "b\xff"
+                               "c",
+                               256) == "a?b?c");
   BOOST_TEST(db::sanitize_text("\xc3\xa9\xc3\xa9", 3) == "\xc3\xa9");  // never half an é
   BOOST_TEST(db::sanitize_text(std::string(300, 'x'), 256).size() == 256u);
-  BOOST_TEST(db::is_valid_utf8("gr\xc3\xbc\xc3\x9f" "e"));
+  BOOST_TEST(
+      db::is_valid_utf8("gr\xc3\xbc\xc3\x9f"
+                        "e"));
   BOOST_TEST(!db::is_valid_utf8("\xed\xa0\x80"));  // a UTF-16 surrogate
   BOOST_TEST(!db::is_valid_utf8("\xc0\xaf"));      // overlong '/'
 }
@@ -153,8 +157,7 @@ BOOST_AUTO_TEST_CASE(hex_round_trip) {
 
 BOOST_AUTO_TEST_CASE(iso8601_is_utc) {
   BOOST_TEST(db::to_iso8601(db::from_unix_micros(0)) == "1970-01-01T00:00:00Z");
-  BOOST_TEST(db::to_iso8601(db::from_unix_micros(1'714'566'896'999'999)) ==
-             "2024-05-01T12:34:56Z");
+  BOOST_TEST(db::to_iso8601(db::from_unix_micros(1'714'566'896'999'999)) == "2024-05-01T12:34:56Z");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,5 @@
-#include <chrono>
-
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 
 #include "auth/app_password.hpp"
 #include "db/pg_credential_store.hpp"

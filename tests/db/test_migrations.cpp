@@ -1,8 +1,7 @@
-#include <thread>
-#include <vector>
-
 #include <boost/test/unit_test.hpp>
 #include <pqxx/pqxx>
+#include <thread>
+#include <vector>
 
 #include "db/connection.hpp"
 #include "db/migrations.hpp"
@@ -41,8 +40,7 @@ BOOST_AUTO_TEST_CASE(apply_records_and_is_idempotent) {
                       "AND applied_at <= now()")[0]
                  .as<int>() == 1);
   for (const char* table : {"users", "app_passwords", "audit_events"}) {
-    BOOST_TEST(tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", table)[0].as<bool>(),
-               table);
+    BOOST_TEST(tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", table)[0].as<bool>(), table);
   }
 }
 

@@ -1,8 +1,7 @@
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
-
-#include <boost/test/unit_test.hpp>
 
 #include "auth/app_password.hpp"
 #include "auth/credential_store.hpp"

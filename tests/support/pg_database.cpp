@@ -6,10 +6,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
+#include <pqxx/pqxx>
 #include <random>
 #include <stdexcept>
-
-#include <pqxx/pqxx>
 
 namespace latchkey::test {
 

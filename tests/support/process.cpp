@@ -135,14 +135,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
       ::kill(-pid, SIGKILL);
       break;
     }
-    pollfd fds[3] = {{out.read.get(), POLLIN, 0},
-                     {err.read.get(), POLLIN, 0},
-                     {in.write.get(), POLLOUT, 0}};
+    pollfd fds[3] = {
+        {out.read.get(), POLLIN, 0}, {err.read.get(), POLLIN, 0}, {in.write.get(), POLLOUT, 0}};
     const int ready = ::poll(fds, 3, static_cast<int>(std::min<long long>(left.count(), 1000)));
     if (ready < 0 && errno != EINTR) throw std::runtime_error("poll failed");
     if (ready <= 0) continue;
-    for (auto [index, fd, buffer] : {std::tuple{0, &out.read, &result.out},
-                                     std::tuple{1, &err.read, &result.err}}) {
+    for (auto [index, fd, buffer] :
+         {std::tuple{0, &out.read, &result.out}, std::tuple{1, &err.read, &result.err}}) {
       if ((fds[index].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       char chunk[4096];
       const ssize_t n = ::read(fd->get(), chunk, sizeof chunk);
