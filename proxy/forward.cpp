@@ -130,7 +130,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
         co_return ForwardResult{false};  // the upstream connection is dropped mid-request
       }
       request.body().size = chunk->size() - request.body().size;
-      request.body().data = chunk->data();
+      // An empty piece must not reach a chunked serializer: it would end the body early.
+      request.body().data = request.body().size > 0 ? chunk->data() : nullptr;
       request.body().more = !parser.is_done();
       record.bytes_in += request.body().size;
     } else {
@@ -230,7 +231,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
         co_return ForwardResult{false};
       }
       response.body().size = chunk->size() - response.body().size;
-      response.body().data = chunk->data();
+      response.body().data = response.body().size > 0 ? chunk->data() : nullptr;
       response.body().more = !response_parser->is_done();
     } else {
       response.body().data = nullptr;

@@ -121,13 +121,14 @@ void rewrite_upstream_request(http::request_header<>& header, const config::Rout
   header.set("X-Forwarded-For", context.client_address);
   header.set("X-Forwarded-Proto", context.client_tls ? "https" : "http");
   if (!original_host.empty()) header.set("X-Forwarded-Host", original_host);
-  const std::string via =
-      std::string(header.version() == 10 ? "1.0" : "1.1") + " latchkey";
-  if (auto existing = header[http::field::via]; !existing.empty()) {
-    header.set(http::field::via, std::string(existing) + ", " + via);
-  } else {
-    header.set(http::field::via, via);
+  // RFC 9110 §7.6.3: append our hop to every earlier one, as one list.
+  std::string via;
+  for (auto it = header.find(http::field::via);
+       it != header.end() && it->name() == http::field::via; ++it) {
+    via.append(it->value()).append(", ");
   }
+  via += std::string(header.version() == 10 ? "1.0" : "1.1") + " latchkey";
+  header.set(http::field::via, via);
   header.set(http::field::host, upstream_authority(route.upstream));
   if (!route.upstream.base_path.empty()) {
     header.target(route.upstream.base_path + std::string(header.target()));

@@ -1,5 +1,7 @@
 #include "proxy/request_checks.hpp"
 
+#include "proxy/route_path.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -73,18 +75,8 @@ std::optional<std::string_view> target_problem(const RequestHeader& header) {
   if (target.empty() || target.front() != '/') return "target_not_origin_form";
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.find('\\') != std::string_view::npos) return "backslash_in_path";
-  // Decode only what matters: '.', '/' and '\' in percent form, to find hidden dot-segments.
-  std::string decoded;
-  decoded.reserve(path.size());
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && i + 2 < path.size()) {
-      const std::string hex{path.substr(i + 1, 2)};
-      if (iequals(hex, "2e")) { decoded += '.'; i += 2; continue; }
-      if (iequals(hex, "2f")) { decoded += '/'; i += 2; continue; }
-      if (iequals(hex, "5c")) return "backslash_in_path";
-    }
-    decoded += path[i];
-  }
+  const std::string decoded = route_path(target);
+  if (decoded.find("%5C") != std::string::npos) return "backslash_in_path";
   std::string_view rest = decoded;
   while (!rest.empty()) {
     rest.remove_prefix(1);  // the '/'
@@ -101,9 +93,17 @@ std::optional<std::string_view> host_problem(const RequestHeader& header) {
   const auto hosts = header.count(http::field::host);
   if (hosts > 1) return "duplicate_host";
   if (header.version() >= 11 && hosts == 0) return "missing_host";
-  if (hosts == 1 && trim(header[http::field::host]).empty() && header.version() >= 11) {
-    return "missing_host";
-  }
+  if (hosts == 0) return std::nullopt;
+  const std::string_view host = trim(header[http::field::host]);
+  if (host.empty()) return header.version() >= 11 ? std::optional<std::string_view>("missing_host")
+                                                   : std::nullopt;
+  // RFC 9112 §3.2: uri-host [":" port]; reg-name or IP-literal characters only, so that no
+  // "evil/x" or "user@evil" ends up in X-Forwarded-Host.
+  const bool valid = std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("-._~!$&'()*+,;=%[]:").find(c) != std::string_view::npos;
+  });
+  if (!valid) return "invalid_host";
   return std::nullopt;
 }
 

@@ -1,5 +1,7 @@
 #include "proxy/router.hpp"
 
+#include "proxy/route_path.hpp"
+
 #include <cctype>
 #include <string>
 
@@ -8,8 +10,9 @@ namespace latchkey::proxy {
 std::string host_without_port(std::string_view host) {
   std::string_view name = host;
   if (!name.empty() && name.front() == '[') {
+    // IPv6 literals keep their brackets, the form config stores them in.
     const auto close = name.find(']');
-    name = close == std::string_view::npos ? name.substr(1) : name.substr(1, close - 1);
+    name = close == std::string_view::npos ? name : name.substr(0, close + 1);
   } else if (const auto colon = name.rfind(':'); colon != std::string_view::npos &&
                                                  name.find(':') == colon) {
     name = name.substr(0, colon);
@@ -30,7 +33,7 @@ Router::Router(const std::vector<config::Route>& routes) : routes_(routes) {}
 
 const config::Route* Router::match(std::string_view host, std::string_view target) const {
   const std::string wanted_host = host_without_port(host);
-  std::string_view path = target.substr(0, target.find('?'));
+  const std::string path = route_path(target);
   const config::Route* best = nullptr;
   for (const config::Route& route : routes_) {
     if (route.host && *route.host != wanted_host) continue;

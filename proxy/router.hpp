@@ -22,7 +22,7 @@ class Router {
   const std::vector<config::Route>& routes_;
 };
 
-// "Example.COM:8443" -> "example.com"; "[::1]:80" -> "::1".
+// "Example.COM:8443" -> "example.com"; "[::1]:80" -> "[::1]".
 std::string host_without_port(std::string_view host);
 
 // Whether `path` lies under `prefix`: "/api" covers "/api" and "/api/x" but not "/apix".

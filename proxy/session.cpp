@@ -1,6 +1,7 @@
 #include "proxy/session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -32,6 +33,31 @@ void count_request(Metrics& metrics, const AccessRecord& record) {
   const std::string route = record.route.empty() ? "none" : record.route;
   metrics.increment("latchkey_requests_total",
                     "route=\"" + route + "\",status=\"" + std::to_string(record.status) + "\"");
+}
+
+// Waits for a request head. Unlike tcp_stream's own expiry, which closes the socket, the
+// deadline only cancels the read, so that a partial head can still be answered with 408.
+asio::awaitable<boost::system::error_code> read_head_with_deadline(
+    beast::tcp_stream& client, beast::flat_buffer& buffer, RequestParser& parser,
+    std::chrono::milliseconds timeout) {
+  struct Deadline {
+    bool fired = false;
+    bool done = false;
+  };
+  auto deadline = std::make_shared<Deadline>();
+  asio::steady_timer timer(client.get_executor(), timeout);
+  // Same strand as this coroutine: `done` is set before the handler could see a dead socket.
+  timer.async_wait([deadline, &socket = client.socket()](boost::system::error_code ec) {
+    if (ec || deadline->done) return;
+    deadline->fired = true;
+    socket.cancel(ec);
+  });
+  client.expires_never();
+  auto [ec, n] = co_await http::async_read_header(client, buffer, parser, kTuple);
+  deadline->done = true;
+  timer.cancel();
+  if (ec == asio::error::operation_aborted && deadline->fired) ec = beast::error::timeout;
+  co_return ec;
 }
 
 // What happens to one request; returns whether the connection may carry another.
@@ -116,12 +142,13 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
     RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(boost::none);  // bodies are streamed, never held
-    client.expires_after(first ? limits.header_timeout : limits.idle_timeout);
-    auto [ec, n] = co_await http::async_read_header(client, buffer, parser, kTuple);
+    boost::system::error_code ec = co_await read_head_with_deadline(
+        client, buffer, parser, first ? limits.header_timeout : limits.idle_timeout);
     AccessRecord record;
     record.client = client_address;
     if (ec) {
-      if (ec == beast::error::timeout && parser.got_some()) {
+      // Beast consumes nothing until the head is complete: buffered bytes mean a partial head.
+      if (ec == beast::error::timeout && buffer.size() > 0) {
         // Slow or stalled head (slowloris): answer 408 and close.
         record.status = 408;
         record.reason = "header_timeout";

@@ -1,0 +1,71 @@
+// A real deployment for end-to-end tests: a fresh database on the test cluster, the recording
+// upstream, and the real `latchkey` binary in front of it, driven with its own CLI and curl.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "tests/support/background_process.hpp"
+#include "tests/support/pg_database.hpp"
+#include "tests/support/process.hpp"
+
+namespace latchkey::test {
+
+struct HttpResult {
+  int status = 0;           // of the final response (after any 100 Continue)
+  std::string headers;      // raw header block(s) as curl saw them
+  std::string body;
+  int curl_exit = 0;
+  std::string curl_error;  // curl's stderr, for assertion messages
+  std::string header(const std::string& name) const;  // last value, case-insensitive; "" if none
+};
+
+class Deployment {
+ public:
+  Deployment();
+  ~Deployment();
+
+  // `latchkey --config <ours> ARGS...` with stdin; fails the test when it cannot run.
+  ProcessResult cli(const std::vector<std::string>& args, const std::string& stdin_text = "");
+  // curl against the proxy: `path` is appended to the proxy's base URL.
+  HttpResult curl(const std::string& path, const std::vector<std::string>& extra_args = {});
+  // Raw bytes to the proxy; returns everything it answered before closing (bounded in time).
+  std::string raw_exchange(const std::string& bytes);
+
+  // Creates a user (with TOTP confirmed when `totp`) and returns nothing; app passwords via
+  // new_app_password.
+  void add_user(const std::string& username, const std::string& password, bool totp,
+                const std::string& email = "");
+  std::string new_app_password(const std::string& username, const std::string& name);
+
+  // Lines the upstream recorded, parsed; the newest last.
+  std::vector<boost::json::value> upstream_records() const;
+  std::size_t upstream_record_count() const { return upstream_records().size(); }
+  std::string log_text() const;
+  long proxy_peak_rss_kib() const { return latchkey_->peak_rss_kib(); }
+
+  const std::string& base_url() const { return base_url_; }
+  int proxy_port() const { return proxy_port_; }
+  PgDatabase& database() { return database_; }
+
+ private:
+  PgDatabase database_;
+  TempDir dir_;
+  int proxy_port_ = 0;
+  int upstream_port_ = 0;
+  std::string base_url_;
+  std::unique_ptr<BackgroundProcess> upstream_;
+  std::unique_ptr<BackgroundProcess> latchkey_;
+};
+
+// The one deployment shared by the suite (starting one costs a second or two).
+Deployment& deployment();
+
+// Header value of one upstream record ("" when absent), case-insensitive, last copy.
+std::string record_header(const boost::json::value& record, const std::string& name);
+std::size_t record_header_count(const boost::json::value& record, const std::string& name);
+
+}  // namespace latchkey::test
