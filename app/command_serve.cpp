@@ -4,6 +4,7 @@
 #include <ostream>
 #include <thread>
 
+#include "app/cli_arguments.hpp"
 #include "app/commands.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/keyed_hash.hpp"
@@ -63,14 +64,13 @@ class UsageFlusher {
 }  // namespace
 
 int command_serve(Invocation& invocation) {
-  for (const auto& arg : invocation.args) {
-    if (arg == "--help" || arg == "-h") {
-      invocation.out << "usage: latchkey [--config FILE] serve\n"
-                        "Runs the proxy until SIGINT or SIGTERM. Logs are JSON lines on stdout.\n";
-      return kExitOk;
-    }
-    throw UsageError("unexpected argument \"" + arg + "\"");
+  const CliArguments arguments(invocation.args, {});
+  if (arguments.help()) {
+    invocation.out << "usage: latchkey [--config FILE] serve\n"
+                      "Runs the proxy until SIGINT or SIGTERM. Logs are JSON lines on stdout.\n";
+    return kExitOk;
   }
+  arguments.positionals({});
   auto config = std::make_shared<const config::Config>(load_invocation_config(invocation));
   proxy::LogSink log(stdout);
   log.event("info", "starting", {{"config", config->source}});
