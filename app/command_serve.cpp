@@ -1,4 +1,5 @@
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <ostream>
@@ -72,6 +73,8 @@ int command_serve(Invocation& invocation) {
   }
   arguments.positionals({});
   auto config = std::make_shared<const config::Config>(load_invocation_config(invocation));
+  // A log reader that goes away must not kill the proxy: writes then fail instead.
+  std::signal(SIGPIPE, SIG_IGN);
   proxy::LogSink log(stdout);
   log.event("info", "starting", {{"config", config->source}});
 
