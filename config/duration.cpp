@@ -50,14 +50,15 @@ std::optional<Duration> parse_duration(const std::string& text) {
 
 namespace detail {
 
+bool is_well_formed_duration(std::string_view text) {
+  const auto [digits, unit] = split_number(text);
+  return !digits.empty() && unit_ms(unit).has_value();
+}
+
 std::string duration_problem(std::string_view text, std::string_view shown) {
   const auto [digits, unit] = split_number(text);
   if (!digits.empty() && unit.empty()) {
     return std::string(shown) + " needs a unit: ms, s, m or h";
-  }
-  // Called only after parse_duration failed, so a number with a known unit was too large.
-  if (!digits.empty() && unit_ms(unit)) {
-    return std::string(shown) + " is longer than the maximum of 24h";
   }
   return std::string(shown) +
          " is not a duration: use a whole number and ms, s, m or h, like 250ms or 5s";

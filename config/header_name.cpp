@@ -31,6 +31,23 @@ constexpr std::array<std::string_view, 16> kReservedHeaders = {
     "content-encoding",
 };
 
+// Set or stripped by the proxy on every forwarded request (proxy/header_rewrite.cpp), so an
+// identity placed there would be overwritten or sent twice.
+constexpr std::array<std::string_view, 6> kForwardingHeaders = {
+    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "via", "x-real-ip",
+};
+
+// IIS and Symfony-style upstreams route on these instead of the request line.
+constexpr std::array<std::string_view, 2> kUrlOverrideHeaders = {
+    "x-original-url",
+    "x-rewrite-url",
+};
+
+template <std::size_t N>
+bool listed(const std::array<std::string_view, N>& names, std::string_view key) {
+  return std::ranges::find(names, key) != names.end();
+}
+
 }  // namespace
 
 bool is_http_token(std::string_view name) {
@@ -40,9 +57,25 @@ bool is_http_token(std::string_view name) {
   });
 }
 
-bool is_reserved_header(std::string_view name) {
-  return std::ranges::any_of(kReservedHeaders,
-                             [&](std::string_view reserved) { return iequals(name, reserved); });
+std::string header_key(std::string_view name) {
+  std::string key = to_lower(name);
+  std::ranges::replace(key, '_', '-');
+  return key;
+}
+
+std::optional<std::string_view> identity_header_conflict(std::string_view name) {
+  const std::string key = header_key(name);
+  if (listed(kReservedHeaders, key)) {
+    return "is reserved for the proxy and cannot carry an identity";
+  }
+  if (listed(kForwardingHeaders, key)) {
+    return "is a forwarding header that latchkey sets or strips itself and cannot carry an "
+           "identity";
+  }
+  if (listed(kUrlOverrideHeaders, key)) {
+    return "makes some upstreams route on another URL and cannot carry an identity";
+  }
+  return std::nullopt;
 }
 
 }  // namespace latchkey::config::detail

@@ -73,7 +73,14 @@ std::vector<Listener> read_listeners(Reader& reader, const MapView& root,
         seen.emplace_back(key, address_field->path);
       }
     }
-    if (const auto tls = map->get("tls")) listener.tls = read_tls(reader, *tls, base_dir);
+    if (const auto tls = map->get("tls")) {
+      listener.tls = read_tls(reader, *tls, base_dir);
+      // Refused until the TLS issue lands: the proxy would serve this listener in plaintext.
+      if (listener.tls) {
+        reader.report_at(tls->path, tls->key_line,
+                         "TLS listeners are not supported by this version of latchkey yet");
+      }
+    }
     listeners.push_back(std::move(listener));
   }
   return listeners;

@@ -54,8 +54,8 @@ std::string read_identity_header(Reader& reader, const Field& field) {
     reader.report(field, "must not be empty; leave the key out to send no header");
   } else if (!is_http_token(*name)) {
     reader.report(field, shown(field) + " is not a valid header name");
-  } else if (is_reserved_header(*name)) {
-    reader.report(field, shown(field) + " is reserved for the proxy and cannot carry an identity");
+  } else if (const auto conflict = identity_header_conflict(*name)) {
+    reader.report(field, shown(field) + " " + std::string(*conflict));
   } else {
     return std::move(*name);
   }
@@ -118,7 +118,7 @@ IdentityHeaders read_forward(Reader& reader, const Field& field, const RouteAuth
   const auto email = map->get("email");
   if (user) headers.user = read_identity_header(reader, *user);
   if (email) headers.email = read_identity_header(reader, *email);
-  if (!headers.user.empty() && iequals(headers.user, headers.email)) {
+  if (!headers.user.empty() && header_key(headers.user) == header_key(headers.email)) {
     reader.report(*email, shown(*email) + " is the same header as " + user->path);
     headers.email.clear();
   }

@@ -26,6 +26,27 @@ std::optional<std::string> read_name(Reader& reader, const Field& field) {
   return name;
 }
 
+bool has_dot_segment(std::string_view path) {
+  std::size_t start = 0;
+  while (start < path.size()) {
+    const auto end = std::min(path.find('/', start + 1), path.size());
+    const auto segment = path.substr(start + 1, end - start - 1);
+    if (segment == "." || segment == "..") return true;
+    start = end;
+  }
+  return false;
+}
+
+// The proxy routes on a decoded, merged path (proxy/route_path.hpp) and refuses requests with
+// dot-segments or '\', so a prefix in another form would not match what it seems to and its
+// requests would fall to a broader, possibly less protected route.
+bool is_canonical_path(std::string_view path) {
+  const bool plain_characters = std::all_of(path.begin(), path.end(), [](unsigned char c) {
+    return c > 0x20 && c < 0x7f && c != '%' && c != ';' && c != '?' && c != '#' && c != '\\';
+  });
+  return plain_characters && path.find("//") == std::string_view::npos && !has_dot_segment(path);
+}
+
 std::optional<std::string> read_path_prefix(Reader& reader, const Field& field) {
   auto prefix = reader.text(field);
   if (!prefix) return std::nullopt;
@@ -33,11 +54,11 @@ std::optional<std::string> read_path_prefix(Reader& reader, const Field& field) 
     reader.report(field, shown(field) + " must start with '/'");
     return std::nullopt;
   }
-  const bool clean = std::all_of(prefix->begin(), prefix->end(), [](unsigned char c) {
-    return c > 0x20 && c < 0x7f && c != '?' && c != '#';
-  });
-  if (!clean) {
-    reader.report(field, shown(field) + " must not contain spaces, control characters, '?' or '#'");
+  if (!is_canonical_path(*prefix)) {
+    reader.report(field, shown(field) +
+                             R"( must be a plain path: no "//", "%", ";", "?", "#", "\", )"
+                             "dot-segments, spaces or control characters, as requests are matched "
+                             "on their decoded, merged path");
     return std::nullopt;
   }
   return prefix;

@@ -10,6 +10,12 @@ constexpr Duration kZeroAllowed{0};
 // Below 1 KiB ordinary browsers fail; above 1 MiB a header flood costs real memory.
 constexpr long long kMinHeaderBytes = 1024;
 constexpr long long kMaxHeaderBytes = 1024LL * 1024;
+// Revocations reach the cache as change notifications; one lost while the listen connection
+// is down leaves a revoked credential working from the cache until its entry expires.
+constexpr DurationLimit kMaxCacheTtl{
+    Duration{60 * 60 * 1000}, "1h",
+    "; a long ttl delays revocation when the credential change notification cannot be "
+    "delivered"};
 
 }  // namespace
 
@@ -69,7 +75,9 @@ Cache read_cache(Reader& reader, const MapView& root) {
   const auto map = field ? reader.map(*field, {"ttl", "max_entries"}) : std::nullopt;
   if (!map) return cache;
   // A ttl of 0s turns the cache off: every request asks the database.
-  if (const auto f = map->get("ttl")) assign(cache.ttl, reader.duration(*f, kZeroAllowed));
+  if (const auto f = map->get("ttl")) {
+    assign(cache.ttl, reader.duration(*f, kZeroAllowed, kMaxCacheTtl));
+  }
   if (const auto f = map->get("max_entries")) {
     assign(cache.max_entries, reader.integer(*f, 0, 100'000'000));
   }

@@ -22,6 +22,12 @@ Upstream read_upstream(Reader& reader, const Field& field, const std::string& ba
         reader.report(*url, why);
       }
     }
+    // Refused until the TLS issue lands: the proxy has no TLS client and would send plaintext.
+    if (upstream.scheme == "https") {
+      reader.report(*url,
+                    "https upstreams are not supported by this version of latchkey yet; "
+                    "use http:// to a trusted local upstream");
+    }
   }
   if (const auto ca_file = map->get("ca_file")) {
     if (auto path = reader.text(*ca_file)) {
@@ -32,6 +38,12 @@ Upstream read_upstream(Reader& reader, const Field& field, const std::string& ba
       } else {
         upstream.ca_file = resolve_path(base_dir, *path);
       }
+    }
+    // Refused until the TLS issue lands, like the https upstreams it belongs to.
+    if (upstream.ca_file) {
+      reader.report(*ca_file,
+                    "CA files for https upstreams are not supported by this version of latchkey "
+                    "yet");
     }
   }
   if (const auto f = map->get("connect_timeout")) {

@@ -35,12 +35,17 @@ std::optional<std::string> canonical_ipv6(std::string_view text);
 
 // RFC 9110 §5.6.2 token.
 bool is_http_token(std::string_view name);
-// Headers whose meaning belongs to the proxy or the framing, never to an identity.
-bool is_reserved_header(std::string_view name);
+// Lower-case with '_' as '-': the proxy and CGI-style upstreams treat both spellings alike.
+std::string header_key(std::string_view name);
+// Why a header cannot carry an identity (its meaning belongs to the proxy, the framing or the
+// upstream's routing), as the end of a message; nullopt when it can.
+std::optional<std::string_view> identity_header_conflict(std::string_view name);
 bool iequals(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view text);
 
-// Why parse_duration rejected `text`, as a message quoting it.
+// Digits and a known unit, whatever the value; parse_duration also caps it at 24h.
+bool is_well_formed_duration(std::string_view text);
+// Why `text` is not well-formed, as a message quoting it as `shown`.
 std::string duration_problem(std::string_view text, std::string_view shown);
 
 // Result of replacing every ${NAME}; missing lists names the lookup did not know.

@@ -188,12 +188,19 @@ std::optional<bool> Reader::boolean(const Field& field) {
   return std::nullopt;
 }
 
-std::optional<Duration> Reader::duration(const Field& field, Duration min) {
+std::optional<Duration> Reader::duration(const Field& field, Duration min,
+                                         const DurationLimit& limit) {
   const auto value = text(field);
   if (!value) return std::nullopt;
-  const auto duration = parse_duration(*value);
-  if (!duration) {
+  if (!is_well_formed_duration(*value)) {
     report(field, duration_problem(*value, shown(field)));
+    return std::nullopt;
+  }
+  // Well-formed, so parse_duration fails only above its own 24h cap.
+  const auto duration = parse_duration(*value);
+  if (!duration || *duration > limit.max) {
+    report(field, shown(field) + " is longer than the maximum of " + std::string(limit.text) +
+                      std::string(limit.reason));
     return std::nullopt;
   }
   if (*duration < min) {

@@ -34,6 +34,15 @@ std::string shown(const Field& field);
 
 class Reader;
 
+// Upper bound of a duration setting, with the reason a message gives for it.
+struct DurationLimit {
+  Duration max;
+  std::string_view text;    // the maximum as the message shows it, like "24h"
+  std::string_view reason;  // appended to "is longer than the maximum of ..."; may be empty
+};
+// parse_duration's own cap, for settings without a tighter one.
+inline constexpr DurationLimit kDurationLimit{Duration{24LL * 60 * 60 * 1000}, "24h", ""};
+
 struct Entry {
   std::string key;
   YAML::Node value;
@@ -73,7 +82,8 @@ class Reader {
   std::optional<std::string> text(const Field& field);
   std::optional<long long> integer(const Field& field, long long min, long long max);
   std::optional<bool> boolean(const Field& field);
-  std::optional<Duration> duration(const Field& field, Duration min);
+  std::optional<Duration> duration(const Field& field, Duration min,
+                                   const DurationLimit& limit = kDurationLimit);
 
   bool ok() const { return problems_.empty(); }
   // One line per problem, in file order, without repeats.

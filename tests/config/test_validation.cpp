@@ -49,6 +49,14 @@ std::string upstream_url(const std::string& url) {
   return kHead + "routes:\n  - upstream: {url: \"" + url + "\"}\n    name: app\n";
 }
 
+// How a path_prefix that is not in the form requests are matched on is refused.
+const std::string kNotPlainPath =
+    R"( must be a plain path: no "//", "%", ";", "?", "#", "\", dot-segments, spaces or control )"
+    "characters, as requests are matched on their decoded, merged path";
+// How an identity header that latchkey itself writes or strips is refused.
+const std::string kForwardingHeader =
+    " is a forwarding header that latchkey sets or strips itself and cannot carry an identity";
+
 const std::vector<Case> kCases = {
     // Structure and unknown keys.
     {"unknown top-level key",
@@ -93,7 +101,7 @@ const std::vector<Case> kCases = {
      listen_then_rest("listen: []\n"),
      {"listen: at least one listener is required (line 1)"}},
     {"listener without address",
-     listen_then_rest("listen: [{tls: {cert_file: a.crt, key_file: a.key}}]\n"),
+     listen_then_rest("listen: [{}]\n"),
      {"listen[0].address: is required (line 1)"}},
     {"listener host name",
      listen_then_rest("listen: [{address: \"localhost:8080\"}]\n"),
@@ -127,6 +135,15 @@ const std::vector<Case> kCases = {
      listen_then_rest(
          "listen: [{address: \"127.0.0.1:8443\", tls: {cert_file: \"\", key_file: a.key}}]\n"),
      {"listen[0].tls.cert_file: must not be empty (line 1)"}},
+    {"tls listener",
+     listen_then_rest(
+         "listen: [{address: \"127.0.0.1:8443\", tls: {cert_file: a.crt, key_file: a.key}}]\n"),
+     {"listen[0].tls: TLS listeners are not supported by this version of latchkey yet (line 1)"}},
+    {"tls listener in block style names the tls key's line",
+     kDatabase + kSecrets + kRoutes +
+         "listen:\n  - address: 127.0.0.1:8080\n  - address: 127.0.0.1:8443\n    tls:\n"
+         "      cert_file: a.crt\n      key_file: a.key\n",
+     {"listen[1].tls: TLS listeners are not supported by this version of latchkey yet (line 7)"}},
     {"admin on a listener address",
      with_section("admin: {address: \"127.0.0.1:8080\"}\n"),
      {"admin.address: duplicates listen[0].address (line 5)"}},
@@ -203,6 +220,18 @@ const std::vector<Case> kCases = {
     {"ttl in days",
      with_section("cache: {ttl: 2d}\n"),
      {R"(cache.ttl: "2d" is not a duration: use a whole number and ms, s, m or h, like 250ms or 5s (line 5))"}},
+    {"ttl above 1h",
+     with_section("cache: {ttl: 61m}\n"),
+     {R"(cache.ttl: "61m" is longer than the maximum of 1h; a long ttl delays revocation when the credential change notification cannot be delivered (line 5))"}},
+    {"ttl one millisecond above 1h",
+     with_section("cache: {ttl: 3600001ms}\n"),
+     {R"(cache.ttl: "3600001ms" is longer than the maximum of 1h; a long ttl delays revocation when the credential change notification cannot be delivered (line 5))"}},
+    {"ttl above 24h names the 1h limit",
+     with_section("cache: {ttl: 25h}\n"),
+     {R"(cache.ttl: "25h" is longer than the maximum of 1h; a long ttl delays revocation when the credential change notification cannot be delivered (line 5))"}},
+    {"ttl without unit",
+     with_section("cache: {ttl: 5}\n"),
+     {R"(cache.ttl: "5" needs a unit: ms, s, m or h (line 5))"}},
     {"max_entries negative",
      with_section("cache: {max_entries: -5}\n"),
      {"cache.max_entries: -5 is out of range 0..100000000 (line 5)"}},
@@ -273,7 +302,48 @@ const std::vector<Case> kCases = {
      {R"(routes[0].match.path_prefix: "api" must start with '/' (line 7))"}},
     {"path_prefix with query",
      route_with("    match: {path_prefix: \"/a?b\"}\n"),
-     {R"(routes[0].match.path_prefix: "/a?b" must not contain spaces, control characters, '?' or '#' (line 7))"}},
+     {R"(routes[0].match.path_prefix: "/a?b")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with a double slash",
+     kHead + "routes:\n"
+             "  - { name: a, upstream: { url: \"http://x\" } }\n"
+             "  - name: b\n"
+             "    upstream: { url: \"http://x\" }\n"
+             "    match:\n"
+             "      path_prefix: /a//b\n",
+     {R"(routes[1].match.path_prefix: "/a//b")" + kNotPlainPath + " (line 9)"}},
+    {"path_prefix starting with a double slash",
+     route_with("    match: {path_prefix: //admin}\n"),
+     {R"(routes[0].match.path_prefix: "//admin")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix percent-encoded",
+     route_with("    match: {path_prefix: /%61dmin/}\n"),
+     {R"(routes[0].match.path_prefix: "/%61dmin/")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with an encoded slash",
+     route_with("    match: {path_prefix: /a%2Fb}\n"),
+     {R"(routes[0].match.path_prefix: "/a%2Fb")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with path parameters",
+     route_with("    match: {path_prefix: \"/app;jsessionid=1/\"}\n"),
+     {R"(routes[0].match.path_prefix: "/app;jsessionid=1/")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with a dot segment",
+     route_with("    match: {path_prefix: /a/./b}\n"),
+     {R"(routes[0].match.path_prefix: "/a/./b")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with a dot-dot segment",
+     route_with("    match: {path_prefix: /a/../admin/}\n"),
+     {R"(routes[0].match.path_prefix: "/a/../admin/")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix ending in a dot-dot segment",
+     route_with("    match: {path_prefix: /a/..}\n"),
+     {R"(routes[0].match.path_prefix: "/a/..")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with a backslash",
+     route_with("    match: {path_prefix: '/a\\b'}\n"),
+     {R"(routes[0].match.path_prefix: "/a\\b")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with a fragment",
+     route_with("    match: {path_prefix: \"/a#b\"}\n"),
+     {R"(routes[0].match.path_prefix: "/a#b")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with a space",
+     route_with("    match: {path_prefix: \"/my app/\"}\n"),
+     {R"(routes[0].match.path_prefix: "/my app/")" + kNotPlainPath + " (line 7)"}},
+    {"path_prefix with a control character",
+     route_with("    match: {path_prefix: \"/a\\tb\"}\n"),
+     {R"(routes[0].match.path_prefix: "/a\x09b")" + kNotPlainPath + " (line 7)"}},
     {"host with scheme",
      route_with("    match: {host: \"https://x.example\"}\n"),
      {R"(routes[0].match.host: "https://x.example" must be a host name without scheme or path (line 7))"}},
@@ -328,8 +398,8 @@ const std::vector<Case> kCases = {
      upstream_url("http://"),
      {R"(routes[0].upstream.url: "http://" has no host (line 5))"}},
     {"no host before path",
-     upstream_url("https:///api"),
-     {R"(routes[0].upstream.url: "https:///api" has no host (line 5))"}},
+     upstream_url("http:///api"),
+     {R"(routes[0].upstream.url: "http:///api" has no host (line 5))"}},
     {"no host before port",
      upstream_url("http://:8080"),
      {R"(routes[0].upstream.url: "http://:8080" has no host (line 5))"}},
@@ -361,6 +431,25 @@ const std::vector<Case> kCases = {
     {"upstream space in path",
      upstream_url("http://x/a b"),
      {R"(routes[0].upstream.url: "http://x/a b" has spaces or control characters in its path (line 5))"}},
+    {"https upstream",
+     upstream_url("https://backend.internal/"),
+     {"routes[0].upstream.url: https upstreams are not supported by this version of latchkey yet; "
+      "use http:// to a trusted local upstream (line 5)"}},
+    {"https upstream in upper case",
+     upstream_url("HTTPS://backend:8443"),
+     {"routes[0].upstream.url: https upstreams are not supported by this version of latchkey yet; "
+      "use http:// to a trusted local upstream (line 5)"}},
+    {"https upstream with ca_file",
+     upstream_with("      url: https://backend\n      ca_file: ca.pem\n"),
+     {"routes[0].upstream.url: https upstreams are not supported by this version of latchkey yet; "
+      "use http:// to a trusted local upstream (line 7)",
+      "routes[0].upstream.ca_file: CA files for https upstreams are not supported by this version "
+      "of latchkey yet (line 8)"}},
+    {"ca_file with a broken url",
+     upstream_with("      url: htp://x\n      ca_file: ca.pem\n"),
+     {R"(routes[0].upstream.url: "htp://x" is not an http(s) URL (line 7))",
+      "routes[0].upstream.ca_file: CA files for https upstreams are not supported by this version "
+      "of latchkey yet (line 8)"}},
     {"ca_file with http",
      upstream_with("      url: http://x\n      ca_file: ca.pem\n"),
      {"routes[0].upstream.ca_file: is only allowed with an https:// upstream url (line 8)"}},
@@ -442,10 +531,43 @@ const std::vector<Case> kCases = {
     {"identity header Cookie",
      route_with("    forward: {identity_headers: {user: Cookie}}\n"),
      {R"(routes[0].forward.identity_headers.user: "Cookie" is reserved for the proxy and cannot carry an identity (line 7))"}},
+    {"identity header X-Forwarded-For",
+     route_with("    forward: {identity_headers: {user: X-Forwarded-For}}\n"),
+     {R"(routes[0].forward.identity_headers.user: "X-Forwarded-For")" + kForwardingHeader +
+      " (line 7)"}},
+    {"identity header X-Forwarded-Proto with underscores",
+     route_with("    forward: {identity_headers: {email: x_forwarded_proto}}\n"),
+     {R"(routes[0].forward.identity_headers.email: "x_forwarded_proto")" + kForwardingHeader +
+      " (line 7)"}},
+    {"identity header X-Forwarded-Host",
+     route_with("    forward: {identity_headers: {user: X-FORWARDED-HOST}}\n"),
+     {R"(routes[0].forward.identity_headers.user: "X-FORWARDED-HOST")" + kForwardingHeader +
+      " (line 7)"}},
+    {"identity header Forwarded",
+     route_with("    forward: {identity_headers: {user: Forwarded}}\n"),
+     {R"(routes[0].forward.identity_headers.user: "Forwarded")" + kForwardingHeader + " (line 7)"}},
+    {"identity header Via",
+     route_with("    forward: {identity_headers: {email: via}}\n"),
+     {R"(routes[0].forward.identity_headers.email: "via")" + kForwardingHeader + " (line 7)"}},
+    {"identity header X-Real-IP",
+     route_with("    forward: {identity_headers: {user: X_Real_Ip}}\n"),
+     {R"(routes[0].forward.identity_headers.user: "X_Real_Ip")" + kForwardingHeader + " (line 7)"}},
+    {"identity header X-Original-URL",
+     route_with("    forward: {identity_headers: {user: X-Original-URL}}\n"),
+     {R"(routes[0].forward.identity_headers.user: "X-Original-URL" makes some upstreams route on another URL and cannot carry an identity (line 7))"}},
+    {"identity header X-Rewrite-URL",
+     route_with("    forward: {identity_headers: {email: x_rewrite_url}}\n"),
+     {R"(routes[0].forward.identity_headers.email: "x_rewrite_url" makes some upstreams route on another URL and cannot carry an identity (line 7))"}},
+    {"identity header Content-Length with underscores",
+     route_with("    forward: {identity_headers: {user: Content_Length}}\n"),
+     {R"(routes[0].forward.identity_headers.user: "Content_Length" is reserved for the proxy and cannot carry an identity (line 7))"}},
     {"same identity header twice",
      route_with(
          "    forward:\n      identity_headers:\n        user: X-User\n        email: x-user\n"),
      {R"(routes[0].forward.identity_headers.email: "x-user" is the same header as routes[0].forward.identity_headers.user (line 10))"}},
+    {"same identity header spelt with an underscore",
+     route_with("    forward: {identity_headers: {user: X-Remote-User, email: X_REMOTE_USER}}\n"),
+     {R"(routes[0].forward.identity_headers.email: "X_REMOTE_USER" is the same header as routes[0].forward.identity_headers.user (line 7))"}},
     {"identity headers on auth: none",
      route_with("    auth: none\n    forward:\n      identity_headers: {user: X-User}\n"),
      {"routes[0].forward.identity_headers: a route with auth: none has no identity to forward "
@@ -475,9 +597,11 @@ BOOST_AUTO_TEST_CASE(each_rule_reports_path_message_and_line) {
 BOOST_AUTO_TEST_CASE(table_fixtures_are_valid_on_their_own) {
   BOOST_CHECK_NO_THROW(parse(kHead + kRoutes));
   BOOST_CHECK_NO_THROW(parse(route_with("    auth: none\n")));
-  BOOST_CHECK_NO_THROW(parse(upstream_with("      url: https://x\n      ca_file: ca.pem\n")));
+  BOOST_CHECK_NO_THROW(parse(upstream_with("      url: http://x\n      idle_timeout: 1s\n")));
   BOOST_CHECK_NO_THROW(parse(upstream_url("http://x")));
   BOOST_CHECK_NO_THROW(parse(with_section("cache: {ttl: 0s, max_entries: 0}\n")));
+  BOOST_CHECK_NO_THROW(parse(with_section("cache: {ttl: 1h}\n")));
+  BOOST_CHECK_NO_THROW(parse(with_section("cache: {ttl: 3600000ms}\n")));
   BOOST_CHECK_NO_THROW(parse(with_section("server: {threads: 0, header_timeout: 24h}\n")));
   BOOST_CHECK_NO_THROW(parse(with_database("database: {url: x, migrate_on_start: false}\n")));
 }
