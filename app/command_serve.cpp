@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -92,11 +93,13 @@ int command_serve(Invocation& invocation) {
   auth::VerifiedCache cache(auth::random_bytes(32), config->cache.ttl, config->cache.max_entries);
   (void)auth::dummy_password_hash();  // pay the one-off Argon2 cost before the first request
 
-  proxy::BlockingPool verify_pool(config->server.verify_workers, config->server.verify_queue);
+  // Destroyed before the server: queued jobs own coroutine frames that post to its strands.
+  std::optional<proxy::BlockingPool> verify_pool;
+  verify_pool.emplace(config->server.verify_workers, config->server.verify_queue);
   proxy::UpstreamPool upstreams;
   proxy::Metrics metrics;
   auto routing = std::make_shared<const proxy::Routing>(config);
-  proxy::Gateway gateway{routing,   authenticator, cache, verify_pool, upstreams,
+  proxy::Gateway gateway{routing,   authenticator, cache, *verify_pool, upstreams,
                          log,       metrics,       [&usage](proxy::AppPasswordUse use) {
                            usage.record(use.app_password_id, std::move(use.client_address),
                                         std::move(use.user_agent));
@@ -104,7 +107,7 @@ int command_serve(Invocation& invocation) {
   UsageFlusher flusher(usage, log);
   proxy::Server server(gateway, routing);
   server.run();
-  verify_pool.stop();
+  verify_pool.reset();
   log.event("info", "stopped");
   return kExitOk;
 }

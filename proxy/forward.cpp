@@ -210,12 +210,22 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   }
   response.version(client_version);
   response.keep_alive(keep_alive);
-  response.set(http::field::via, "1.1 latchkey");
   record.status = status;
 
-  // Response body, upstream -> client.
   http::response_serializer<http::buffer_body> response_writer{response};
-  for (;;) {
+  if (!has_body) {
+    // HEAD, 204 and 304 carry no body even when their framing headers describe one
+    // (RFC 9110 §9.3.2, §15.3.5, §15.4.5): only the head goes out, or a stray last-chunk
+    // would desynchronise the client connection.
+    client.expires_after(limits.body_timeout);
+    auto [ec, n] = co_await http::async_write_header(client, response_writer, kTuple);
+    if (ec) {
+      record.reason = "client_gone";
+      co_return ForwardResult{false};
+    }
+  }
+  // Response body, upstream -> client.
+  while (has_body) {
     if (!response_parser->is_done()) {
       response.body().data = chunk->data();
       response.body().size = chunk->size();

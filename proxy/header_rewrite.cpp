@@ -68,6 +68,18 @@ void remove_hop_by_hop(http::header<isRequest>& header) {
   }
 }
 
+// RFC 9110 §7.6.3: our hop joins every earlier one, as one list, in either direction.
+template <bool isRequest>
+void append_via(http::header<isRequest>& header) {
+  std::string via;
+  for (auto it = header.find(http::field::via);
+       it != header.end() && it->name() == http::field::via; ++it) {
+    via.append(it->value()).append(", ");
+  }
+  via += std::string(header.version() == 10 ? "1.0" : "1.1") + " latchkey";
+  header.set(http::field::via, via);
+}
+
 std::string upstream_authority(const config::Upstream& upstream) {
   const bool default_port = (upstream.scheme == "http" && upstream.port == 80) ||
                             (upstream.scheme == "https" && upstream.port == 443);
@@ -99,8 +111,10 @@ void rewrite_upstream_request(http::request_header<>& header, const config::Rout
   // latchkey answers 100-continue itself, after authentication.
   header.erase(http::field::expect);
   // The client cannot speak for what latchkey alone knows.
+  // X-Original-URL / X-Rewrite-URL: IIS and Symfony route on them, past latchkey's routing.
   std::vector<std::string> spoofable{"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-                                     "forwarded", "x-real-ip"};
+                                     "forwarded",       "x-real-ip",         "x-original-url",
+                                     "x-rewrite-url"};
   if (context.identity_header_names != nullptr) {
     spoofable.insert(spoofable.end(), context.identity_header_names->begin(),
                      context.identity_header_names->end());
@@ -121,14 +135,7 @@ void rewrite_upstream_request(http::request_header<>& header, const config::Rout
   header.set("X-Forwarded-For", context.client_address);
   header.set("X-Forwarded-Proto", context.client_tls ? "https" : "http");
   if (!original_host.empty()) header.set("X-Forwarded-Host", original_host);
-  // RFC 9110 §7.6.3: append our hop to every earlier one, as one list.
-  std::string via;
-  for (auto it = header.find(http::field::via);
-       it != header.end() && it->name() == http::field::via; ++it) {
-    via.append(it->value()).append(", ");
-  }
-  via += std::string(header.version() == 10 ? "1.0" : "1.1") + " latchkey";
-  header.set(http::field::via, via);
+  append_via(header);
   header.set(http::field::host, upstream_authority(route.upstream));
   if (!route.upstream.base_path.empty()) {
     header.target(route.upstream.base_path + std::string(header.target()));
@@ -136,6 +143,9 @@ void rewrite_upstream_request(http::request_header<>& header, const config::Rout
   header.version(11);  // the upstream hop is always HTTP/1.1, kept alive by default
 }
 
-void rewrite_client_response(http::response_header<>& header) { remove_hop_by_hop(header); }
+void rewrite_client_response(http::response_header<>& header) {
+  remove_hop_by_hop(header);
+  append_via(header);
+}
 
 }  // namespace latchkey::proxy

@@ -27,7 +27,8 @@ void rewrite_upstream_request(boost::beast::http::request_header<>& header,
                               const config::Route& route, const auth::Identity* identity,
                               const ForwardContext& context);
 
-// Strips hop-by-hop headers from an upstream response; framing headers stay for the serializer.
+// Strips hop-by-hop headers from an upstream response (framing headers stay for the serializer)
+// and adds latchkey to Via.
 void rewrite_client_response(boost::beast::http::response_header<>& header);
 
 // Lower-cased names of every identity header across the routes.

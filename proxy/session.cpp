@@ -35,11 +35,24 @@ void count_request(Metrics& metrics, const AccessRecord& record) {
                     "route=\"" + route + "\",status=\"" + std::to_string(record.status) + "\"");
 }
 
-// Waits for a request head. Unlike tcp_stream's own expiry, which closes the socket, the
-// deadline only cancels the read, so that a partial head can still be answered with 408.
-asio::awaitable<boost::system::error_code> read_head_with_deadline(
-    beast::tcp_stream& client, beast::flat_buffer& buffer, RequestParser& parser,
-    std::chrono::milliseconds timeout) {
+struct HeadRead {
+  boost::system::error_code error;
+  std::string_view reason;  // why a head was refused, for the log and metrics
+};
+
+// Where the head in `bytes` ends (just past CRLF CRLF), or npos while incomplete.
+std::size_t head_end(std::string_view bytes) {
+  const auto end = bytes.find("\r\n\r\n");
+  return end == std::string_view::npos ? end : end + 4;
+}
+
+// Waits for a whole request head, checks its raw bytes, then parses it. Unlike tcp_stream's
+// own expiry, which closes the socket, the deadline only cancels the read, so that a partial
+// head can still be answered with 408.
+asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
+                                                  beast::flat_buffer& buffer, RequestParser& parser,
+                                                  std::chrono::milliseconds timeout,
+                                                  std::size_t max_header_bytes) {
   struct Deadline {
     bool fired = false;
     bool done = false;
@@ -53,11 +66,38 @@ asio::awaitable<boost::system::error_code> read_head_with_deadline(
     socket.cancel(ec);
   });
   client.expires_never();
+  auto finish = [&](HeadRead result) {
+    deadline->done = true;
+    timer.cancel();
+    if (result.error == asio::error::operation_aborted && deadline->fired) {
+      result.error = beast::error::timeout;
+    }
+    return result;
+  };
+
+  for (;;) {
+    const auto data = buffer.data();
+    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    if (const auto end = head_end(bytes); end != std::string_view::npos) {
+      // Beast 1.81 silently unfolds obs-fold (RFC 9112 §5.2); a proxy must refuse it, so the
+      // raw bytes are checked before the parser sees them.
+      const std::string_view head = bytes.substr(0, end - 2);
+      if (head.find("\r\n ") != std::string_view::npos ||
+          head.find("\r\n\t") != std::string_view::npos) {
+        co_return finish({http::error::bad_field, "obs_fold"});
+      }
+      break;
+    }
+    if (buffer.size() >= max_header_bytes) {
+      co_return finish({http::error::header_limit, "header_too_large"});
+    }
+    auto space = buffer.prepare(std::min<std::size_t>(max_header_bytes - buffer.size(), 8192));
+    auto [ec, n] = co_await client.socket().async_read_some(space, kTuple);
+    if (ec) co_return finish({ec, ""});
+    buffer.commit(n);
+  }
   auto [ec, n] = co_await http::async_read_header(client, buffer, parser, kTuple);
-  deadline->done = true;
-  timer.cancel();
-  if (ec == asio::error::operation_aborted && deadline->fired) ec = beast::error::timeout;
-  co_return ec;
+  co_return finish({ec, ec ? "bad_request_head" : ""});
 }
 
 // What happens to one request; returns whether the connection may carry another.
@@ -142,8 +182,10 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
     RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(boost::none);  // bodies are streamed, never held
-    boost::system::error_code ec = co_await read_head_with_deadline(
-        client, buffer, parser, first ? limits.header_timeout : limits.idle_timeout);
+    const HeadRead head = co_await read_head_with_deadline(
+        client, buffer, parser, first ? limits.header_timeout : limits.idle_timeout,
+        limits.max_header_bytes);
+    const boost::system::error_code ec = head.error;
     AccessRecord record;
     record.client = client_address;
     if (ec) {
@@ -162,15 +204,18 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
                  ec != asio::error::operation_aborted) {
         // The parser refused the head: framing, size or syntax.
         record.status = 400;
-        record.reason = "bad_request_head";
+        record.reason = std::string(head.reason.empty() ? "bad_request_head" : head.reason);
         gateway.log.event("info", "request_head_rejected",
-                          {{"client", client_address}, {"error", ec.message()}});
+                          {{"client", client_address},
+                           {"reason", record.reason},
+                           {"error", ec.message()}});
         auto response = make_local_reply(LocalReply::bad_request, 11, false, "latchkey");
         client.expires_after(kReplyWriteTimeout);
         co_await http::async_write(client, response, kTuple);
         write_access_log(gateway.log, record);
         count_request(gateway.metrics, record);
-        gateway.metrics.increment("latchkey_requests_rejected_total", "reason=\"parse_error\"");
+        gateway.metrics.increment("latchkey_requests_rejected_total",
+                                  "reason=\"" + record.reason + "\"");
       }
       break;
     }

@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -62,27 +61,45 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::acquire(
 asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
     const config::Upstream& upstream, asio::any_io_executor executor,
     boost::system::error_code& error) {
-  using namespace asio::experimental::awaitable_operators;
-  tcp::resolver resolver(executor);
-  asio::steady_timer deadline(executor);
-  deadline.expires_after(upstream.connect_timeout);
-  // Name resolution gets the same deadline as the connect: a stuck resolver must not hang
-  // the request.
-  auto resolved = co_await (
-      resolver.async_resolve(upstream.host, std::to_string(upstream.port),
-                             asio::as_tuple(asio::use_awaitable)) ||
-      deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-  if (resolved.index() == 1) {
-    error = beast::error::timeout;
-    co_return std::nullopt;
-  }
-  auto [resolve_error, endpoints] = std::get<0>(std::move(resolved));
-  if (resolve_error) {
-    error = resolve_error;
-    co_return std::nullopt;
+  const auto expiry = std::chrono::steady_clock::now() + upstream.connect_timeout;
+  std::vector<tcp::endpoint> endpoints;
+  boost::system::error_code not_literal;
+  const auto literal = asio::ip::make_address(upstream.host, not_literal);
+  if (!not_literal) {
+    endpoints.emplace_back(literal, upstream.port);
+  } else {
+    // getaddrinfo cannot be cancelled, so the resolution is left to finish on its own and we
+    // stop waiting at the deadline: a stuck resolver must not hang the request.
+    struct Resolution {
+      bool done = false;
+      boost::system::error_code error;
+      std::vector<tcp::endpoint> endpoints;
+    };
+    auto resolution = std::make_shared<Resolution>();
+    auto wake = std::make_shared<asio::steady_timer>(executor, expiry);
+    auto resolver = std::make_shared<tcp::resolver>(executor);
+    resolver->async_resolve(
+        upstream.host, std::to_string(upstream.port),
+        [resolution, wake, resolver](const boost::system::error_code& ec,
+                                     const tcp::resolver::results_type& results) {
+          resolution->done = true;
+          resolution->error = ec;
+          for (const auto& entry : results) resolution->endpoints.push_back(entry.endpoint());
+          wake->cancel();
+        });
+    co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!resolution->done) {
+      error = beast::error::timeout;
+      co_return std::nullopt;
+    }
+    if (resolution->error) {
+      error = resolution->error;
+      co_return std::nullopt;
+    }
+    endpoints = std::move(resolution->endpoints);
   }
   beast::tcp_stream stream(executor);
-  stream.expires_at(deadline.expiry());
+  stream.expires_at(expiry);
   auto [connect_error, endpoint] =
       co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
   if (connect_error) {

@@ -40,6 +40,9 @@ BOOST_AUTO_TEST_CASE(ambiguous_framing_is_refused_and_never_forwarded) {
       "GET /static/../admin HTTP/1.1\r\nHost: x\r\n\r\n",
       "GET /static/%2e%2e/admin HTTP/1.1\r\nHost: x\r\n\r\n",
       "POST /static/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+      // obs-fold (RFC 9112 §5.2), which Beast would otherwise unfold silently.
+      "GET /static/a HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n",
+      "GET /static/a HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n\tb\r\n\r\n",
   };
   const std::size_t before = d.upstream_record_count();
   for (const auto& attack : attacks) {

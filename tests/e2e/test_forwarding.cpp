@@ -87,6 +87,39 @@ BOOST_AUTO_TEST_CASE(keep_alive_carries_several_requests_on_one_client_connectio
   BOOST_TEST(count("<0>") == 2u);
 }
 
+// A body-less answer whose headers describe a body (HEAD of a chunked resource, 304) must not
+// be followed by stray body bytes: the next response on the connection would be corrupted.
+BOOST_AUTO_TEST_CASE(bodyless_responses_keep_the_connection_in_step) {
+  auto& d = deployment();
+  const std::string answer = d.raw_exchange(
+      "HEAD /chunked?bytes=1000 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /status?code=304 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /status?code=204 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /static/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto second = answer.find("HTTP/1.1 304");
+  const auto third = answer.find("HTTP/1.1 204");
+  const auto fourth = answer.find("HTTP/1.1 200", 1);
+  BOOST_TEST(answer.rfind("HTTP/1.1 200", 0) == 0);
+  BOOST_TEST_REQUIRE(second != std::string::npos);
+  BOOST_TEST_REQUIRE(third != std::string::npos);
+  BOOST_TEST_REQUIRE(fourth != std::string::npos);
+  // Each response head ends exactly where the next status line begins.
+  BOOST_TEST(answer.substr(second - 4, 4) == "\r\n\r\n");
+  BOOST_TEST(answer.substr(third - 4, 4) == "\r\n\r\n");
+  BOOST_TEST(answer.substr(fourth - 4, 4) == "\r\n\r\n");
+  BOOST_TEST(answer.find("\r\n0\r\n") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(upstream_by_host_name_is_resolved) {
+  // The public-status route names its upstream "localhost".
+  BOOST_TEST(deployment().curl("/status?code=200").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(responses_carry_every_via_hop) {
+  const auto result = deployment().curl("/static/via");
+  BOOST_TEST(result.header("Via") == "1.1 latchkey");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace latchkey::test
