@@ -9,6 +9,10 @@ namespace {
 
 constexpr std::string_view kCacheLabel = "cache";
 
+// Changes are rare (revocations, password changes), so this is reached only by a burst; a
+// verification outlives at most a few of them.
+constexpr std::size_t kMaxTrackedUsers = 4096;
+
 }  // namespace
 
 std::size_t VerifiedCache::DigestHash::operator()(const Digest& d) const noexcept {
@@ -61,8 +65,27 @@ void VerifiedCache::insert(std::string_view username, std::string_view secret,
                            const Identity& identity, Clock::time_point now) {
   if (ttl_.count() <= 0 || max_entries_ == 0) return;  // caching disabled
   const Digest key = cache_key(hasher_, username, secret);
-  const Clock::time_point expires = now + ttl_;
   std::lock_guard lock(mutex_);
+  insert_locked(key, identity, now + ttl_);
+}
+
+void VerifiedCache::insert(std::string_view username, std::string_view secret,
+                           const Identity& identity, std::uint64_t generation,
+                           Clock::time_point now) {
+  if (ttl_.count() <= 0 || max_entries_ == 0) return;  // caching disabled
+  const Digest key = cache_key(hasher_, username, secret);
+  std::lock_guard lock(mutex_);
+  // The verification may have read the database before a change it was told about since.
+  if (generation < floor_) return;
+  if (const auto it = user_changed_at_.find(identity.user_id);
+      it != user_changed_at_.end() && generation < it->second) {
+    return;
+  }
+  insert_locked(key, identity, now + ttl_);
+}
+
+void VerifiedCache::insert_locked(const Digest& key, const Identity& identity,
+                                  Clock::time_point expires) {
   if (const auto it = entries_.find(key); it != entries_.end()) {
     it->second.identity = identity;
     it->second.expires = expires;
@@ -89,6 +112,24 @@ void VerifiedCache::erase_user(std::int64_t user_id) {
       ++it;
     }
   }
+  const std::uint64_t now_generation = generation_.fetch_add(1) + 1;
+  user_changed_at_[user_id] = now_generation;
+  if (user_changed_at_.size() > kMaxTrackedUsers) {
+    floor_ = now_generation;
+    user_changed_at_.clear();
+  }
+}
+
+void VerifiedCache::clear() {
+  std::lock_guard lock(mutex_);
+  entries_.clear();
+  lru_.clear();
+  floor_ = generation_.fetch_add(1) + 1;
+  user_changed_at_.clear();
+}
+
+std::uint64_t VerifiedCache::generation() const {
+  return generation_.load();
 }
 
 std::size_t VerifiedCache::size() const {

@@ -3,6 +3,7 @@
 // (username, secret): the secret itself is never stored. Thread-safe; never blocks for long.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +30,15 @@ class VerifiedCache {
                                Clock::time_point now = Clock::now());
   void insert(std::string_view username, std::string_view secret, const Identity& identity,
               Clock::time_point now = Clock::now());
+  // As above, but skipped when erase_user(identity.user_id) or clear ran since `generation`
+  // was read: read generation() BEFORE verifying, so a result read from the database before
+  // a revocation cannot be cached after the revocation's erase_user.
+  void insert(std::string_view username, std::string_view secret, const Identity& identity,
+              std::uint64_t generation, Clock::time_point now = Clock::now());
   void erase_user(std::int64_t user_id);  // for revocation and password changes
+  void clear();  // when change notifications may have been missed (listen connection lost)
+  // Advanced by every erase_user and clear; an opaque token for insert.
+  std::uint64_t generation() const;
   std::size_t size() const;
 
  private:
@@ -47,6 +56,16 @@ class VerifiedCache {
     std::list<Digest>::iterator lru_position;
   };
   std::unordered_map<Digest, Slot, DigestHash> entries_;
+  // Written only under mutex_ (so insert's check and its insertion are one step); atomic
+  // so that generation() on the request path takes no lock.
+  std::atomic<std::uint64_t> generation_{0};
+  // Inserts that read a generation older than this are skipped whatever the user.
+  std::uint64_t floor_ = 0;
+  // The generation of each user's latest erase_user since floor_; bounded by
+  // kMaxTrackedUsers, past which floor_ rises instead (skipping too much is safe).
+  std::unordered_map<std::int64_t, std::uint64_t> user_changed_at_;
+
+  void insert_locked(const Digest& key, const Identity& identity, Clock::time_point expires);
 };
 
 }  // namespace latchkey::auth

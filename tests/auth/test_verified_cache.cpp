@@ -139,6 +139,106 @@ BOOST_AUTO_TEST_CASE(same_credentials_under_another_key_miss) {
   BOOST_TEST(!b.find("alice", "s3cret", kT0).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(clear_drops_every_entry) {
+  VerifiedCache cache(kKey, 60s, 3);
+  cache.insert("alice", "app-1", identity(1, "alice"), kT0);
+  cache.insert("bob", "app-2", identity(2, "bob"), kT0);
+  cache.clear();
+  BOOST_TEST(cache.size() == 0u);
+  BOOST_TEST(!cache.find("alice", "app-1", kT0).has_value());
+  BOOST_TEST(!cache.find("bob", "app-2", kT0).has_value());
+  cache.clear();  // on an empty cache: no effect
+  // The LRU list was cleared with the map: refilling past capacity evicts cleanly.
+  for (int i = 0; i < 5; ++i) cache.insert("u" + std::to_string(i), "s", identity(i, "u"), kT0);
+  BOOST_TEST(cache.size() == 3u);
+  BOOST_TEST(found_user(cache.find("u4", "s", kT0)) == 4);
+  BOOST_TEST(!cache.find("u1", "s", kT0).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(generation_advances_on_every_erase_user_and_clear) {
+  VerifiedCache cache(kKey, 60s, 10);
+  const std::uint64_t g0 = cache.generation();
+  cache.insert("alice", "s", identity(1, "alice"), kT0);
+  cache.find("alice", "s", kT0);
+  BOOST_TEST(cache.generation() == g0);  // inserts and hits change nothing
+  cache.erase_user(99);                  // even with nothing cached for that user
+  const std::uint64_t g1 = cache.generation();
+  BOOST_TEST(g1 > g0);
+  cache.clear();
+  BOOST_TEST(cache.generation() > g1);
+}
+
+BOOST_AUTO_TEST_CASE(insert_with_current_generation_is_kept) {
+  VerifiedCache cache(kKey, 60s, 10);
+  cache.erase_user(1);
+  cache.clear();
+  const std::uint64_t generation = cache.generation();
+  cache.insert("alice", "s3cret", identity(1, "alice"), generation, kT0);
+  BOOST_TEST(found_user(cache.find("alice", "s3cret", kT0)) == 1);
+  // The generation-checked insert honours the TTL like the plain one.
+  BOOST_TEST(!cache.find("alice", "s3cret", kT0 + 60s).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(insert_begun_before_erase_user_of_that_user_is_skipped) {
+  VerifiedCache cache(kKey, 60s, 10);
+  // Verification reads generation, then the database; a revocation commits and its
+  // notification erases alice; then the stale verification result arrives.
+  const std::uint64_t before = cache.generation();
+  cache.erase_user(1);
+  cache.insert("alice", "revoked", identity(1, "alice"), before, kT0);
+  BOOST_TEST(!cache.find("alice", "revoked", kT0).has_value());
+  BOOST_TEST(cache.size() == 0u);
+  // Another user's verification that began at the same time is still cached.
+  cache.insert("bob", "s", identity(2, "bob"), before, kT0);
+  BOOST_TEST(found_user(cache.find("bob", "s", kT0)) == 2);
+  // A verification of alice begun after the change reads the new state: kept.
+  cache.insert("alice", "new", identity(1, "alice"), cache.generation(), kT0);
+  BOOST_TEST(found_user(cache.find("alice", "new", kT0)) == 1);
+  // A refresh of an existing entry is skipped too, not only a new one.
+  const std::uint64_t stale = cache.generation();
+  cache.erase_user(2);
+  cache.insert("bob", "s", identity(2, "bob"), kT0);  // (plain insert: unconditional)
+  cache.insert("bob", "s", identity(2, "bob-renamed"), stale, kT0 + 1s);
+  const auto bob = cache.find("bob", "s", kT0 + 1s);
+  BOOST_TEST_REQUIRE(bob.has_value());
+  BOOST_TEST(bob->username == "bob");
+}
+
+BOOST_AUTO_TEST_CASE(insert_begun_before_clear_is_skipped_for_everyone) {
+  VerifiedCache cache(kKey, 60s, 10);
+  const std::uint64_t before = cache.generation();
+  cache.clear();
+  cache.insert("alice", "s", identity(1, "alice"), before, kT0);
+  cache.insert("bob", "s", identity(2, "bob"), before, kT0);
+  BOOST_TEST(cache.size() == 0u);
+  cache.insert("bob", "s", identity(2, "bob"), cache.generation(), kT0);
+  BOOST_TEST(found_user(cache.find("bob", "s", kT0)) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_of_changes_errs_towards_skipping) {
+  VerifiedCache cache(kKey, 60s, 10);
+  const std::uint64_t before = cache.generation();
+  // More distinct users than the cache tracks individually: it forgets which ones changed,
+  // so every insert begun before the burst is skipped, never wrongly kept.
+  for (std::int64_t id = 1000; id < 1000 + 5000; ++id) cache.erase_user(id);
+  cache.insert("alice", "s", identity(1, "alice"), before, kT0);
+  BOOST_TEST(!cache.find("alice", "s", kT0).has_value());
+  const std::uint64_t after = cache.generation();
+  cache.insert("alice", "s", identity(1, "alice"), after, kT0);
+  BOOST_TEST(found_user(cache.find("alice", "s", kT0)) == 1);
+  cache.erase_user(7000);  // tracked again individually after the collapse
+  cache.insert("bob", "s", identity(2, "bob"), after, kT0);
+  cache.insert("u", "s", identity(7000, "u"), after, kT0);
+  BOOST_TEST(found_user(cache.find("bob", "s", kT0)) == 2);
+  BOOST_TEST(!cache.find("u", "s", kT0).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(generation_checked_insert_respects_disabled_cache) {
+  VerifiedCache no_ttl(kKey, 0ms, 10);
+  no_ttl.insert("alice", "s", identity(1, "alice"), no_ttl.generation(), kT0);
+  BOOST_TEST(no_ttl.size() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_use_is_safe) {
   VerifiedCache cache(kKey, 60s, 50);
   std::atomic<int> wrong{0};
@@ -152,6 +252,9 @@ BOOST_AUTO_TEST_CASE(concurrent_use_is_safe) {
         const auto found = cache.find(user, "s", kT0);
         if (found && found->user_id != id) ++wrong;
         if (i % 97 == t) cache.erase_user(id);
+        if (i % 499 == t) cache.clear();
+        const std::uint64_t generation = cache.generation();
+        cache.insert(user, "g", identity(id, user), generation, kT0);
         (void)cache.size();
       }
     });
