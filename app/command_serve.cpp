@@ -14,6 +14,7 @@
 #include "auth/random.hpp"
 #include "auth/verified_cache.hpp"
 #include "db/connection_pool.hpp"
+#include "db/credential_change_listener.hpp"
 #include "db/migrations.hpp"
 #include "db/pg_credential_store.hpp"
 #include "db/usage_recorder.hpp"
@@ -92,6 +93,15 @@ int command_serve(Invocation& invocation) {
   // The cache key lives only in this process: cache digests are useless anywhere else.
   auth::VerifiedCache cache(auth::random_bytes(32), config->cache.ttl, config->cache.max_entries);
   (void)auth::dummy_password_hash();  // pay the one-off Argon2 cost before the first request
+  // Revocations, password changes, disabling and TOTP changes made anywhere (the CLI, another
+  // replica) drop the user's cached credentials at once; after a lost connection everything
+  // goes, since notifications may have been missed.
+  db::CredentialChangeListener listener(
+      config->database.url, [&cache](std::int64_t user_id) { cache.erase_user(user_id); },
+      [&cache] { cache.clear(); },
+      [&log](const std::string& error) {
+        log.event("warning", "credential_listener", {{"error", error}});
+      });
 
   // Destroyed before the server: queued jobs own coroutine frames that post to its strands.
   std::optional<proxy::BlockingPool> verify_pool;

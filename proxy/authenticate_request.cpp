@@ -71,6 +71,8 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
     }
   }
 
+  // Read before verifying: a change notified meanwhile makes the result too old to cache.
+  const std::uint64_t generation = gateway.cache.generation();
   auth::Authenticator& authenticator = gateway.authenticator;
   auto verify = [&authenticator, credentials, policy] {
     return authenticator.verify(credentials, policy);
@@ -82,7 +84,8 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
   if (!decision->allowed()) {
     co_return refuse(reply_for(decision->reason), std::string(auth::to_string(decision->reason)));
   }
-  gateway.cache.insert(credentials.username, credentials.password, *decision->identity);
+  gateway.cache.insert(credentials.username, credentials.password, *decision->identity,
+                       generation);
   AuthOutcome outcome;
   outcome.identity = std::move(decision->identity);
   co_return outcome;

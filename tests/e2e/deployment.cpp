@@ -28,13 +28,15 @@ std::string lower(std::string s) {
 }
 
 // Routes cover every policy the suites exercise; the upstream records what it received.
-std::string config_text(int proxy_port, int upstream_port, int dead_port, const std::string& db_url) {
+std::string config_text(int proxy_port, int admin_port, int upstream_port, int dead_port,
+                        const std::string& db_url) {
   std::ostringstream c;
   const std::string upstream = "http://127.0.0.1:" + std::to_string(upstream_port);
   c << "listen:\n  - address: 127.0.0.1:" << proxy_port << "\n"
+    << "admin: { address: 127.0.0.1:" << admin_port << " }\n"
     << "database: { url: \"" << db_url << "\", pool_size: 4 }\n"
     << "secrets: { pepper_file: pepper, totp_key_file: totp.key }\n"
-    << "cache: { ttl: 1s }\n"
+    << "cache: { ttl: 10m }\n"  // revocation must not wait for the TTL: NOTIFY drops entries
     << "server: { header_timeout: 1s }\n"
     << "routes:\n"
     << "  - name: tracker\n"
@@ -97,6 +99,7 @@ Deployment::Deployment() : database_("e2e") {
   write_file(dir_.file("totp.key"),
              "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
   proxy_port_ = free_tcp_port();
+  admin_port_ = free_tcp_port();
   const int dead_port = free_tcp_port();  // nothing will listen there
   base_url_ = "http://127.0.0.1:" + std::to_string(proxy_port_);
 
@@ -112,7 +115,7 @@ Deployment::Deployment() : database_("e2e") {
   upstream_port_ = std::stoi(read_file(dir_.file("upstream.port")));
 
   write_file(dir_.file("latchkey.yaml"),
-             config_text(proxy_port_, upstream_port_, dead_port, database_.url()));
+             config_text(proxy_port_, admin_port_, upstream_port_, dead_port, database_.url()));
   const ProcessResult migrated = cli({"migrate"});
   if (migrated.exit_code != 0) throw std::runtime_error("migrate failed: " + describe(migrated));
 

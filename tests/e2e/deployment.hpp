@@ -49,12 +49,14 @@ class Deployment {
 
   const std::string& base_url() const { return base_url_; }
   int proxy_port() const { return proxy_port_; }
+  std::string admin_url() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
   PgDatabase& database() { return database_; }
 
  private:
   PgDatabase database_;
   TempDir dir_;
   int proxy_port_ = 0;
+  int admin_port_ = 0;
   int upstream_port_ = 0;
   std::string base_url_;
   std::unique_ptr<BackgroundProcess> upstream_;
