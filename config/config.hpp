@@ -96,6 +96,24 @@ struct Server {
 struct Cache {
   Duration ttl{1'000};  // verified credentials are trusted this long without the database
   std::size_t max_entries = 100'000;
+  // While the change listener is disconnected, revocations may go unseen: entries then live
+  // at most this long (never longer than ttl).
+  Duration ttl_unsynced{5'000};
+};
+
+// A token bucket of failures: `burst` failures at once, refilled at `per_minute`.
+struct FailureBudget {
+  int burst = 0;
+  double per_minute = 0;
+};
+
+// DESIGN.md §5.4-5.5: brute force is bounded per client address and per account.
+struct BruteForce {
+  FailureBudget per_address{30, 30};  // shared NAT egresses need headroom
+  FailureBudget per_account{10, 6};
+  int lock_after = 10;                   // consecutive failures (NIST SP 800-63B: at most 100)
+  Duration lock_duration{60'000};        // first lock; doubles with each further lock
+  Duration lock_duration_max{3'600'000};
 };
 
 struct Config {
@@ -106,6 +124,7 @@ struct Config {
   Secrets secrets;
   Server server;
   Cache cache;
+  BruteForce brute_force;
   std::vector<Route> routes;
 };
 
