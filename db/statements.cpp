@@ -14,6 +14,9 @@ void prepare_statements(pqxx::connection_base& connection) {
       sql::kRevokeAppPassword, sql::kInsertAuditEvent,  sql::kNotifyCredentialsChanged,
   };
   for (const Statement& statement : kAll) connection.prepare(statement.name, statement.sql);
+  // Write-behind and `latchkey audit` (db/audit_log.cpp), kept apart from the list above.
+  static constexpr Statement kAudit[] = {sql::kInsertAuditDropped, sql::kListAuditEvents};
+  for (const Statement& statement : kAudit) connection.prepare(statement.name, statement.sql);
 }
 
 }  // namespace latchkey::db

@@ -117,16 +117,6 @@ inline constexpr Statement kRevokeAppPassword{
     "UPDATE app_passwords SET revoked_at = now() "
     "WHERE user_id = $1 AND name = $2 AND revoked_at IS NULL RETURNING id"};
 
-// Write-behind of last use: one statement for a whole batch, built by UsageRecorder as
-// kRecordUsagePrefix + "(id, unix_us, from, agent), ..." + kRecordUsageSuffix. An older
-// use (another replica, a late batch) never overwrites a newer one.
-inline constexpr std::string_view kRecordUsagePrefix =
-    "UPDATE app_passwords AS a SET last_used_at = to_timestamp(v.at_us / 1000000.0), "
-    "last_used_from = v.from_address, last_used_agent = v.agent FROM (VALUES ";
-inline constexpr std::string_view kRecordUsageSuffix =
-    ") AS v (id, at_us, from_address, agent) WHERE a.id = v.id "
-    "AND (a.last_used_at IS NULL OR a.last_used_at < to_timestamp(v.at_us / 1000000.0))";
-
 // ---- audit_events ----------------------------------------------------------------------
 
 inline constexpr Statement kInsertAuditEvent{
@@ -138,6 +128,73 @@ inline constexpr Statement kInsertAuditEvent{
 // Delivered at commit, and only if the transaction commits.
 inline constexpr Statement kNotifyCredentialsChanged{
     "lk_notify_credentials_changed", "SELECT pg_notify('latchkey_credentials', $1::text)"};
+
+// ---- write-behind of last use and refused logins; `latchkey audit` ----------------------
+// (db/usage_recorder.cpp, db/audit_log.cpp; kept as one block)
+
+// Last use of a batch of application passwords, built by UsageRecorder as
+// kRecordUsagePrefix + "($1::bigint, $2::bigint, $3::bigint, $4::text, $5::text), ..." +
+// kRecordUsageSuffix with rows (id, first_us, last_us, from_address, agent): one row per
+// distinct address a password was used from since the last flush. The latest row of each
+// password updates it (an older use, from another replica or a late batch, never overwrites
+// a newer one), and every address that differs from the one stored before (NULL: never
+// used) becomes an app_password.new_address event, in the same statement. Rows are locked
+// in id order so that two replicas flushing together cannot deadlock.
+inline constexpr std::string_view kRecordUsagePrefix =
+    "WITH v (id, first_us, last_us, from_address, agent) AS (VALUES ";
+inline constexpr std::string_view kRecordUsageSuffix =
+    "), previous AS ("
+    "SELECT a.id, a.user_id, a.name, a.last_used_from FROM app_passwords a "
+    "WHERE a.id IN (SELECT id FROM v) ORDER BY a.id FOR UPDATE), "
+    "latest AS ("
+    "SELECT DISTINCT ON (id) id, last_us, from_address, agent FROM v ORDER BY id, last_us DESC), "
+    "updated AS ("
+    "UPDATE app_passwords AS a SET last_used_at = to_timestamp(l.last_us / 1000000.0), "
+    "last_used_from = l.from_address, last_used_agent = l.agent "
+    "FROM latest l JOIN previous p ON p.id = l.id WHERE a.id = l.id "
+    "AND (a.last_used_at IS NULL OR a.last_used_at < to_timestamp(l.last_us / 1000000.0)) "
+    "RETURNING a.id) "
+    "INSERT INTO audit_events (at, user_id, username, event, detail, source) "
+    "SELECT to_timestamp(v.first_us / 1000000.0), p.user_id, u.username, "
+    "'app_password.new_address', "
+    "jsonb_build_object('name', p.name, 'app_password_id', p.id, 'address', v.from_address) || "
+    "CASE WHEN v.agent = '' THEN '{}'::jsonb ELSE jsonb_build_object('user_agent', v.agent) END, "
+    "v.from_address "
+    "FROM v JOIN updated d ON d.id = v.id JOIN previous p ON p.id = v.id "
+    "JOIN users u ON u.id = p.user_id "
+    "WHERE v.from_address IS DISTINCT FROM p.last_used_from ORDER BY v.first_us, v.id";
+
+// Refused logins, aggregated by AuditLog: kInsertRefusedLoginsPrefix + one row
+// "($1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::boolean)" per tuple
+// (username, address, reason, count, at_us, altered) + kInsertRefusedLoginsSuffix. The
+// username is attacker input: only ever a bound parameter, matched like a login is, and
+// only when cleaning left it as typed.
+inline constexpr std::string_view kInsertRefusedLoginsPrefix =
+    "INSERT INTO audit_events (at, user_id, username, event, detail, source) "
+    "SELECT to_timestamp(v.at_us / 1000000.0), u.id, coalesce(u.username, ''), 'login.refused', "
+    "jsonb_build_object('reason', v.reason, 'count', v.count, 'username', v.username) || "
+    "CASE WHEN v.altered THEN '{\"username_altered\": true}'::jsonb ELSE '{}'::jsonb END, "
+    "v.address FROM (VALUES ";
+inline constexpr std::string_view kInsertRefusedLoginsSuffix =
+    ") AS v (username, address, reason, count, at_us, altered) "
+    "LEFT JOIN users u ON NOT v.altered AND lower(u.username) = lower(v.username) "
+    "ORDER BY v.at_us";
+
+// Refusals beyond AuditLog::kMaxDistinct tuples in one interval: counted, not itemised.
+inline constexpr Statement kInsertAuditDropped{
+    "lk_insert_audit_dropped",
+    "INSERT INTO audit_events (at, event, detail) VALUES (to_timestamp($1::bigint / 1000000.0), "
+    "'audit.dropped', jsonb_build_object('event', 'login.refused', 'count', $2::bigint))"};
+
+// `latchkey audit`: the newest $3 events of user $1 (NULL: all) at or after $2 (unix us,
+// NULL: any time), returned oldest first.
+inline constexpr Statement kListAuditEvents{
+    "lk_list_audit_events",
+    "SELECT id, (extract(epoch FROM at) * 1000000)::bigint, user_id, username, event, "
+    "detail::text, source FROM ("
+    "SELECT * FROM audit_events WHERE ($1::bigint IS NULL OR user_id = $1) "
+    "AND ($2::bigint IS NULL OR at >= to_timestamp($2 / 1000000.0)) "
+    "ORDER BY at DESC, id DESC LIMIT $3) AS newest ORDER BY at, id"};
 
 // ---- schema_migrations (run with exec_params: any connection, no preparation) ----------
 

@@ -1,6 +1,8 @@
 #include "db/usage_recorder.hpp"
 
+#include <algorithm>
 #include <pqxx/except>
+#include <pqxx/prepared_statement>
 #include <pqxx/result>
 #include <pqxx/transaction>
 
@@ -10,19 +12,27 @@
 #include "db/text.hpp"
 
 namespace latchkey::db {
+namespace {
+
+std::int64_t unix_micros(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
 
 UsageRecorder::UsageRecorder(ConnectionPool& pool, std::chrono::milliseconds acquire_wait)
     : pool_(pool), acquire_wait_(acquire_wait) {}
 
 void UsageRecorder::record(std::int64_t app_password_id, std::string from_address,
                            std::string user_agent) {
-  Use use{std::chrono::system_clock::now(), sanitize_text(from_address, kMaxAddressBytes),
-          sanitize_text(user_agent, kMaxUserAgentBytes)};
+  const auto now = std::chrono::system_clock::now();
+  AddressUse use{sanitize_text(from_address, kMaxAddressBytes),
+                 sanitize_text(user_agent, kMaxUserAgentBytes), now, now};
   std::lock_guard lock(mutex_);
   if (auto it = pending_.find(app_password_id); it != pending_.end()) {
-    it->second = std::move(use);
+    merge(it->second, std::move(use));
   } else if (pending_.size() < kMaxPending) {
-    pending_.emplace(app_password_id, std::move(use));
+    pending_[app_password_id].push_back(std::move(use));
   }
 }
 
@@ -51,46 +61,79 @@ std::size_t UsageRecorder::pending() const {
   return pending_.size();
 }
 
+void UsageRecorder::merge(std::vector<AddressUse>& uses, AddressUse use) {
+  const auto same = std::find_if(uses.begin(), uses.end(), [&](const AddressUse& u) {
+    return u.from_address == use.from_address;
+  });
+  if (same != uses.end()) {
+    same->first_at = std::min(same->first_at, use.first_at);
+    if (same->last_at <= use.last_at) {
+      same->last_at = use.last_at;
+      same->user_agent = std::move(use.user_agent);
+    }
+  } else if (uses.size() < kMaxAddressesPerPassword) {
+    uses.push_back(std::move(use));
+  } else {
+    // Full (a client hopping addresses): the stalest address gives way to a newer one.
+    const auto stalest = std::min_element(
+        uses.begin(), uses.end(),
+        [](const AddressUse& a, const AddressUse& b) { return a.last_at < b.last_at; });
+    if (stalest->last_at < use.last_at) *stalest = std::move(use);
+  }
+}
+
 void UsageRecorder::write(const Batch& batch) {
+  static_assert(kRowsPerStatement * kMaxAddressesPerPassword * 5 < 65'535,
+                "one statement binds at most 65535 parameters");
+  // In id order, so that concurrent flushes of two replicas lock rows in the same order.
+  std::vector<std::int64_t> ids;
+  ids.reserve(batch.size());
+  for (const auto& [id, uses] : batch) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+
   pool_.run(acquire_wait_, [&](pqxx::connection& connection) {
     pqxx::work tx(connection, "record_usage");
     std::string statement;
-    std::size_t rows = 0;
+    std::vector<std::string> parameters;
+    std::size_t passwords = 0;
     const auto send = [&] {
       statement.append(sql::kRecordUsageSuffix);
-      tx.exec0(statement, "record_usage");
+      // Every value is a bound parameter: addresses and user agents are client input.
+      tx.exec_params0(statement, pqxx::prepare::make_dynamic_params(parameters));
       statement.clear();
-      rows = 0;
+      parameters.clear();
+      passwords = 0;
     };
-    for (const auto& [id, use] : batch) {
-      statement.append(rows == 0 ? sql::kRecordUsagePrefix : std::string_view(", "));
-      const auto micros =
-          std::chrono::duration_cast<std::chrono::microseconds>(use.at.time_since_epoch()).count();
-      // Values are quoted by libpq (PQescapeStringConn); ids and times are integers.
-      statement.append("(")
-          .append(std::to_string(id))
-          .append("::bigint, ")
-          .append(std::to_string(micros))
-          .append("::bigint, ")
-          .append(tx.quote(use.from_address))
-          .append("::text, ")
-          .append(tx.quote(use.user_agent))
-          .append("::text)");
-      if (++rows == kRowsPerStatement) send();
+    for (const std::int64_t id : ids) {
+      for (const AddressUse& use : batch.at(id)) {
+        const auto n = [&](std::size_t offset) {
+          return "$" + std::to_string(parameters.size() + offset);
+        };
+        statement.append(parameters.empty() ? sql::kRecordUsagePrefix : std::string_view(", "))
+            .append("(" + n(1) + "::bigint, " + n(2) + "::bigint, " + n(3) + "::bigint, ")
+            .append(n(4) + "::text, " + n(5) + "::text)");
+        parameters.push_back(std::to_string(id));
+        parameters.push_back(std::to_string(unix_micros(use.first_at)));
+        parameters.push_back(std::to_string(unix_micros(use.last_at)));
+        parameters.push_back(use.from_address);
+        parameters.push_back(use.user_agent);
+      }
+      // All addresses of one password in one statement: it compares them with the stored one.
+      if (++passwords == kRowsPerStatement) send();
     }
-    if (rows > 0) send();
+    if (passwords > 0) send();
     tx.commit();
   });
 }
 
 void UsageRecorder::requeue(Batch batch) {
   std::lock_guard lock(mutex_);
-  for (auto& [id, use] : batch) {
+  for (auto& [id, uses] : batch) {
     auto it = pending_.find(id);
     if (it == pending_.end()) {
-      if (pending_.size() < kMaxPending) pending_.emplace(id, std::move(use));
-    } else if (it->second.at < use.at) {
-      it->second = std::move(use);
+      if (pending_.size() < kMaxPending) pending_.emplace(id, std::move(uses));
+    } else {
+      for (AddressUse& use : uses) merge(it->second, std::move(use));
     }
   }
 }

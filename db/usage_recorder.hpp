@@ -1,6 +1,8 @@
 // Write-behind of "last used at / from / by" for application passwords: the request path
 // records in memory, and a worker flushes everything pending in one statement, so a busy
-// client costs no UPDATE per request (DESIGN.md §6).
+// client costs no UPDATE per request (DESIGN.md §6). The same statement writes an
+// app_password.new_address audit event for every address a password was used from that
+// differs from the one stored before (the first use ever included).
 #pragma once
 
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "db/connection_pool.hpp"
 
@@ -20,29 +23,37 @@ class UsageRecorder {
   // Beyond this many distinct passwords pending (database down for long), new ones are
   // dropped: last-used is informational and must not grow memory without bound.
   static constexpr std::size_t kMaxPending = 100'000;
-  // Rows per UPDATE, all in one transaction, to keep a statement's size reasonable.
+  // Passwords per statement, all in one transaction, to keep a statement's size reasonable.
   static constexpr std::size_t kRowsPerStatement = 1'000;
+  // Distinct addresses remembered per password between two flushes, so that a use from a
+  // new address is reported even when a use from the usual one follows within the interval.
+  static constexpr std::size_t kMaxAddressesPerPassword = 4;
 
   explicit UsageRecorder(ConnectionPool& pool,
                          std::chrono::milliseconds acquire_wait = std::chrono::seconds(2));
 
-  // Cheap and thread-safe: remembers the latest use of each password (now, address, agent).
+  // Cheap and thread-safe: remembers the latest use of each password (now, address, agent)
+  // and the distinct addresses it was used from.
   void record(std::int64_t app_password_id, std::string from_address, std::string user_agent);
 
-  // Writes every pending use in one transaction; returns how many passwords it covered.
-  // On failure throws auth::StoreUnavailable and keeps the batch for the next flush (a
-  // newer use recorded meanwhile wins).
+  // Writes every pending use, and the new-address audit events, in one transaction; returns
+  // how many passwords it covered. On failure throws auth::StoreUnavailable and keeps the
+  // batch for the next flush (a newer use recorded meanwhile wins).
   std::size_t flush();
 
   std::size_t pending() const;
 
  private:
-  struct Use {
-    std::chrono::system_clock::time_point at;
+  struct AddressUse {
     std::string from_address;
-    std::string user_agent;
+    std::string user_agent;  // of the latest use from this address
+    std::chrono::system_clock::time_point first_at;
+    std::chrono::system_clock::time_point last_at;
   };
-  using Batch = std::unordered_map<std::int64_t, Use>;
+  // Per password: the addresses used since the last flush, at most kMaxAddressesPerPassword.
+  using Batch = std::unordered_map<std::int64_t, std::vector<AddressUse>>;
+
+  static void merge(std::vector<AddressUse>& uses, AddressUse use);
 
   void write(const Batch& batch);
   void requeue(Batch batch);

@@ -1,0 +1,116 @@
+// The audit log: refused logins written behind in aggregated batches, so that a password
+// storm costs the database one bounded INSERT per flush instead of one row per attempt,
+// and the events read back for `latchkey audit`. Other events (app_password.created,
+// totp.enabled, ...) are written by AdminRepository and UsageRecorder in their own
+// transactions.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "db/connection_pool.hpp"
+#include "db/timestamp.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace latchkey::db {
+
+// `text` (typed by a client) as valid UTF-8 of at most `max_bytes` bytes, never splitting a
+// character, with every invalid byte and every character that can disguise text on a
+// terminal (C0/C1 controls, DEL, bidirectional overrides and isolates, line and paragraph
+// separators) replaced by `replacement` ("" strips them).
+std::string clean_untrusted_text(std::string_view text, std::size_t max_bytes,
+                                 std::string_view replacement = {});
+
+class AuditLog {
+ public:
+  // Usernames are attacker input; the schema allows 128 characters, of which any client
+  // only needs the first 128 bytes to be recognisable.
+  static constexpr std::size_t kMaxUsernameBytes = 128;
+  static constexpr std::size_t kMaxAddressBytes = 64;
+  static constexpr std::size_t kMaxReasonBytes = 64;
+  // Distinct (username, address, reason) tuples kept between two flushes: bounds memory and
+  // the size of one flush (one row each) during a storm from many addresses. Refusals of
+  // further tuples are only counted, in one audit.dropped row.
+  static constexpr std::size_t kMaxDistinct = 1'000;
+
+  explicit AuditLog(ConnectionPool& pool,
+                    std::chrono::milliseconds acquire_wait = std::chrono::seconds(2));
+
+  // Cheap and thread-safe, never touches the database: counts one refused login under
+  // (lower-case username, address, reason). The username is cleaned and truncated first.
+  void record_refused_login(std::string username_as_typed, std::string client_address,
+                            std::string reason);
+
+  // Writes every pending tuple as one login.refused row (plus one audit.dropped row when
+  // tuples were over the cap) in one transaction and one multi-row INSERT; returns the rows
+  // written. On failure throws auth::StoreUnavailable and keeps the counts for the next
+  // flush, still within kMaxDistinct.
+  std::size_t flush();
+
+  std::size_t pending() const;            // distinct tuples waiting
+  std::uint64_t pending_dropped() const;  // refusals waiting to be reported as dropped
+
+ private:
+  using Clock = std::chrono::system_clock;
+
+  struct Refusal {
+    std::string username;  // cleaned, as first typed in this interval
+    std::string address;
+    std::string reason;
+    bool username_altered = false;  // cleaning changed it: it names no account
+    std::uint64_t count = 0;
+    Clock::time_point first_at;
+  };
+  // Keyed by altered flag, lower-case username, address and reason.
+  using Refusals = std::unordered_map<std::string, Refusal>;
+
+  struct Dropped {
+    std::uint64_t count = 0;
+    Clock::time_point first_at;
+  };
+
+  void write(const Refusals& refusals, const Dropped& dropped);
+  void requeue(Refusals refusals, const Dropped& dropped);
+  void add_dropped_locked(std::uint64_t count, Clock::time_point at);
+
+  ConnectionPool& pool_;
+  std::chrono::milliseconds acquire_wait_;
+  mutable std::mutex mutex_;
+  Refusals pending_;
+  Dropped dropped_;
+};
+
+// ---- reading, for `latchkey audit` ----------------------------------------------------
+
+struct AuditEvent {
+  std::int64_t id = 0;
+  Timestamp at;
+  std::optional<std::int64_t> user_id;
+  std::string username;  // the account's name when the event was written, "" when none
+  std::string event;
+  std::string detail;  // a JSON object as PostgreSQL prints it; never a secret
+  std::string source;  // "cli", or a client address
+};
+
+struct AuditQuery {
+  std::optional<std::string> username;  // only this account's events (case-insensitive)
+  std::optional<Timestamp> since;       // only events at or after this time
+  std::size_t limit = 1'000;            // only the newest this many
+};
+
+// The matching events, oldest first. Throws NotFound when query.username names no user,
+// auth::StoreUnavailable when the connection breaks.
+std::vector<AuditEvent> read_audit_events(pqxx::connection_base& connection,
+                                          const AuditQuery& query);
+
+}  // namespace latchkey::db
