@@ -97,7 +97,7 @@ struct Cache {
   Duration ttl{1'000};  // verified credentials are trusted this long without the database
   std::size_t max_entries = 100'000;
   // While the change listener is disconnected, revocations may go unseen: entries then live
-  // at most this long (never longer than ttl).
+  // at most this long (the proxy uses the smaller of ttl and ttl_unsynced).
   Duration ttl_unsynced{5'000};
 };
 

@@ -21,9 +21,9 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
   detail::Reader reader(source_name, env);
   Config config;
   config.source = source_name;
-  const auto sections =
-      reader.map(detail::Field{root, ""},
-                 {"listen", "admin", "database", "secrets", "server", "cache", "routes"});
+  const auto sections = reader.map(
+      detail::Field{root, ""},
+      {"listen", "admin", "database", "secrets", "server", "cache", "brute_force", "routes"});
   if (sections) {
     config.listen = detail::read_listeners(reader, *sections, base_dir);
     config.admin = detail::read_admin(reader, *sections, config.listen);
@@ -31,6 +31,7 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
     config.secrets = detail::read_secrets(reader, *sections, base_dir);
     config.server = detail::read_server(reader, *sections);
     config.cache = detail::read_cache(reader, *sections);
+    config.brute_force = detail::read_brute_force(reader, *sections);
     config.routes = detail::read_routes(reader, *sections, base_dir);
   }
   if (!reader.ok()) throw ConfigError(reader.problems());

@@ -18,6 +18,7 @@ Database read_database(Reader& reader, const MapView& root);
 Secrets read_secrets(Reader& reader, const MapView& root, const std::string& base_dir);
 Server read_server(Reader& reader, const MapView& root);
 Cache read_cache(Reader& reader, const MapView& root);
+BruteForce read_brute_force(Reader& reader, const MapView& root);
 std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::string& base_dir);
 
 // Parts of one route, each in its own file.

@@ -72,7 +72,8 @@ Server read_server(Reader& reader, const MapView& root) {
 Cache read_cache(Reader& reader, const MapView& root) {
   Cache cache;
   const auto field = root.get("cache");
-  const auto map = field ? reader.map(*field, {"ttl", "max_entries"}) : std::nullopt;
+  const auto map =
+      field ? reader.map(*field, {"ttl", "max_entries", "ttl_unsynced"}) : std::nullopt;
   if (!map) return cache;
   // A ttl of 0s turns the cache off: every request asks the database.
   if (const auto f = map->get("ttl")) {
@@ -80,6 +81,10 @@ Cache read_cache(Reader& reader, const MapView& root) {
   }
   if (const auto f = map->get("max_entries")) {
     assign(cache.max_entries, reader.integer(*f, 0, 100'000'000));
+  }
+  // May exceed ttl: the proxy uses the smaller of the two. 0s: no cache while unsynced.
+  if (const auto f = map->get("ttl_unsynced")) {
+    assign(cache.ttl_unsynced, reader.duration(*f, kZeroAllowed, kMaxCacheTtl));
   }
   return cache;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <set>
 
 #include "config/values.hpp"
@@ -160,7 +161,8 @@ std::string shown(const Field& field) {
   return quote(field.node.Scalar());
 }
 
-std::optional<long long> Reader::integer(const Field& field, long long min, long long max) {
+std::optional<long long> Reader::integer(const Field& field, long long min, long long max,
+                                         std::string_view reason) {
   const auto value = text(field);
   if (!value) return std::nullopt;
   long long number = 0;
@@ -172,7 +174,29 @@ std::optional<long long> Reader::integer(const Field& field, long long min, long
   }
   if (number < min || number > max) {
     report(field, std::to_string(number) + " is out of range " + std::to_string(min) + ".." +
-                      std::to_string(max));
+                      std::to_string(max) + std::string(reason));
+    return std::nullopt;
+  }
+  return number;
+}
+
+std::optional<double> Reader::positive_number(const Field& field, long long max) {
+  const auto value = text(field);
+  if (!value) return std::nullopt;
+  double number = 0;
+  const char* end = value->data() + value->size();
+  const auto [stop, error] = std::from_chars(value->data(), end, number);
+  // from_chars also reads "inf" and "nan", which no limit can mean.
+  if (value->empty() || error != std::errc() || stop != end || !std::isfinite(number)) {
+    report(field, shown(field) + " is not a number");
+    return std::nullopt;
+  }
+  if (!(number > 0)) {
+    report(field, shown(field) + " must be greater than 0");
+    return std::nullopt;
+  }
+  if (number > static_cast<double>(max)) {
+    report(field, shown(field) + " is more than the maximum of " + std::to_string(max));
     return std::nullopt;
   }
   return number;

@@ -80,7 +80,11 @@ class Reader {
   std::optional<std::vector<Field>> list(const Field& field);
   // A scalar with every ${NAME} expanded. Messages never quote the value.
   std::optional<std::string> text(const Field& field);
-  std::optional<long long> integer(const Field& field, long long min, long long max);
+  // `reason` is appended to the out-of-range message; it may be empty.
+  std::optional<long long> integer(const Field& field, long long min, long long max,
+                                   std::string_view reason = "");
+  // A finite decimal number greater than 0 and at most `max` ("6", "0.5", "1e3").
+  std::optional<double> positive_number(const Field& field, long long max);
   std::optional<bool> boolean(const Field& field);
   std::optional<Duration> duration(const Field& field, Duration min,
                                    const DurationLimit& limit = kDurationLimit);

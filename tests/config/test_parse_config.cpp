@@ -28,7 +28,13 @@ server:
   max_header_bytes: 32768
   verify_workers: 8
   verify_queue: 512
-cache: { ttl: 1h, max_entries: 5000 }
+cache: { ttl: 1h, max_entries: 5000, ttl_unsynced: 2s }
+brute_force:
+  per_address: { burst: 50, per_minute: 12.5 }
+  per_account: { burst: 4, per_minute: 2 }
+  lock_after: 20
+  lock_duration: 30s
+  lock_duration_max: 2h
 routes:
   - name: tracker
     match: { host: Tracker.Example.COM, path_prefix: / }
@@ -99,6 +105,14 @@ BOOST_AUTO_TEST_CASE(full_config_fills_every_field) {
   BOOST_TEST(config.server.verify_queue == 512);
   BOOST_TEST(config.cache.ttl.count() == 3'600'000);
   BOOST_TEST(config.cache.max_entries == 5000u);
+  BOOST_TEST(config.cache.ttl_unsynced.count() == 2'000);
+  BOOST_TEST(config.brute_force.per_address.burst == 50);
+  BOOST_TEST(config.brute_force.per_address.per_minute == 12.5);
+  BOOST_TEST(config.brute_force.per_account.burst == 4);
+  BOOST_TEST(config.brute_force.per_account.per_minute == 2.0);
+  BOOST_TEST(config.brute_force.lock_after == 20);
+  BOOST_TEST(config.brute_force.lock_duration.count() == 30'000);
+  BOOST_TEST(config.brute_force.lock_duration_max.count() == 7'200'000);
 
   BOOST_TEST_REQUIRE(config.routes.size() == 3u);
   const Route& tracker = config.routes[0];
@@ -156,6 +170,14 @@ BOOST_AUTO_TEST_CASE(omitted_keys_take_the_documented_defaults) {
   BOOST_TEST(config.server.verify_queue == 256);
   BOOST_TEST(config.cache.ttl.count() == 1'000);
   BOOST_TEST(config.cache.max_entries == 100'000u);
+  BOOST_TEST(config.cache.ttl_unsynced.count() == 5'000);
+  BOOST_TEST(config.brute_force.per_address.burst == 30);
+  BOOST_TEST(config.brute_force.per_address.per_minute == 30.0);
+  BOOST_TEST(config.brute_force.per_account.burst == 10);
+  BOOST_TEST(config.brute_force.per_account.per_minute == 6.0);
+  BOOST_TEST(config.brute_force.lock_after == 10);
+  BOOST_TEST(config.brute_force.lock_duration.count() == 60'000);
+  BOOST_TEST(config.brute_force.lock_duration_max.count() == 3'600'000);
 
   const Route& route = config.routes.at(0);
   BOOST_TEST(!route.host.has_value());
@@ -175,6 +197,19 @@ BOOST_AUTO_TEST_CASE(omitted_keys_take_the_documented_defaults) {
   BOOST_TEST(route.auth.realm == "latchkey");
   BOOST_TEST(route.identity_headers.user.empty());
   BOOST_TEST(route.identity_headers.email.empty());
+}
+
+BOOST_AUTO_TEST_CASE(brute_force_keys_left_out_keep_their_defaults) {
+  const Config config = parse(kMinimalConfig +
+                              "brute_force:\n  per_account: {burst: 3}\n"
+                              "  per_address: {per_minute: 0.5}\n  lock_duration_max: 5m\n");
+  BOOST_TEST(config.brute_force.per_account.burst == 3);
+  BOOST_TEST(config.brute_force.per_account.per_minute == 6.0);
+  BOOST_TEST(config.brute_force.per_address.burst == 30);
+  BOOST_TEST(config.brute_force.per_address.per_minute == 0.5);
+  BOOST_TEST(config.brute_force.lock_after == 10);
+  BOOST_TEST(config.brute_force.lock_duration.count() == 60'000);
+  BOOST_TEST(config.brute_force.lock_duration_max.count() == 300'000);
 }
 
 BOOST_AUTO_TEST_CASE(env_references_expand_in_every_scalar) {

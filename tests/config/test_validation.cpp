@@ -62,7 +62,7 @@ const std::vector<Case> kCases = {
     {"unknown top-level key",
      with_section("lisen: []\n"),
      {"lisen: unknown key; expected one of listen, admin, database, secrets, server, cache, "
-      "routes (line 5)"}},
+      "brute_force, routes (line 5)"}},
     {"unknown nested key",
      upstream_with("      url: http://x\n      urll: http://y\n"),
      {"routes[0].upstream.urll: unknown key; expected one of url, ca_file, connect_timeout, "
@@ -235,6 +235,95 @@ const std::vector<Case> kCases = {
     {"max_entries negative",
      with_section("cache: {max_entries: -5}\n"),
      {"cache.max_entries: -5 is out of range 0..100000000 (line 5)"}},
+    {"ttl_unsynced above 1h",
+     with_section("cache: {ttl_unsynced: 2h}\n"),
+     {R"(cache.ttl_unsynced: "2h" is longer than the maximum of 1h; a long ttl delays revocation when the credential change notification cannot be delivered (line 5))"}},
+    {"ttl_unsynced without unit",
+     with_section("cache: {ttl_unsynced: 500}\n"),
+     {R"(cache.ttl_unsynced: "500" needs a unit: ms, s, m or h (line 5))"}},
+    {"cache unknown key",
+     with_section("cache: {ttl_unsync: 1s}\n"),
+     {"cache.ttl_unsync: unknown key; expected one of ttl, max_entries, ttl_unsynced (line 5)"}},
+
+    // Brute force.
+    {"brute_force unknown key",
+     with_section("brute_force: {lock_afterr: 5}\n"),
+     {"brute_force.lock_afterr: unknown key; expected one of per_address, per_account, "
+      "lock_after, lock_duration, lock_duration_max (line 5)"}},
+    {"brute_force is not a map",
+     with_section("brute_force: 10\n"),
+     {"brute_force: expected a map, got a single value (line 5)"}},
+    {"budget unknown key",
+     with_section("brute_force:\n  per_account: {burst: 5, rate: 6}\n"),
+     {"brute_force.per_account.rate: unknown key; expected one of burst, per_minute (line 6)"}},
+    {"budget is not a map",
+     with_section("brute_force: {per_address: 30}\n"),
+     {"brute_force.per_address: expected a map, got a single value (line 5)"}},
+    {"burst 0",
+     with_section("brute_force: {per_address: {burst: 0}}\n"),
+     {"brute_force.per_address.burst: 0 is out of range 1..100000 (line 5)"}},
+    {"burst above 100000",
+     with_section("brute_force: {per_account: {burst: 100001}}\n"),
+     {"brute_force.per_account.burst: 100001 is out of range 1..100000 (line 5)"}},
+    {"burst fractional",
+     with_section("brute_force: {per_account: {burst: 2.5}}\n"),
+     {R"(brute_force.per_account.burst: "2.5" is not a whole number (line 5))"}},
+    {"per_minute 0",
+     with_section("brute_force: {per_address: {per_minute: 0}}\n"),
+     {R"(brute_force.per_address.per_minute: "0" must be greater than 0 (line 5))"}},
+    {"per_minute negative",
+     with_section("brute_force: {per_account: {per_minute: -1}}\n"),
+     {R"(brute_force.per_account.per_minute: "-1" must be greater than 0 (line 5))"}},
+    {"per_minute above 1e6",
+     with_section("brute_force: {per_address: {per_minute: 1000000.5}}\n"),
+     {R"(brute_force.per_address.per_minute: "1000000.5" is more than the maximum of 1000000 (line 5))"}},
+    {"per_minute in exponent form above 1e6",
+     with_section("brute_force: {per_address: {per_minute: 2e6}}\n"),
+     {R"(brute_force.per_address.per_minute: "2e6" is more than the maximum of 1000000 (line 5))"}},
+    {"per_minute not a number",
+     with_section("brute_force: {per_account: {per_minute: six}}\n"),
+     {R"(brute_force.per_account.per_minute: "six" is not a number (line 5))"}},
+    {"per_minute infinite",
+     with_section("brute_force: {per_account: {per_minute: inf}}\n"),
+     {R"(brute_force.per_account.per_minute: "inf" is not a number (line 5))"}},
+    {"per_minute nan",
+     with_section("brute_force: {per_account: {per_minute: nan}}\n"),
+     {R"(brute_force.per_account.per_minute: "nan" is not a number (line 5))"}},
+    {"per_minute with a unit",
+     with_section("brute_force: {per_account: {per_minute: 6/m}}\n"),
+     {R"(brute_force.per_account.per_minute: "6/m" is not a number (line 5))"}},
+    {"per_minute without a value",
+     with_section("brute_force:\n  per_account:\n    per_minute:\n"),
+     {"brute_force.per_account.per_minute: has no value (line 7)"}},
+    {"lock_after 0",
+     with_section("brute_force: {lock_after: 0}\n"),
+     {"brute_force.lock_after: 0 is out of range 1..100; NIST SP 800-63B (5.2.2) allows at most "
+      "100 consecutive failed attempts on an account (line 5)"}},
+    {"lock_after above NIST's 100",
+     with_section("brute_force: {lock_after: 101}\n"),
+     {"brute_force.lock_after: 101 is out of range 1..100; NIST SP 800-63B (5.2.2) allows at most "
+      "100 consecutive failed attempts on an account (line 5)"}},
+    {"lock_duration 0",
+     with_section("brute_force: {lock_duration: 0s}\n"),
+     {R"(brute_force.lock_duration: "0s" must be greater than 0 (line 5))"}},
+    {"lock_duration_max above 24h",
+     with_section("brute_force: {lock_duration_max: 25h}\n"),
+     {R"(brute_force.lock_duration_max: "25h" is longer than the maximum of 24h (line 5))"}},
+    {"lock_duration without unit",
+     with_section("brute_force: {lock_duration: 60}\n"),
+     {R"(brute_force.lock_duration: "60" needs a unit: ms, s, m or h (line 5))"}},
+    {"lock_duration above lock_duration_max",
+     with_section("brute_force:\n  lock_duration: 10m\n  lock_duration_max: 5m\n"),
+     {R"(brute_force.lock_duration_max: "5m" is shorter than brute_force.lock_duration "10m" (line 7))"}},
+    {"lock_duration_max below the default lock_duration",
+     with_section("brute_force: {lock_duration_max: 30s}\n"),
+     {R"(brute_force.lock_duration_max: "30s" is shorter than brute_force.lock_duration, 1m unless set (line 5))"}},
+    {"lock_duration above the default lock_duration_max",
+     with_section("brute_force: {lock_duration: 2h}\n"),
+     {R"(brute_force.lock_duration: "2h" is longer than brute_force.lock_duration_max, 1h unless set (line 5))"}},
+    {"a bad lock_duration is reported once",
+     with_section("brute_force: {lock_duration: 25h, lock_duration_max: 1h}\n"),
+     {R"(brute_force.lock_duration: "25h" is longer than the maximum of 24h (line 5))"}},
 
     // Secrets.
     {"no secrets section", kListen + kDatabase + kRoutes, {"secrets: is required (line 1)"}},
@@ -604,6 +693,13 @@ BOOST_AUTO_TEST_CASE(table_fixtures_are_valid_on_their_own) {
   BOOST_CHECK_NO_THROW(parse(with_section("cache: {ttl: 3600000ms}\n")));
   BOOST_CHECK_NO_THROW(parse(with_section("server: {threads: 0, header_timeout: 24h}\n")));
   BOOST_CHECK_NO_THROW(parse(with_database("database: {url: x, migrate_on_start: false}\n")));
+  BOOST_CHECK_NO_THROW(parse(with_section("cache: {ttl: 1s, ttl_unsynced: 1h}\n")));
+  BOOST_CHECK_NO_THROW(parse(with_section("cache: {ttl_unsynced: 0s}\n")));
+  BOOST_CHECK_NO_THROW(parse(with_section(
+      "brute_force: {per_address: {burst: 1, per_minute: 0.01}, per_account: {burst: 100000, "
+      "per_minute: 1000000}, lock_after: 100, lock_duration: 24h, lock_duration_max: 24h}\n")));
+  BOOST_CHECK_NO_THROW(parse(with_section("brute_force: {lock_after: 1, lock_duration: 1h}\n")));
+  BOOST_CHECK_NO_THROW(parse(with_section("brute_force: {}\n")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
