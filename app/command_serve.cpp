@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -5,6 +6,8 @@
 #include <optional>
 #include <ostream>
 #include <thread>
+
+#include <pqxx/nontransaction>
 
 #include "app/cli_arguments.hpp"
 #include "app/commands.hpp"
@@ -96,10 +99,19 @@ int command_serve(Invocation& invocation) {
   // Revocations, password changes, disabling and TOTP changes made anywhere (the CLI, another
   // replica) drop the user's cached credentials at once; after a lost connection everything
   // goes, since notifications may have been missed.
+  // Until the listener is in place, and whenever it is lost, entries live at most
+  // ttl_unsynced: a revocation made meanwhile would not reach this process.
+  const auto unsynced_age = std::min(config->cache.ttl, config->cache.ttl_unsynced);
+  cache.limit_age(unsynced_age);
   db::CredentialChangeListener listener(
       config->database.url, [&cache](std::int64_t user_id) { cache.erase_user(user_id); },
-      [&cache] { cache.clear(); },
-      [&log](const std::string& error) {
+      [&cache, &log] {
+        cache.clear();
+        cache.lift_age_limit();
+        log.event("info", "credential_listener_synced");
+      },
+      [&cache, &log, unsynced_age](const std::string& error) {
+        cache.limit_age(unsynced_age);
         log.event("warning", "credential_listener", {{"error", error}});
       });
 
@@ -113,7 +125,39 @@ int command_serve(Invocation& invocation) {
                          log,       metrics,       [&usage](proxy::AppPasswordUse use) {
                            usage.record(use.app_password_id, std::move(use.client_address),
                                         std::move(use.user_agent));
-                         }};
+                         },
+                         /*database_ready=*/{}, /*change_listener_connected=*/{}};
+  gateway.database_ready = [&pool] {
+    try {
+      return pool.run(std::chrono::seconds(1), [](pqxx::connection& c) {
+        pqxx::nontransaction probe(c);
+        probe.exec("SELECT 1");
+        return true;
+      });
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  gateway.change_listener_connected = [&listener] { return listener.connected(); };
+  metrics.add_collector([&cache, &pool, &upstreams, &verify_pool, &listener] {
+    const auto stats = cache.stats();
+    return "# TYPE latchkey_cache_hits_total counter\nlatchkey_cache_hits_total " +
+           std::to_string(stats.hits) +
+           "\n# TYPE latchkey_cache_misses_total counter\nlatchkey_cache_misses_total " +
+           std::to_string(stats.misses) +
+           "\n# TYPE latchkey_cache_evictions_total counter\nlatchkey_cache_evictions_total " +
+           std::to_string(stats.evictions) +
+           "\n# TYPE latchkey_cache_entries gauge\nlatchkey_cache_entries " +
+           std::to_string(stats.size) +
+           "\n# TYPE latchkey_verify_pending gauge\nlatchkey_verify_pending " +
+           std::to_string(verify_pool->pending()) +
+           "\n# TYPE latchkey_db_connections gauge\nlatchkey_db_connections " +
+           std::to_string(pool.open_connections()) +
+           "\n# TYPE latchkey_upstream_idle_connections gauge\nlatchkey_upstream_idle_connections " +
+           std::to_string(upstreams.idle_count()) +
+           "\n# TYPE latchkey_change_listener_connected gauge\nlatchkey_change_listener_connected " +
+           (listener.connected() ? "1" : "0") + "\n";
+  });
   UsageFlusher flusher(usage, log);
   proxy::Server server(gateway, routing);
   server.run();

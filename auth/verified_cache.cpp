@@ -51,13 +51,20 @@ std::optional<Identity> VerifiedCache::find(std::string_view username, std::stri
   std::lock_guard lock(mutex_);
   // Map lookup compares keyed digests, not secrets: timing reveals nothing without the key.
   const auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
-  if (now >= it->second.expires) {
+  if (it == entries_.end()) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  const std::int64_t max_age_ms = max_age_ms_.load(std::memory_order_relaxed);
+  if (now >= it->second.expires ||
+      (max_age_ms >= 0 && now - it->second.inserted >= std::chrono::milliseconds(max_age_ms))) {
     lru_.erase(it->second.lru_position);
     entries_.erase(it);
+    misses_.fetch_add(1, std::memory_order_relaxed);
     return std::nullopt;
   }
   lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+  hits_.fetch_add(1, std::memory_order_relaxed);
   return it->second.identity;
 }
 
@@ -66,7 +73,7 @@ void VerifiedCache::insert(std::string_view username, std::string_view secret,
   if (ttl_.count() <= 0 || max_entries_ == 0) return;  // caching disabled
   const Digest key = cache_key(hasher_, username, secret);
   std::lock_guard lock(mutex_);
-  insert_locked(key, identity, now + ttl_);
+  insert_locked(key, identity, now);
 }
 
 void VerifiedCache::insert(std::string_view username, std::string_view secret,
@@ -81,24 +88,42 @@ void VerifiedCache::insert(std::string_view username, std::string_view secret,
       it != user_changed_at_.end() && generation < it->second) {
     return;
   }
-  insert_locked(key, identity, now + ttl_);
+  insert_locked(key, identity, now);
 }
 
 void VerifiedCache::insert_locked(const Digest& key, const Identity& identity,
-                                  Clock::time_point expires) {
+                                  Clock::time_point now) {
+  const Clock::time_point expires = now + ttl_;
   if (const auto it = entries_.find(key); it != entries_.end()) {
     it->second.identity = identity;
     it->second.expires = expires;
+    it->second.inserted = now;
     lru_.splice(lru_.begin(), lru_, it->second.lru_position);
     return;
   }
   lru_.push_front(key);
-  entries_.emplace(key, Slot{identity, expires, lru_.begin()});
+  entries_.emplace(key, Slot{identity, expires, lru_.begin(), now});
   // Bounded memory: a flood of distinct valid credentials evicts the least recently used.
   while (entries_.size() > max_entries_) {
     entries_.erase(lru_.back());
     lru_.pop_back();
+    evictions_.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+void VerifiedCache::limit_age(std::chrono::milliseconds max_age) {
+  max_age_ms_.store(max_age.count(), std::memory_order_relaxed);
+}
+
+void VerifiedCache::lift_age_limit() { max_age_ms_.store(-1, std::memory_order_relaxed); }
+
+VerifiedCache::Stats VerifiedCache::stats() const {
+  Stats stats;
+  stats.hits = hits_.load(std::memory_order_relaxed);
+  stats.misses = misses_.load(std::memory_order_relaxed);
+  stats.evictions = evictions_.load(std::memory_order_relaxed);
+  stats.size = size();
+  return stats;
 }
 
 void VerifiedCache::erase_user(std::int64_t user_id) {

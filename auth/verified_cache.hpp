@@ -41,6 +41,19 @@ class VerifiedCache {
   std::uint64_t generation() const;
   std::size_t size() const;
 
+  // Entries older than this count as expired whatever their TTL: while change notifications
+  // cannot arrive, a short limit bounds how long a revocation goes unseen.
+  void limit_age(std::chrono::milliseconds max_age);
+  void lift_age_limit();
+
+  struct Stats {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    std::uint64_t evictions = 0;  // pushed out by max_entries, not expired
+    std::size_t size = 0;
+  };
+  Stats stats() const;
+
  private:
   struct DigestHash {
     std::size_t operator()(const Digest& d) const noexcept;
@@ -54,7 +67,12 @@ class VerifiedCache {
     Identity identity;
     Clock::time_point expires;
     std::list<Digest>::iterator lru_position;
+    Clock::time_point inserted;
   };
+  std::atomic<std::int64_t> max_age_ms_{-1};  // -1: no limit beyond the TTL
+  std::atomic<std::uint64_t> hits_{0};
+  std::atomic<std::uint64_t> misses_{0};
+  std::atomic<std::uint64_t> evictions_{0};
   std::unordered_map<Digest, Slot, DigestHash> entries_;
   // Written only under mutex_ (so insert's check and its insertion are one step); atomic
   // so that generation() on the request path takes no lock.
@@ -65,7 +83,7 @@ class VerifiedCache {
   // kMaxTrackedUsers, past which floor_ rises instead (skipping too much is safe).
   std::unordered_map<std::int64_t, std::uint64_t> user_changed_at_;
 
-  void insert_locked(const Digest& key, const Identity& identity, Clock::time_point expires);
+  void insert_locked(const Digest& key, const Identity& identity, Clock::time_point now);
 };
 
 }  // namespace latchkey::auth

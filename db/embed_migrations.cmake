@@ -1,5 +1,6 @@
 # Writes OUTPUT, a C++ file defining latchkey::db::embedded_migrations(): every file in
-# FILES as {name, sql}, in the order given (sorted by name, so 0001_ < 0002_ < ...).
+# FILES ('|'-separated) as {name, sql}, in the order given (sorted by name, so 0001_ < 0002_ < ...).
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 foreach(file IN LISTS FILES)
   get_filename_component(name ${file} NAME)

@@ -48,6 +48,9 @@ struct Gateway {
   LogSink& log;
   Metrics& metrics;
   std::function<void(AppPasswordUse)> record_use;  // cheap and non-blocking
+  // Readiness probes. database_ready blocks (a query): run it on verify_pool only.
+  std::function<bool()> database_ready;
+  std::function<bool()> change_listener_connected;
 };
 
 }  // namespace latchkey::proxy

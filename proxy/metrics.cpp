@@ -31,10 +31,16 @@ std::uint64_t Metrics::value(std::string_view name, std::string_view labels) con
   return it == counters_.end() ? 0 : it->second->load(std::memory_order_relaxed);
 }
 
+void Metrics::add_collector(std::function<std::string()> collector) {
+  std::lock_guard lock(mutex_);
+  collectors_.push_back(std::move(collector));
+}
+
 std::string Metrics::render_prometheus() const {
   std::string out;
   std::string last_name;
   std::lock_guard lock(mutex_);
+  for (const auto& collector : collectors_) out += collector();
   for (const auto& [key, counter] : counters_) {
     const std::string name = key.substr(0, key.find('{'));
     if (name != last_name) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <vector>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,7 +22,11 @@ class Metrics {
   std::uint64_t value(std::string_view name, std::string_view labels = {}) const;
   std::string render_prometheus() const;
 
+  // Appends exposition text computed at scrape time (gauges such as cache size).
+  void add_collector(std::function<std::string()> collector);
+
  private:
+  std::vector<std::function<std::string()>> collectors_;
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>, std::less<>> counters_;
 };

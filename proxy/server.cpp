@@ -101,7 +101,8 @@ asio::awaitable<void> Server::admin_loop(tcp::acceptor& acceptor) {
   }
 }
 
-// /healthz: the process serves. /metrics: Prometheus text. One request per connection.
+// /healthz: the process serves. /readyz: it can check new credentials. /metrics: Prometheus
+// text. One request per connection.
 asio::awaitable<void> Server::admin_session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -115,6 +116,19 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
   if (target == "/healthz") {
     response.set(http::field::content_type, "text/plain");
     response.body() = "ok\n";
+  } else if (target == "/readyz") {
+    // Ready means new credentials can be checked: the database answers, and revocations
+    // reach this process (else cached entries live only cache.ttl_unsynced).
+    auto probe = [this] { return gateway_.database_ready && gateway_.database_ready(); };
+    const auto database = co_await gateway_.verify_pool.run(std::move(probe));
+    const bool database_ok = database.value_or(false);
+    const bool listener_ok =
+        gateway_.change_listener_connected && gateway_.change_listener_connected();
+    response.set(http::field::content_type, "text/plain");
+    response.body() = std::string("database: ") + (database_ok ? "ok" : "unavailable") +
+                      "\nchange_listener: " + (listener_ok ? "connected" : "disconnected") +
+                      "\n";
+    if (!database_ok || !listener_ok) response.result(http::status::service_unavailable);
   } else if (target == "/metrics") {
     response.set(http::field::content_type, "text/plain; version=0.0.4");
     response.body() = gateway_.metrics.render_prometheus();

@@ -265,3 +265,44 @@ BOOST_AUTO_TEST_CASE(concurrent_use_is_safe) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(verified_cache_age_limit)
+
+using latchkey::auth::Identity;
+using latchkey::auth::VerifiedCache;
+
+// While the change listener is down, entries older than the limit are misses even though
+// their TTL has not run out; lifting the limit restores the TTL alone.
+BOOST_AUTO_TEST_CASE(age_limit_shortens_ttl_until_lifted) {
+  VerifiedCache cache(std::string(32, 'k'), std::chrono::minutes(10), 100);
+  const auto t0 = VerifiedCache::Clock::time_point{} + std::chrono::hours(1);
+  Identity id;
+  id.user_id = 7;
+  id.username = "alice";
+  cache.insert("alice", "pw-a", id, t0);
+  cache.insert("bob", "pw-b", id, t0);
+  cache.limit_age(std::chrono::seconds(5));
+  BOOST_TEST(cache.find("alice", "pw-a", t0 + std::chrono::seconds(4)).has_value());
+  BOOST_TEST(!cache.find("alice", "pw-a", t0 + std::chrono::seconds(6)).has_value());
+  cache.lift_age_limit();
+  BOOST_TEST(cache.find("bob", "pw-b", t0 + std::chrono::seconds(6)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(stats_count_hits_misses_and_evictions) {
+  VerifiedCache cache(std::string(32, 'k'), std::chrono::minutes(10), 2);
+  const auto t0 = VerifiedCache::Clock::time_point{} + std::chrono::hours(1);
+  Identity id;
+  id.user_id = 1;
+  cache.insert("a", "1", id, t0);
+  cache.insert("b", "2", id, t0);
+  cache.insert("c", "3", id, t0);  // evicts "a"
+  BOOST_TEST(!cache.find("a", "1", t0).has_value());
+  BOOST_TEST(cache.find("c", "3", t0).has_value());
+  const auto stats = cache.stats();
+  BOOST_TEST(stats.hits == 1u);
+  BOOST_TEST(stats.misses == 1u);
+  BOOST_TEST(stats.evictions == 1u);
+  BOOST_TEST(stats.size == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

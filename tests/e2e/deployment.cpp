@@ -29,14 +29,14 @@ std::string lower(std::string s) {
 
 // Routes cover every policy the suites exercise; the upstream records what it received.
 std::string config_text(int proxy_port, int admin_port, int upstream_port, int dead_port,
-                        const std::string& db_url) {
+                        const std::string& db_url, const std::string& cache) {
   std::ostringstream c;
   const std::string upstream = "http://127.0.0.1:" + std::to_string(upstream_port);
   c << "listen:\n  - address: 127.0.0.1:" << proxy_port << "\n"
     << "admin: { address: 127.0.0.1:" << admin_port << " }\n"
     << "database: { url: \"" << db_url << "\", pool_size: 4 }\n"
     << "secrets: { pepper_file: pepper, totp_key_file: totp.key }\n"
-    << "cache: { ttl: 10m }\n"  // revocation must not wait for the TTL: NOTIFY drops entries
+    << "cache: " << cache << "\n"
     << "server: { header_timeout: 1s }\n"
     << "routes:\n"
     << "  - name: tracker\n"
@@ -94,13 +94,16 @@ std::string HttpResult::header(const std::string& name) const {
   return value;
 }
 
-Deployment::Deployment() : database_("e2e") {
+Deployment::Deployment(DeploymentOptions options)
+    : database_(options.cluster_url.empty() ? PgDatabase("e2e")
+                                            : PgDatabase("e2e", options.cluster_url)),
+      options_(std::move(options)) {
   write_file(dir_.file("pepper"), "e2e-pepper-0123456789abcdef0123456789abcdef\n");
   write_file(dir_.file("totp.key"),
              "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
   proxy_port_ = free_tcp_port();
   admin_port_ = free_tcp_port();
-  const int dead_port = free_tcp_port();  // nothing will listen there
+  dead_port_ = free_tcp_port();  // nothing will listen there
   base_url_ = "http://127.0.0.1:" + std::to_string(proxy_port_);
 
   upstream_ = std::make_unique<BackgroundProcess>(
@@ -115,16 +118,39 @@ Deployment::Deployment() : database_("e2e") {
   upstream_port_ = std::stoi(read_file(dir_.file("upstream.port")));
 
   write_file(dir_.file("latchkey.yaml"),
-             config_text(proxy_port_, admin_port_, upstream_port_, dead_port, database_.url()));
+             config_text(proxy_port_, admin_port_, upstream_port_, dead_port_, database_.url(),
+                         options_.cache));
   const ProcessResult migrated = cli({"migrate"});
   if (migrated.exit_code != 0) throw std::runtime_error("migrate failed: " + describe(migrated));
 
-  latchkey_ = std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{LATCHKEY_BINARY, "--config", dir_.file("latchkey.yaml"), "serve"},
-      dir_.file("latchkey.log"));
-  if (!wait_for_port(proxy_port_, std::chrono::seconds(15))) {
-    throw std::runtime_error("latchkey did not start listening:\n" + log_text());
+  latchkey_ = start_proxy(dir_.file("latchkey.yaml"), proxy_port_);
+}
+
+std::unique_ptr<BackgroundProcess> Deployment::start_proxy(const std::string& config_file,
+                                                           int port) {
+  auto process = std::make_unique<BackgroundProcess>(
+      std::vector<std::string>{LATCHKEY_BINARY, "--config", config_file, "serve"},
+      config_file + ".log");
+  if (!wait_for_port(port, std::chrono::seconds(15))) {
+    throw std::runtime_error("latchkey did not start listening:\n" + read_file(config_file + ".log"));
   }
+  return process;
+}
+
+int Deployment::start_another_proxy() {
+  const int port = free_tcp_port();
+  const std::string file = dir_.file("latchkey-" + std::to_string(replicas_.size() + 2) + ".yaml");
+  write_file(file, config_text(port, free_tcp_port(), upstream_port_, dead_port_, database_.url(),
+                               options_.cache));
+  replicas_.push_back(start_proxy(file, port));
+  return port;
+}
+
+ProcessResult Deployment::admin_get(const std::string& path) const {
+  RunOptions options;
+  options.timeout = std::chrono::seconds(20);
+  return run_process({"curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", admin_url() + path},
+                     options);
 }
 
 Deployment::~Deployment() {
@@ -143,11 +169,16 @@ ProcessResult Deployment::cli(const std::vector<std::string>& args, const std::s
 }
 
 HttpResult Deployment::curl(const std::string& path, const std::vector<std::string>& extra_args) {
+  return curl_at(proxy_port_, path, extra_args);
+}
+
+HttpResult Deployment::curl_at(int port, const std::string& path,
+                               const std::vector<std::string>& extra_args) {
   static int counter = 0;
   const std::string headers_file = dir_.file("curl-headers-" + std::to_string(++counter));
   std::vector<std::string> argv{"curl", "-sS", "--max-time", "60", "-D", headers_file};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  argv.push_back(base_url_ + path);
+  argv.push_back("http://127.0.0.1:" + std::to_string(port) + path);
   RunOptions options;
   options.timeout = std::chrono::seconds(90);
   const ProcessResult run = run_process(argv, options);
@@ -234,7 +265,7 @@ std::vector<boost::json::value> Deployment::upstream_records() const {
   return records;
 }
 
-std::string Deployment::log_text() const { return read_file(dir_.file("latchkey.log")); }
+std::string Deployment::log_text() const { return read_file(dir_.file("latchkey.yaml.log")); }
 
 std::string record_header(const boost::json::value& record, const std::string& name) {
   std::string value;

@@ -23,10 +23,21 @@ struct HttpResult {
   std::string header(const std::string& name) const;  // last value, case-insensitive; "" if none
 };
 
+struct DeploymentOptions {
+  std::string cluster_url;                     // empty: the shared test cluster
+  std::string cache = "{ ttl: 10m }";          // the `cache:` section, YAML flow style
+};
+
 class Deployment {
  public:
-  Deployment();
+  explicit Deployment(DeploymentOptions options = {});
   ~Deployment();
+
+  // Another `latchkey serve` on the same database and config, on its own port (replicas).
+  int start_another_proxy();
+  HttpResult curl_at(int port, const std::string& path,
+                     const std::vector<std::string>& extra_args = {});
+  ProcessResult admin_get(const std::string& path) const;  // curl on the admin listener
 
   // `latchkey --config <ours> ARGS...` with stdin; fails the test when it cannot run.
   ProcessResult cli(const std::vector<std::string>& args, const std::string& stdin_text = "");
@@ -53,14 +64,18 @@ class Deployment {
   PgDatabase& database() { return database_; }
 
  private:
-  PgDatabase database_;
   TempDir dir_;
+  PgDatabase database_;
   int proxy_port_ = 0;
   int admin_port_ = 0;
   int upstream_port_ = 0;
   std::string base_url_;
+  int dead_port_ = 0;
+  DeploymentOptions options_;
   std::unique_ptr<BackgroundProcess> upstream_;
   std::unique_ptr<BackgroundProcess> latchkey_;
+  std::vector<std::unique_ptr<BackgroundProcess>> replicas_;
+  std::unique_ptr<BackgroundProcess> start_proxy(const std::string& config_file, int port);
 };
 
 // The one deployment shared by the suite (starting one costs a second or two).

@@ -35,7 +35,10 @@ std::string url_with_database(std::string_view url, std::string_view database) {
   return out + " dbname=" + std::string(database);  // a later keyword wins in libpq
 }
 
-PgDatabase::PgDatabase(std::string_view label) : admin_url_(test_cluster_url()) {
+PgDatabase::PgDatabase(std::string_view label) : PgDatabase(label, test_cluster_url()) {}
+
+PgDatabase::PgDatabase(std::string_view label, std::string admin_url)
+    : admin_url_(std::move(admin_url)) {
   static std::atomic<int> counter{0};
   std::string clean;
   for (char c : label.substr(0, 20)) {

@@ -20,6 +20,8 @@ class PgDatabase {
  public:
   // CREATE DATABASE lk_<label>_<pid>_<n>_<random>; `label` is reduced to [a-z0-9_].
   explicit PgDatabase(std::string_view label = "test");
+  // On another cluster than the shared test cluster (e.g. a PgCluster a test stops).
+  PgDatabase(std::string_view label, std::string admin_url);
   ~PgDatabase();  // DROP DATABASE ... WITH (FORCE): open connections do not keep it alive
   PgDatabase(const PgDatabase&) = delete;
   PgDatabase& operator=(const PgDatabase&) = delete;
