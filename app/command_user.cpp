@@ -1,4 +1,4 @@
-// latchkey user add|list|disable|passwd: accounts.
+// latchkey user add|list|disable|passwd|unlock: accounts.
 #include <boost/json.hpp>
 #include <ostream>
 
@@ -17,6 +17,7 @@ actions:
   list [--json]                               list accounts
   disable USER                                refuse every credential of an account
   passwd USER --password-stdin                set the account password
+  unlock USER                                 end a lock after too many failed logins
 
 Passwords are read as one line from standard input, never from the command line.
 )";
@@ -30,12 +31,20 @@ The account password is read as one line from standard input.
 
 constexpr std::string_view kListUsage = R"(usage: latchkey user list [--json]
 
-Lists accounts: name, e-mail, TOTP state, status, creation time (UTC).
+Lists accounts: name, e-mail, TOTP state, status, creation time and, while an
+account is locked after too many failed logins, when the lock ends (UTC).
 )";
 
 constexpr std::string_view kDisableUsage = R"(usage: latchkey user disable USER
 
 Disables an account: its account password and application passwords stop working.
+)";
+
+constexpr std::string_view kUnlockUsage = R"(usage: latchkey user unlock USER
+
+Ends the lock of an account that too many failed logins locked, and clears its count of
+failed logins. Locks also end by themselves; each further lock lasts twice as long, up to
+brute_force.lock_duration_max, until the owner logs in successfully.
 )";
 
 constexpr std::string_view kPasswdUsage = R"(usage: latchkey user passwd USER --password-stdin
@@ -97,16 +106,22 @@ int list(Invocation& invocation) {
           {"disabled", user.disabled},
           {"has_password", user.has_password},
           {"created_at", db::to_iso8601(user.created_at)},
+          {"locked_until", user.locked_until
+                               ? boost::json::value(db::to_iso8601(*user.locked_until))
+                               : boost::json::value(nullptr)},
+          {"failed_logins", user.failed_logins},
       });
     }
     invocation.out << boost::json::serialize(array) << "\n";
     return kExitOk;
   }
-  std::vector<std::vector<std::string>> rows{{"USERNAME", "EMAIL", "TOTP", "STATUS", "CREATED"}};
+  std::vector<std::vector<std::string>> rows{
+      {"USERNAME", "EMAIL", "TOTP", "STATUS", "CREATED", "LOCKED-UNTIL"}};
   for (const db::UserInfo& user : users) {
     rows.push_back({user.username, user.email.empty() ? "-" : user.email,
                     std::string(totp_state(user)), user.disabled ? "disabled" : "active",
-                    db::to_iso8601(user.created_at)});
+                    db::to_iso8601(user.created_at),
+                    user.locked_until ? db::to_iso8601(*user.locked_until) : "-"});
   }
   write_table(invocation.out, rows);
   return kExitOk;
@@ -129,6 +144,23 @@ int disable(Invocation& invocation) {
   return kExitOk;
 }
 
+int unlock(Invocation& invocation) {
+  const CliArguments arguments(invocation.args, {});
+  if (arguments.help()) {
+    invocation.out << kUnlockUsage;
+    return kExitOk;
+  }
+  const std::string username = arguments.positionals({"USER"})[0];
+  check_username(username);
+  AdminContext context(invocation);
+  if (context.repository().unlock_user(username)) {
+    invocation.out << "unlocked user " << username << "\n";
+  } else {
+    invocation.out << "user " << username << " was not locked\n";
+  }
+  return kExitOk;
+}
+
 int passwd(Invocation& invocation) {
   const CliArguments arguments(invocation.args, {{"--password-stdin"}});
   if (arguments.help()) {
@@ -147,7 +179,7 @@ int passwd(Invocation& invocation) {
 }  // namespace
 
 int command_user(Invocation& invocation) {
-  const auto action = take_action(invocation.args, {"add", "list", "disable", "passwd"});
+  const auto action = take_action(invocation.args, {"add", "list", "disable", "passwd", "unlock"});
   if (!action) {
     invocation.out << kUsage;
     return kExitOk;
@@ -155,6 +187,7 @@ int command_user(Invocation& invocation) {
   if (*action == "add") return add(invocation);
   if (*action == "list") return list(invocation);
   if (*action == "disable") return disable(invocation);
+  if (*action == "unlock") return unlock(invocation);
   return passwd(invocation);
 }
 

@@ -30,11 +30,26 @@ Identity identity_of(const UserRecord& user, CredentialType credential) {
 }
 
 Decision deny(DenyReason reason) {
-  return Decision{reason, std::nullopt};
+  return Decision{reason, std::nullopt, std::nullopt};
 }
 
 Decision allow(Identity identity) {
-  return Decision{DenyReason::none, std::move(identity)};
+  return Decision{DenyReason::none, std::move(identity), std::nullopt};
+}
+
+// The store sets locked_until only while locked by its clock; this clock must agree too,
+// so a replica whose clock runs ahead ends a lock early rather than never.
+bool is_locked(const UserRecord& user) {
+  return user.locked_until && *user.locked_until > std::chrono::system_clock::now();
+}
+
+Decision deny_locked(const UserRecord& user) {
+  return Decision{DenyReason::account_locked, std::nullopt, user.locked_until};
+}
+
+// A right credential ends a run of failures; most accounts have none, and then no write.
+void clear_failures(CredentialStore& store, const UserRecord& user) {
+  if (user.failed_logins > 0 || user.lock_count > 0) store.record_successful_login(user.id);
 }
 
 }  // namespace
@@ -63,14 +78,17 @@ std::string_view to_string(DenyReason r) {
       return "totp_requires_app_password";
     case DenyReason::account_disabled:
       return "account_disabled";
+    case DenyReason::account_locked:
+      return "account_locked";
     case DenyReason::store_unavailable:
       return "store_unavailable";
   }
   return "unknown";
 }
 
-Authenticator::Authenticator(CredentialStore& store, const KeyedHasher& hasher)
-    : store_(store), hasher_(hasher) {}
+Authenticator::Authenticator(CredentialStore& store, const KeyedHasher& hasher,
+                             LockPolicy lock_policy)
+    : store_(store), hasher_(hasher), lock_policy_(lock_policy) {}
 
 Decision Authenticator::verify(const BasicCredentials& credentials, const Policy& policy) const {
   const bool account_allowed = policy.account_password != AccountPasswordPolicy::deny;
@@ -89,6 +107,9 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
             return deny(DenyReason::app_password_wrong_user);
           }
           if (match->user.disabled) return deny(DenyReason::account_disabled);
+          // §5.5: the lock holds against the right credential too, or guessing would go on.
+          if (is_locked(match->user)) return deny_locked(match->user);
+          clear_failures(store_, match->user);
           Identity identity = identity_of(match->user, CredentialType::app_password);
           identity.app_password_id = match->id;
           identity.app_password_name = match->name;
@@ -109,13 +130,22 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
         has_hash ? std::string_view(user->password_hash) : std::string_view(dummy_password_hash()),
         credentials.password);
     if (!user) return deny(DenyReason::unknown_user);
-    if (!has_hash || !password_ok) return deny(DenyReason::bad_password);
+    // After the same Argon2id work: the lock is no secret to whoever caused it, but timing
+    // must not tell a locked account from an unlocked one. Failures during a lock do not
+    // count, so an ongoing attack cannot extend it.
+    if (is_locked(*user)) return deny_locked(*user);
+    if (!has_hash || !password_ok) {
+      // The attempt that reaches the limit still reads bad_password; the lock is audited.
+      store_.record_failed_login(user->id, lock_policy_);
+      return deny(DenyReason::bad_password);
+    }
     // Past this line the password was right, so revealing account state leaks nothing new.
     if (user->disabled) return deny(DenyReason::account_disabled);
     // §5.1: with TOTP on, the account password alone never passes a proxied request.
     if (user->totp_enabled && policy.account_password == AccountPasswordPolicy::deny_if_totp) {
       return deny(DenyReason::totp_requires_app_password);
     }
+    clear_failures(store_, *user);
     return allow(identity_of(*user, CredentialType::account_password));
   } catch (...) {
     // Fail closed (§5.7): StoreUnavailable, a driver error, or an allocation failure.

@@ -2,6 +2,7 @@
 // over a CredentialStore: no sockets, no SQL. Blocking (store lookups, Argon2).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +47,7 @@ enum class DenyReason {
   account_password_denied,    // route never accepts account passwords
   totp_requires_app_password, // right account password, but the account has TOTP on
   account_disabled,
+  account_locked,             // too many consecutive failures; refused even with the right one
   store_unavailable,
 };
 
@@ -54,21 +56,33 @@ std::string_view to_string(DenyReason r);
 struct Decision {
   DenyReason reason = DenyReason::none;  // none means allowed
   std::optional<Identity> identity;      // set when allowed
+  // With account_locked: when the lock ends by itself (for Retry-After and the log).
+  std::optional<std::chrono::system_clock::time_point> locked_until;
   bool allowed() const { return reason == DenyReason::none; }
 };
 
 class Authenticator {
  public:
-  Authenticator(CredentialStore& store, const KeyedHasher& hasher);
+  Authenticator(CredentialStore& store, const KeyedHasher& hasher, LockPolicy lock_policy = {});
 
   // Order: application password (check symbol first, then one indexed lookup), then, where
   // the policy allows, the account password with Argon2id. Unknown users pay a dummy
   // Argon2id verification. Throws nothing: store failures become store_unavailable.
+  //
+  // Account lock (§5.5): a locked account is refused with account_locked whatever the
+  // credential, after the same work as an unlocked one. A wrong account password of a known,
+  // unlocked account is counted by the store, which locks at lock_policy.lock_after (that
+  // attempt still reads bad_password). An app password that is not found names no account,
+  // so it is not counted here; the caller charges it to the client address. A right
+  // credential clears the count. Call only on a cache miss: a hit is no login attempt.
   Decision verify(const BasicCredentials& credentials, const Policy& policy) const;
+
+  const LockPolicy& lock_policy() const { return lock_policy_; }
 
  private:
   CredentialStore& store_;
   const KeyedHasher& hasher_;
+  LockPolicy lock_policy_;
 };
 
 // Whether a cached identity may pass on a route with this policy (routes differ).

@@ -38,15 +38,17 @@ UserInfo user_from(const pqxx::row& row) {
   user.totp_pending = row[5].as<bool>();
   user.has_password = row[6].as<bool>();
   user.created_at = from_unix_micros(row[7].as<std::int64_t>());
+  user.locked_until = optional_time(row[8]);
+  user.failed_logins = row[9].as<int>();
   return user;
 }
 
-// A row of kFindUserTotp / kLockUser / kLockUserById.
+// A row of kFindUserTotp / kLockUser / kLockUserById: the user columns, then TOTP state.
 TotpEnrolment enrolment_from(const pqxx::row& row) {
   TotpEnrolment enrolment;
   enrolment.user = user_from(row);
-  if (!row[8].is_null()) enrolment.sealed_secret = hex_decode(row[8].as<std::string>());
-  if (!row[9].is_null()) enrolment.last_step = row[9].as<std::int64_t>();
+  if (!row[10].is_null()) enrolment.sealed_secret = hex_decode(row[10].as<std::string>());
+  if (!row[11].is_null()) enrolment.last_step = row[11].as<std::int64_t>();
   return enrolment;
 }
 
@@ -182,6 +184,20 @@ void AdminRepository::set_password(std::string_view username, std::string_view p
     tx.exec_prepared0(sql::kSetPassword.name, user.id, std::string(password_hash));
     audit(tx, user, "user.password_changed", source_);
     notify_credentials_changed(tx, user);
+  });
+}
+
+bool AdminRepository::unlock_user(std::string_view username) {
+  return in_transaction(connection_, "unlock_user", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, username).user;
+    if (!user.locked_until && user.failed_logins == 0) return false;
+    tx.exec_prepared0(sql::kUnlockUser.name, user.id);
+    const std::optional<std::string> until =
+        user.locked_until ? std::optional(to_iso8601(*user.locked_until)) : std::nullopt;
+    tx.exec_prepared0(sql::kInsertLockAuditEvent.name, user.id, user.username,
+                      std::string("account.unlocked"), until, user.failed_logins, source_);
+    // No NOTIFY: no cache holds a refusal, so nothing cached went stale.
+    return user.locked_until.has_value();
   });
 }
 

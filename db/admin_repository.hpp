@@ -28,6 +28,8 @@ struct UserInfo {
   bool totp_pending = false;  // enrolment started, not yet confirmed with a code
   bool has_password = false;
   Timestamp created_at;
+  std::optional<Timestamp> locked_until;  // set only while the account is locked
+  int failed_logins = 0;                  // consecutive failed logins so far
 };
 
 // The TOTP state of one account, for `totp confirm`.
@@ -68,6 +70,9 @@ class AdminRepository {
   // Returns false (and writes nothing) when the account was already disabled.
   bool disable_user(std::string_view username);
   void set_password(std::string_view username, std::string_view password_hash);
+  // Ends a lock and clears the failure count, with an `account.unlocked` audit row. Returns
+  // false when the account was not locked; failures it had are cleared (and audited) anyway.
+  bool unlock_user(std::string_view username);
 
   TotpEnrolment totp_enrolment(std::string_view username);
   // Stores a new secret, pending until confirmed; Conflict when TOTP is already enabled.

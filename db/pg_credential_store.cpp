@@ -4,6 +4,8 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "db/connection.hpp"
 #include "db/statements.hpp"
@@ -12,7 +14,15 @@
 namespace latchkey::db {
 namespace {
 
-// Columns id, username, email, password_hash, totp_enabled, disabled from `first` on.
+// Audit source of locks the proxy causes; the CLI writes "cli".
+constexpr const char* kProxySource = "proxy";
+
+std::optional<std::chrono::system_clock::time_point> optional_time(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return std::chrono::system_clock::time_point(std::chrono::microseconds(field.as<std::int64_t>()));
+}
+
+// The columns of LATCHKEY_AUTH_USER_COLUMNS (db/statements.hpp) from `first` on.
 auth::UserRecord user_from(const pqxx::row& row, pqxx::row::size_type first) {
   auth::UserRecord user;
   user.id = row[first].as<std::int64_t>();
@@ -21,16 +31,28 @@ auth::UserRecord user_from(const pqxx::row& row, pqxx::row::size_type first) {
   user.password_hash = row[first + 3].as<std::string>();
   user.totp_enabled = row[first + 4].as<bool>();
   user.disabled = row[first + 5].as<bool>();
+  user.locked_until = optional_time(row[first + 6]);
+  user.failed_logins = row[first + 7].as<int>();
+  user.lock_count = row[first + 8].as<int>();
   return user;
 }
 
-// One read-only round trip; every database failure becomes StoreUnavailable (fail closed).
-template <typename Work>
-auto lookup(ConnectionPool& pool, std::chrono::milliseconds wait, const char* what, Work&& work) {
+// One round trip in a transaction of type Tx (read-only for lookups, pqxx::work for the lock
+// bookkeeping); every database failure becomes StoreUnavailable (fail closed).
+template <typename Tx, typename Work>
+auto in_transaction(ConnectionPool& pool, std::chrono::milliseconds wait, const char* what,
+                    Work&& work) {
   try {
     return pool.run(wait, [&](pqxx::connection& connection) {
-      pqxx::read_transaction tx(connection, what);
-      return work(tx);
+      Tx tx(connection, what);
+      if constexpr (std::is_void_v<std::invoke_result_t<Work&, Tx&>>) {
+        work(tx);
+        tx.commit();
+      } else {
+        auto result = work(tx);
+        tx.commit();
+        return result;
+      }
     });
   } catch (const auth::StoreUnavailable&) {
     throw;
@@ -40,6 +62,11 @@ auto lookup(ConnectionPool& pool, std::chrono::milliseconds wait, const char* wh
   } catch (const pqxx::failure& e) {
     throw auth::StoreUnavailable(std::string(what) + " failed: " + scrub_message(e.what(), ""));
   }
+}
+
+template <typename Work>
+auto lookup(ConnectionPool& pool, std::chrono::milliseconds wait, const char* what, Work&& work) {
+  return in_transaction<pqxx::read_transaction>(pool, wait, what, std::forward<Work>(work));
 }
 
 }  // namespace
@@ -75,6 +102,29 @@ std::optional<auth::AppPasswordMatch> PgCredentialStore::find_app_password(
                   match.user = user_from(r[0], 2);
                   return match;
                 });
+}
+
+auth::LockState PgCredentialStore::record_failed_login(std::int64_t user_id,
+                                                       const auth::LockPolicy& policy) {
+  return in_transaction<pqxx::work>(
+      pool_, acquire_wait_, "record_failed_login", [&](pqxx::work& tx) {
+        const pqxx::result r = tx.exec_prepared(
+            sql::kRecordFailedLogin.name, user_id, policy.lock_after,
+            static_cast<std::int64_t>(policy.lock_duration.count()),
+            static_cast<std::int64_t>(policy.lock_duration_max.count()), kProxySource);
+        auth::LockState state;
+        if (r.empty()) return state;  // the account was deleted meanwhile
+        state.failed_logins = r[0][0].as<int>();
+        state.locked_until = optional_time(r[0][1]);
+        state.locked_now = r[0][2].as<bool>();
+        return state;
+      });
+}
+
+void PgCredentialStore::record_successful_login(std::int64_t user_id) {
+  in_transaction<pqxx::work>(pool_, acquire_wait_, "record_successful_login", [&](pqxx::work& tx) {
+    tx.exec_prepared0(sql::kRecordSuccessfulLogin.name, user_id);
+  });
 }
 
 }  // namespace latchkey::db

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -16,9 +17,13 @@ class PgCredentialStore : public auth::CredentialStore {
   explicit PgCredentialStore(ConnectionPool& pool,
                              std::chrono::milliseconds acquire_wait = std::chrono::seconds(2));
 
-  // Both throw auth::StoreUnavailable for any database failure, never another pqxx error.
+  // All throw auth::StoreUnavailable for any database failure, never another pqxx error.
   std::optional<auth::UserRecord> find_user(std::string_view username) override;
   std::optional<auth::AppPasswordMatch> find_app_password(const auth::Digest& hash) override;
+  // One statement: the count, the lock and its `account.locked` audit row (source "proxy").
+  auth::LockState record_failed_login(std::int64_t user_id,
+                                      const auth::LockPolicy& policy) override;
+  void record_successful_login(std::int64_t user_id) override;
 
  private:
   ConnectionPool& pool_;

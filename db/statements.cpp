@@ -14,6 +14,16 @@ void prepare_statements(pqxx::connection_base& connection) {
       sql::kRevokeAppPassword, sql::kInsertAuditEvent,  sql::kNotifyCredentialsChanged,
   };
   for (const Statement& statement : kAll) connection.prepare(statement.name, statement.sql);
+  // The account lock (DESIGN.md §5.5).
+  static constexpr Statement kAccountLock[] = {
+      sql::kRecordFailedLogin,
+      sql::kRecordSuccessfulLogin,
+      sql::kUnlockUser,
+      sql::kInsertLockAuditEvent,
+  };
+  for (const Statement& statement : kAccountLock) {
+    connection.prepare(statement.name, statement.sql);
+  }
   // Write-behind and `latchkey audit` (db/audit_log.cpp), kept apart from the list above.
   static constexpr Statement kAudit[] = {sql::kInsertAuditDropped, sql::kListAuditEvents};
   for (const Statement& statement : kAudit) connection.prepare(statement.name, statement.sql);

@@ -24,16 +24,25 @@ namespace sql {
 
 // ---- users ----------------------------------------------------------------------------
 
+// The end of a lock, only while it lasts by the server's clock (one clock for all replicas).
+#define LATCHKEY_LOCKED_UNTIL(column) \
+  "CASE WHEN " column " > now() THEN (extract(epoch FROM " column ") * 1000000)::bigint END"
+
+// Columns of auth::UserRecord, in order, for the lookups of the authenticator.
+#define LATCHKEY_AUTH_USER_COLUMNS(u)                                          \
+  u "id, " u "username, " u "email, " u "password_hash, " u "totp_enabled, " u \
+    "disabled, " LATCHKEY_LOCKED_UNTIL(u "locked_until") ", " u "failed_logins, " u "lock_count"
+
 inline constexpr Statement kFindUserForAuth{
     "lk_find_user_for_auth",
-    "SELECT id, username, email, password_hash, totp_enabled, disabled "
-    "FROM users WHERE lower(username) = lower($1)"};
+    "SELECT " LATCHKEY_AUTH_USER_COLUMNS("") " FROM users WHERE lower(username) = lower($1)"};
 
 // Columns of db::UserInfo, in order (a macro so that the statements stay compile-time literals).
-#define LATCHKEY_USER_INFO_COLUMNS                                             \
-  "id, username, email, disabled, totp_enabled, "                              \
-  "totp_secret_sealed IS NOT NULL AND NOT totp_enabled, password_hash <> '', " \
-  "(extract(epoch FROM created_at) * 1000000)::bigint"
+#define LATCHKEY_USER_INFO_COLUMNS                                              \
+  "id, username, email, disabled, totp_enabled, "                               \
+  "totp_secret_sealed IS NOT NULL AND NOT totp_enabled, password_hash <> '', "  \
+  "(extract(epoch FROM created_at) * 1000000)::bigint, " LATCHKEY_LOCKED_UNTIL( \
+      "locked_until") ", failed_logins"
 
 inline constexpr Statement kInsertUser{
     "lk_insert_user",
@@ -62,6 +71,47 @@ inline constexpr Statement kLockUserById{"lk_lock_user_by_id",
                                          "FROM users WHERE id = $1 FOR UPDATE"};
 
 #undef LATCHKEY_USER_INFO_COLUMNS
+
+// One failed login, atomically across replicas ($1 user id, $2 lock_after, $3 lock_duration
+// and $4 lock_duration_max in ms, $5 audit source). The failure that reaches lock_after
+// locks for lock_duration * 2^lock_count (capped) and writes its audit row in the same
+// statement. A locked account is not counted, so an ongoing attack cannot extend its lock;
+// then the current state comes back instead. Returns failed_logins, locked_until (unix us,
+// NULL unless locked) and whether this failure started the lock.
+inline constexpr Statement kRecordFailedLogin{
+    "lk_record_failed_login",
+    "WITH counted AS ("
+    " UPDATE users SET"
+    "  failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,"
+    "  lock_count = CASE WHEN failed_logins + 1 >= $2 THEN lock_count + 1 ELSE lock_count END,"
+    "  locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() +"
+    "   least($3::bigint << least(lock_count, 30), $4::bigint)::double precision"
+    "   * interval '1 millisecond' ELSE locked_until END"
+    " WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())"
+    " RETURNING id, username, failed_logins, locked_until, failed_logins = 0 AS locked_now"
+    "), audited AS ("
+    " INSERT INTO audit_events (user_id, username, event, detail, source)"
+    " SELECT id, username, 'account.locked', jsonb_build_object('until',"
+    "  to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "  'failures', $2::int), $5::text FROM counted WHERE locked_now"
+    ") "
+    "SELECT failed_logins, CASE WHEN locked_now THEN"
+    " (extract(epoch FROM locked_until) * 1000000)::bigint END, locked_now FROM counted "
+    "UNION ALL "
+    "SELECT failed_logins, " LATCHKEY_LOCKED_UNTIL("locked_until") ", false FROM users"
+    " WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM counted)"};
+
+// A right credential ends a run of failures and the doubling of locks. No row changes (no
+// write, no dead tuple) for the usual account that has nothing to clear.
+inline constexpr Statement kRecordSuccessfulLogin{
+    "lk_record_successful_login",
+    "UPDATE users SET failed_logins = 0, lock_count = 0 "
+    "WHERE id = $1 AND (failed_logins > 0 OR lock_count > 0)"};
+
+// `latchkey user unlock`: ends the lock and the failure count; lock_count stays, so an attack
+// that resumes meets the longer lock it had reached.
+inline constexpr Statement kUnlockUser{
+    "lk_unlock_user", "UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = $1"};
 
 inline constexpr Statement kDisableUser{
     "lk_disable_user",
@@ -93,10 +143,13 @@ inline constexpr Statement kDisableTotp{
 
 inline constexpr Statement kFindAppPassword{
     "lk_find_app_password",
-    "SELECT a.id, a.name, u.id, u.username, u.email, u.password_hash, u.totp_enabled, "
-    "u.disabled FROM app_passwords a JOIN users u ON u.id = a.user_id "
-    "WHERE a.hash = decode($1, 'hex') AND a.revoked_at IS NULL "
-    "AND (a.expires_at IS NULL OR a.expires_at > now())"};
+    "SELECT a.id, a.name, " LATCHKEY_AUTH_USER_COLUMNS(
+        "u.") " FROM app_passwords a JOIN users u ON u.id = a.user_id "
+              "WHERE a.hash = decode($1, 'hex') AND a.revoked_at IS NULL "
+              "AND (a.expires_at IS NULL OR a.expires_at > now())"};
+
+#undef LATCHKEY_AUTH_USER_COLUMNS
+#undef LATCHKEY_LOCKED_UNTIL
 
 inline constexpr Statement kInsertAppPassword{
     "lk_insert_app_password",
@@ -124,6 +177,12 @@ inline constexpr Statement kInsertAuditEvent{
     "INSERT INTO audit_events (user_id, username, event, detail, source) VALUES ($1, $2, $3, "
     "jsonb_strip_nulls(jsonb_build_object('name', $4::text, 'app_password_id', $5::bigint)), "
     "$6)"};
+
+// Lock and unlock events: detail {until, failures}, the end of the lock as ISO 8601 UTC.
+inline constexpr Statement kInsertLockAuditEvent{
+    "lk_insert_lock_audit_event",
+    "INSERT INTO audit_events (user_id, username, event, detail, source) VALUES ($1, $2, $3, "
+    "jsonb_strip_nulls(jsonb_build_object('until', $4::text, 'failures', $5::int)), $6)"};
 
 // Delivered at commit, and only if the transaction commits.
 inline constexpr Statement kNotifyCredentialsChanged{

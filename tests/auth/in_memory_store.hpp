@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -57,11 +58,49 @@ class InMemoryStore : public CredentialStore {
     return AppPasswordMatch{it->second.id, it->second.name, *owner};
   }
 
+  // The same rules as db::PgCredentialStore, with this process's clock.
+  LockState record_failed_login(std::int64_t user_id, const LockPolicy& policy) override {
+    ++record_failed_login_calls;
+    fail_if_asked();
+    if (fail_writes) throw StoreUnavailable("database is read-only");
+    UserRecord* u = user(user_id);
+    if (u == nullptr) return {};
+    const auto now = std::chrono::system_clock::now();
+    if (u->locked_until && *u->locked_until > now) return {u->failed_logins, u->locked_until};
+    LockState state;
+    if (++u->failed_logins >= policy.lock_after) {
+      const auto doubled = policy.lock_duration * (std::int64_t{1} << std::min(u->lock_count, 30));
+      u->locked_until = now + std::min(doubled, policy.lock_duration_max);
+      u->failed_logins = 0;
+      ++u->lock_count;
+      state.locked_until = u->locked_until;
+      state.locked_now = true;
+      locked_events.push_back(user_id);
+    }
+    state.failed_logins = u->failed_logins;
+    return state;
+  }
+
+  void record_successful_login(std::int64_t user_id) override {
+    ++record_successful_login_calls;
+    fail_if_asked();
+    if (fail_writes) throw StoreUnavailable("database is read-only");
+    if (UserRecord* u = user(user_id)) {
+      u->failed_logins = 0;
+      u->lock_count = 0;
+    }
+  }
+
   int calls() const { return find_user_calls + find_app_password_calls; }
+  int writes() const { return record_failed_login_calls + record_successful_login_calls; }
 
   int find_user_calls = 0;
   int find_app_password_calls = 0;
+  int record_failed_login_calls = 0;
+  int record_successful_login_calls = 0;
+  std::vector<std::int64_t> locked_events;  // user ids, one per `account.locked` audit row
   Failure failure = Failure::none;
+  bool fail_writes = false;  // lookups work, the lock bookkeeping fails
 
  private:
   struct AppPassword {

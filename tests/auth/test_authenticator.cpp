@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 #include <cctype>
+#include <chrono>
 #include <string>
 
 #include "auth/app_password.hpp"
@@ -9,6 +10,7 @@
 
 using namespace latchkey::auth;
 using latchkey::auth::testing::InMemoryStore;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -244,9 +246,166 @@ BOOST_AUTO_TEST_CASE(deny_reason_names) {
       {DenyReason::account_password_denied, "account_password_denied"},
       {DenyReason::totp_requires_app_password, "totp_requires_app_password"},
       {DenyReason::account_disabled, "account_disabled"},
+      {DenyReason::account_locked, "account_locked"},
       {DenyReason::store_unavailable, "store_unavailable"},
   };
   for (const auto& [reason, name] : names) BOOST_TEST(to_string(reason) == name);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+constexpr LockPolicy kLockAfterThree{3, 60s, 150s};
+
+// The fixture's accounts behind an authenticator that locks after three failures.
+struct LockFixture : Fixture {
+  LockFixture() : locking(store, hasher, kLockAfterThree) {}
+
+  Decision verify(std::string user, std::string password, const Policy& policy) {
+    return locking.verify(BasicCredentials{std::move(user), std::move(password)}, policy);
+  }
+
+  void lock(std::int64_t id, std::chrono::system_clock::duration remaining) {
+    store.user(id)->locked_until = std::chrono::system_clock::now() + remaining;
+  }
+
+  // Remaining lock time of an account, or a negative duration when it is not locked.
+  std::chrono::system_clock::duration remaining(std::int64_t id) {
+    const auto until = store.user(id)->locked_until;
+    if (!until) return -1s;
+    return *until - std::chrono::system_clock::now();
+  }
+
+  Authenticator locking;
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(account_lock, LockFixture)
+
+BOOST_AUTO_TEST_CASE(locked_account_refuses_the_right_app_password) {
+  lock(1, 10min);
+  const Decision d = verify("alice", alice_app, kDefault);
+  CHECK_DENIED(d, account_locked);
+  BOOST_TEST_REQUIRE(d.locked_until.has_value());
+  BOOST_TEST((*d.locked_until == *store.user(1)->locked_until));
+  BOOST_TEST(store.writes() == 0);
+  CHECK_DENIED(verify("alice", alice_app, kAppOnly), account_locked);
+}
+
+BOOST_AUTO_TEST_CASE(locked_account_refuses_the_right_account_password_after_the_same_work) {
+  lock(1, 10min);
+  const std::uint64_t before = password_verification_count();
+  CHECK_DENIED(verify("alice", "correct horse", kDefault), account_locked);
+  CHECK_DENIED(verify("alice", "correct horse", kAllow), account_locked);
+  BOOST_TEST(password_verification_count() - before == 2u);  // Argon2id ran all the same
+  // A wrong password reads the same and is not counted: an attack cannot extend the lock.
+  CHECK_DENIED(verify("alice", "guess", kDefault), account_locked);
+  BOOST_TEST(password_verification_count() - before == 3u);
+  BOOST_TEST(store.writes() == 0);
+  BOOST_TEST(store.user(1)->failed_logins == 0);
+  // An account without a password and a TOTP account are locked alike.
+  lock(4, 1min);
+  CHECK_DENIED(verify("dave", "", kAllow), account_locked);
+  lock(2, 1min);
+  CHECK_DENIED(verify("bob", "bob-secret", kDefault), account_locked);
+  CHECK_DENIED(verify("bob", bob_app, kDefault), account_locked);
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_in_the_past_has_ended) {
+  lock(1, -1s);
+  store.user(1)->lock_count = 1;
+  BOOST_TEST(verify("alice", alice_app, kDefault).allowed());
+  BOOST_TEST(store.record_successful_login_calls == 1);
+  BOOST_TEST(store.user(1)->lock_count == 0);  // the owner is back: the next lock starts short
+}
+
+BOOST_AUTO_TEST_CASE(consecutive_failures_lock_with_growing_capped_durations) {
+  for (int round = 0; round < 3; ++round) {
+    BOOST_TEST_CONTEXT("round " << round) {
+      CHECK_DENIED(verify("alice", "guess 1", kAllow), bad_password);
+      CHECK_DENIED(verify("alice", "guess 2", kAllow), bad_password);
+      BOOST_TEST(store.user(1)->failed_logins == 2);
+      BOOST_TEST(remaining(1) < 0s);
+      // The failure that reaches the limit still reads bad_password; the next one sees the lock.
+      CHECK_DENIED(verify("alice", "guess 3", kAllow), bad_password);
+      BOOST_TEST(store.locked_events.size() == static_cast<std::size_t>(round + 1));
+      BOOST_TEST(store.user(1)->failed_logins == 0);
+      BOOST_TEST(store.user(1)->lock_count == round + 1);
+      // 60s, then 120s, then 240s capped at 150s.
+      const auto expected = std::min<std::chrono::system_clock::duration>(60s * (1 << round), 150s);
+      BOOST_TEST((remaining(1) > expected - 5s && remaining(1) <= expected));
+      CHECK_DENIED(verify("alice", "correct horse", kAllow), account_locked);
+      CHECK_DENIED(verify("alice", alice_app, kAllow), account_locked);
+      lock(1, -1s);  // time passes
+    }
+  }
+  BOOST_TEST(store.record_failed_login_calls == 9);
+  BOOST_TEST(store.record_successful_login_calls == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_right_credential_clears_failures_and_a_busy_user_costs_no_write) {
+  CHECK_DENIED(verify("alice", "guess 1", kDefault), bad_password);
+  CHECK_DENIED(verify("alice", "guess 2", kDefault), bad_password);
+  BOOST_TEST(verify("alice", "correct horse", kDefault).allowed());
+  BOOST_TEST(store.user(1)->failed_logins == 0);
+  BOOST_TEST(store.record_successful_login_calls == 1);
+  // Two more failures do not lock: the count started again.
+  CHECK_DENIED(verify("alice", "guess 3", kDefault), bad_password);
+  CHECK_DENIED(verify("alice", "guess 4", kDefault), bad_password);
+  BOOST_TEST(store.locked_events.empty());
+  // An app password clears it too.
+  BOOST_TEST(verify("alice", alice_app, kDefault).allowed());
+  BOOST_TEST(store.record_successful_login_calls == 2);
+  BOOST_TEST(store.user(1)->failed_logins == 0);
+  // Nothing to clear: no write at all.
+  BOOST_TEST(verify("alice", alice_app, kDefault).allowed());
+  BOOST_TEST(verify("alice", "correct horse", kDefault).allowed());
+  BOOST_TEST(store.record_successful_login_calls == 2);
+}
+
+BOOST_AUTO_TEST_CASE(failures_that_name_no_account_are_not_counted) {
+  CHECK_DENIED(verify("mallory", "x", kAllow), unknown_user);
+  CHECK_DENIED(verify("alice", unknown_app, kAppOnly), bad_password);  // no account to charge
+  CHECK_DENIED(verify("alice", with_typo(alice_app), kAppOnly), not_an_app_password);
+  CHECK_DENIED(verify("bob", alice_app, kDefault), app_password_wrong_user);
+  BOOST_TEST(store.writes() == 0);
+  // App-shaped but unknown, on a route that also takes the account password: that guess
+  // was checked against alice's account password, so it counts.
+  CHECK_DENIED(verify("alice", unknown_app, kDefault), bad_password);
+  BOOST_TEST(store.record_failed_login_calls == 1);
+  BOOST_TEST(store.user(1)->failed_logins == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_right_password_that_does_not_log_in_neither_counts_nor_clears) {
+  CHECK_DENIED(verify("bob", "guess", kDefault), bad_password);
+  CHECK_DENIED(verify("bob", "bob-secret", kDefault), totp_requires_app_password);
+  CHECK_DENIED(verify("carol", "carol-pw", kAllow), account_disabled);
+  BOOST_TEST(store.user(2)->failed_logins == 1);
+  BOOST_TEST(store.record_successful_login_calls == 0);
+  BOOST_TEST(store.record_failed_login_calls == 1);
+}
+
+BOOST_AUTO_TEST_CASE(lock_bookkeeping_failures_fail_closed) {
+  store.fail_writes = true;
+  CHECK_DENIED(verify("alice", "guess", kDefault), store_unavailable);
+  store.user(1)->failed_logins = 1;
+  CHECK_DENIED(verify("alice", "correct horse", kDefault), store_unavailable);
+  CHECK_DENIED(verify("alice", alice_app, kDefault), store_unavailable);
+  store.fail_writes = false;
+  BOOST_TEST(verify("alice", alice_app, kDefault).allowed());
+}
+
+BOOST_AUTO_TEST_CASE(default_lock_policy_locks_after_ten) {
+  BOOST_TEST(auth.lock_policy().lock_after == 10);
+  BOOST_TEST((auth.lock_policy().lock_duration == 60s));
+  BOOST_TEST((auth.lock_policy().lock_duration_max == 1h));
+  for (int i = 0; i < 9; ++i) CHECK_DENIED(auth.verify({"alice", "guess"}, kAllow), bad_password);
+  BOOST_TEST(store.locked_events.empty());
+  CHECK_DENIED(auth.verify({"alice", "guess"}, kAllow), bad_password);
+  BOOST_TEST(store.locked_events.size() == 1u);
+  CHECK_DENIED(auth.verify({"alice", "correct horse"}, kAllow), account_locked);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

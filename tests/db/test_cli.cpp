@@ -177,6 +177,7 @@ BOOST_AUTO_TEST_CASE(every_command_has_help_without_config) {
       {"user", "list", "--help"},
       {"user", "disable", "-h"},
       {"user", "passwd", "--help"},
+      {"user", "unlock", "--help"},
       {"totp", "--help"},
       {"totp", "enable", "--help"},
       {"totp", "confirm", "--help"},
@@ -197,10 +198,14 @@ BOOST_AUTO_TEST_CASE(every_command_has_help_without_config) {
 BOOST_AUTO_TEST_CASE(migrate_is_required_then_idempotent) {
   expect_failure(run({"user", "list"}), "run `latchkey migrate` first");
   auto result = ok({"migrate"});
-  BOOST_TEST(result.out == "applied 0001_initial.sql\n");
+  // Later migrations may follow; these come first, in order.
+  BOOST_TEST(result.out.starts_with("applied 0001_initial.sql\napplied 0002_account_lock.sql\n"),
+             result.out);
+  const std::string applied =
+      sql("SELECT string_agg(name, ',' ORDER BY name) FROM schema_migrations");
   result = ok({"migrate"});
   BOOST_TEST(result.out == "database schema is up to date\n");
-  BOOST_TEST(sql("SELECT string_agg(name, ',') FROM schema_migrations") == "0001_initial.sql");
+  BOOST_TEST(applied.starts_with("0001_initial.sql,0002_account_lock.sql"), applied);
   expect_usage_error(run({"migrate", "now"}), "unexpected argument \"now\"");
 }
 
@@ -243,6 +248,9 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_write_nothing) {
       {{"user", "list", "extra"}, "", "unexpected argument \"extra\""},
       {{"user", "list", "--json=yes"}, "", "--json takes no value"},
       {{"user", "disable"}, "", "missing USER"},
+      {{"user", "unlock"}, "", "missing USER"},
+      {{"user", "unlock", "alice", "bob"}, "", "unexpected argument \"bob\""},
+      {{"user", "unlock", "al:ice"}, "", "contains ':'"},
       {{"user", "passwd", "alice"}, "pw\n", "--password-stdin is required"},
       {{"user", "passwd", "alice", "--password-stdin", "--password-stdin"}, "pw\n", "given twice"},
       {{"totp"}, "", "missing action"},
@@ -276,6 +284,7 @@ BOOST_AUTO_TEST_CASE(failures_exit_1_and_write_nothing) {
   const std::vector<Case> cases{
       {{"user", "add", "ALICE", "--password-stdin"}, "pw\n", "\"ALICE\" already exists"},
       {{"user", "disable", "nobody"}, "", "no user \"nobody\""},
+      {{"user", "unlock", "nobody"}, "", "no user \"nobody\""},
       {{"user", "passwd", "nobody", "--password-stdin"}, "pw\n", "no user \"nobody\""},
       {{"totp", "enable", "nobody"}, "", "no user \"nobody\""},
       {{"totp", "confirm", "nobody", "123456"}, "", "no user \"nobody\""},
@@ -348,6 +357,45 @@ BOOST_AUTO_TEST_CASE(user_lifecycle) {
     BOOST_TEST(!contains(text, secret), secret);
     BOOST_TEST(!contains(text, to_hex(secret)), secret);
   }
+}
+
+BOOST_AUTO_TEST_CASE(user_unlock_ends_a_lock_that_user_list_shows) {
+  migrate();
+  ok({"user", "add", "Alice", "--password-stdin"}, "pw\n");
+  ok({"user", "add", "bob", "--password-stdin"}, "pw\n");
+  // As the proxy leaves it after the third of three failures (db tests cover that path).
+  sql("UPDATE users SET locked_until = date_trunc('second', now()) + interval '10 minutes', "
+      "lock_count = 1 WHERE username = 'Alice' RETURNING id");
+  const std::string until =
+      sql("SELECT to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+          "FROM users WHERE username = 'Alice'");
+
+  auto result = ok({"user", "list"});
+  auto rows = lines_of(result.out);
+  BOOST_REQUIRE(rows.size() == 3u);
+  BOOST_TEST(contains(rows[0], "LOCKED-UNTIL"));
+  BOOST_TEST(rows[1].ends_with(" " + until), rows[1]);
+  BOOST_TEST(rows[2].ends_with(" -"), rows[2]);
+  result = ok({"user", "list", "--json"});
+  auto users = boost::json::parse(result.out).as_array();
+  BOOST_TEST(users[0].as_object().at("locked_until").as_string() == until);
+  BOOST_TEST(users[1].as_object().at("locked_until").is_null());
+
+  result = ok({"user", "unlock", "alice"});
+  BOOST_TEST(result.out == "unlocked user alice\n");
+  result = ok({"user", "list", "--json"});
+  users = boost::json::parse(result.out).as_array();
+  BOOST_TEST(users[0].as_object().at("locked_until").is_null());
+  BOOST_TEST(users[0].as_object().at("failed_logins").as_int64() == 0);
+  BOOST_TEST(lines_of(ok({"user", "list"}).out)[1].ends_with(" -"));
+  BOOST_TEST(sql("SELECT event || ' ' || source || ' ' || (detail->>'until') FROM audit_events "
+                 "WHERE event = 'account.unlocked'") == "account.unlocked cli " + until);
+
+  // Nothing to unlock: exit 0, said so, nothing written.
+  const std::string before = snapshot();
+  result = ok({"user", "unlock", "bob"});
+  BOOST_TEST(result.out == "user bob was not locked\n");
+  BOOST_TEST(snapshot() == before);
 }
 
 BOOST_AUTO_TEST_CASE(totp_enrolment_confirm_replay_disable) {
