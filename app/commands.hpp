@@ -38,5 +38,6 @@ int command_migrate(Invocation& invocation);
 int command_user(Invocation& invocation);
 int command_totp(Invocation& invocation);
 int command_app_password(Invocation& invocation);
+int command_audit(Invocation& invocation);
 
 }  // namespace latchkey::app
