@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "auth/app_password.hpp"
@@ -94,6 +96,140 @@ BOOST_AUTO_TEST_CASE(unknown_ids_are_ignored) {
   recorder.record(ids[0], "192.0.2.1", "real");
   BOOST_TEST(recorder.flush() == 2u);
   BOOST_TEST(number("SELECT count(*) FROM app_passwords WHERE last_used_at IS NOT NULL") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(first_use_and_each_new_address_write_one_new_address_event) {
+  const auto events = [&](const std::string& where = "true") {
+    return number(
+        "SELECT count(*) FROM audit_events WHERE event = 'app_password.new_address' "
+        "AND " +
+        where);
+  };
+  recorder.record(ids[0], "192.0.2.1", "DAVx5/4.3");
+  recorder.flush();
+  BOOST_TEST(events() == 1);  // first use ever: stored address was NULL
+  BOOST_TEST(text("SELECT detail::text FROM audit_events WHERE event = "
+                  "'app_password.new_address'") ==
+             R"({"name": "device 0", "address": "192.0.2.1", "user_agent": "DAVx5/4.3", )"
+             R"("app_password_id": )" +
+                 std::to_string(ids[0]) + "}");
+  BOOST_TEST(text("SELECT username || ' ' || source FROM audit_events WHERE event = "
+                  "'app_password.new_address'") == "alice 192.0.2.1");
+  BOOST_TEST(number("SELECT count(*) FROM audit_events a JOIN users u ON u.id = a.user_id "
+                    "WHERE a.event = 'app_password.new_address' AND u.username = 'alice'") == 1);
+
+  recorder.record(ids[0], "192.0.2.1", "DAVx5/4.3");  // same address again: nothing
+  recorder.flush();
+  BOOST_TEST(events() == 1);
+
+  recorder.record(ids[0], "198.51.100.4", "");  // a new address, no user agent
+  recorder.flush();
+  BOOST_TEST(events() == 2);
+  BOOST_TEST(events("source = '198.51.100.4' AND NOT detail ? 'user_agent'") == 1);
+
+  recorder.record(ids[0], "192.0.2.1", "DAVx5/4.3");  // back to the first one: new again
+  recorder.flush();
+  BOOST_TEST(events() == 3);
+  BOOST_TEST(text("SELECT last_used_from FROM app_passwords WHERE id = " +
+                  std::to_string(ids[0])) == "192.0.2.1");
+}
+
+BOOST_AUTO_TEST_CASE(a_new_address_between_two_usual_ones_is_still_reported) {
+  recorder.record(ids[0], "192.0.2.1", "usual");
+  recorder.flush();
+  // Within one interval: the usual client, someone elsewhere, the usual client again.
+  recorder.record(ids[0], "192.0.2.1", "usual");
+  recorder.record(ids[0], "203.0.113.66", "curl/8.0");
+  recorder.record(ids[0], "192.0.2.1", "usual");
+  BOOST_TEST(recorder.flush() == 1u);
+  BOOST_TEST(number("SELECT count(*) FROM audit_events WHERE event = 'app_password.new_address' "
+                    "AND source = '203.0.113.66' AND detail->>'user_agent' = 'curl/8.0'") == 1);
+  BOOST_TEST(number("SELECT count(*) FROM audit_events WHERE event = "
+                    "'app_password.new_address'") == 2);
+  // The latest use is what last_used_* shows.
+  BOOST_TEST(text("SELECT last_used_from || ' ' || last_used_agent FROM app_passwords WHERE id = " +
+                  std::to_string(ids[0])) == "192.0.2.1 usual");
+}
+
+BOOST_AUTO_TEST_CASE(new_address_events_are_written_in_the_same_transaction) {
+  RecorderFixture many(db::UsageRecorder::kRowsPerStatement + 5);
+  for (std::int64_t id : many.ids) many.recorder.record(id, "198.51.100.7", "bulk");
+  many.recorder.record(many.ids.back(), "198.51.100.8", "bulk");
+  BOOST_TEST(many.recorder.flush() == many.ids.size());
+  BOOST_TEST(many.number("SELECT count(*) FROM audit_events WHERE event = "
+                         "'app_password.new_address'") ==
+             static_cast<std::int64_t>(many.ids.size()) + 1);
+  BOOST_TEST(many.number("SELECT count(DISTINCT xmin::text) FROM (SELECT xmin FROM app_passwords "
+                         "UNION ALL SELECT xmin FROM audit_events "
+                         "WHERE event = 'app_password.new_address') t") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(failed_flush_writes_no_new_address_event_and_keeps_it) {
+  recorder.record(ids[0], "192.0.2.1", "agent");
+  execute("ALTER TABLE audit_events RENAME COLUMN detail TO detail_gone");
+  BOOST_CHECK_THROW(recorder.flush(), auth::StoreUnavailable);
+  BOOST_TEST(number("SELECT count(*) FROM app_passwords WHERE last_used_at IS NOT NULL") == 0);
+  execute("ALTER TABLE audit_events RENAME COLUMN detail_gone TO detail");
+  BOOST_TEST(recorder.flush() == 1u);
+  BOOST_TEST(number("SELECT count(*) FROM audit_events WHERE event = "
+                    "'app_password.new_address'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(an_older_use_changes_nothing_and_reports_nothing) {
+  recorder.record(ids[0], "192.0.2.1", "agent");
+  recorder.flush();
+  // Another replica already stored a newer use.
+  execute("UPDATE app_passwords SET last_used_at = now() + interval '1 hour' WHERE id = " +
+          std::to_string(ids[0]));
+  recorder.record(ids[0], "203.0.113.5", "late");
+  recorder.flush();
+  BOOST_TEST(text("SELECT last_used_from FROM app_passwords WHERE id = " +
+                  std::to_string(ids[0])) == "192.0.2.1");
+  BOOST_TEST(number("SELECT count(*) FROM audit_events WHERE event = "
+                    "'app_password.new_address'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(hostile_user_agents_are_bound_not_interpreted) {
+  recorder.record(ids[0], "192.0.2.1'); DELETE FROM users; --", "x'); DROP TABLE users; --");
+  recorder.flush();
+  BOOST_TEST(number("SELECT count(*) FROM users") == 1);
+  BOOST_TEST(text("SELECT detail->>'user_agent' FROM audit_events WHERE event = "
+                  "'app_password.new_address'") == "x'); DROP TABLE users; --");
+}
+
+BOOST_AUTO_TEST_CASE(two_replicas_flushing_the_same_passwords_do_not_deadlock) {
+  db::ConnectionPool other_pool{database.url(), 2};
+  db::UsageRecorder other{other_pool, 10s};
+  std::vector<std::string> errors;
+  std::mutex errors_mutex;
+  const auto replica = [&](db::UsageRecorder& r, const std::string& address) {
+    for (int round = 0; round < 20; ++round) {
+      // Opposite orders of recording; the flush sorts, so row locks are taken in one order.
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        r.record(ids[address.back() == '1' ? i : ids.size() - 1 - i], address, "agent");
+      }
+      try {
+        r.flush();
+      } catch (const std::exception& e) {
+        std::lock_guard lock(errors_mutex);
+        errors.push_back(e.what());
+      }
+    }
+  };
+  std::thread first([&] { replica(recorder, "192.0.2.1"); });
+  std::thread second([&] { replica(other, "192.0.2.2"); });
+  first.join();
+  second.join();
+  BOOST_TEST(errors.empty(), (errors.empty() ? "" : errors.front()));
+  BOOST_TEST(number("SELECT count(*) FROM app_passwords WHERE last_used_from IN "
+                    "('192.0.2.1', '192.0.2.2')") == static_cast<std::int64_t>(ids.size()));
+  BOOST_TEST(number("SELECT count(*) FROM audit_events WHERE event = "
+                    "'app_password.new_address'") >= static_cast<std::int64_t>(ids.size()));
+  // Each event is a real change: no password reports the address it already had, which a
+  // comparison with a stale (unlocked) previous address would.
+  BOOST_TEST(number("SELECT count(*) FROM (SELECT source, lag(source) OVER (PARTITION BY "
+                    "detail->>'app_password_id' ORDER BY id) AS before FROM audit_events "
+                    "WHERE event = 'app_password.new_address') t WHERE source = before") == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
