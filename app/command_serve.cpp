@@ -12,10 +12,12 @@
 #include "app/cli_arguments.hpp"
 #include "app/commands.hpp"
 #include "auth/authenticator.hpp"
+#include "auth/failure_budget.hpp"
 #include "auth/keyed_hash.hpp"
 #include "auth/password_hash.hpp"
 #include "auth/random.hpp"
 #include "auth/verified_cache.hpp"
+#include "db/audit_log.hpp"
 #include "db/connection_pool.hpp"
 #include "db/credential_change_listener.hpp"
 #include "db/migrations.hpp"
@@ -29,11 +31,12 @@ namespace {
 
 constexpr auto kUsageFlushInterval = std::chrono::seconds(1);
 
-// Flushes last-used records on its own thread, so the request path only touches memory.
+// Flushes last-used records and audit events on its own thread, so the request path only
+// touches memory.
 class UsageFlusher {
  public:
-  UsageFlusher(db::UsageRecorder& recorder, proxy::LogSink& log)
-      : recorder_(recorder), log_(log), thread_([this] { run(); }) {}
+  UsageFlusher(db::UsageRecorder& recorder, db::AuditLog& audit, proxy::LogSink& log)
+      : recorder_(recorder), audit_(audit), log_(log), thread_([this] { run(); }) {}
   ~UsageFlusher() {
     {
       std::lock_guard lock(mutex_);
@@ -49,10 +52,16 @@ class UsageFlusher {
     for (;;) {
       const bool stop = wake_.wait_for(lock, kUsageFlushInterval, [this] { return stopping_; });
       lock.unlock();
+      // Each on its own: one failing must not hold back the other.
       try {
         recorder_.flush();
       } catch (const std::exception& e) {
         log_.event("warning", "usage_flush_failed", {{"error", e.what()}});
+      }
+      try {
+        audit_.flush();
+      } catch (const std::exception& e) {
+        log_.event("warning", "audit_flush_failed", {{"error", e.what()}});
       }
       lock.lock();
       if (stop) return;
@@ -60,6 +69,7 @@ class UsageFlusher {
   }
 
   db::UsageRecorder& recorder_;
+  db::AuditLog& audit_;
   proxy::LogSink& log_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -91,8 +101,15 @@ int command_serve(Invocation& invocation) {
   }
   db::PgCredentialStore store(pool);
   db::UsageRecorder usage(pool);
+  db::AuditLog audit_log(pool);
   const auth::KeyedHasher hasher(config->secrets.pepper);
-  auth::Authenticator authenticator(store, hasher);
+  const config::BruteForce& limits = config->brute_force;
+  auth::Authenticator authenticator(
+      store, hasher, auth::LockPolicy{limits.lock_after, limits.lock_duration, limits.lock_duration_max});
+  auth::FailureBudgets address_budgets(
+      auth::FailureBudgetLimits{limits.per_address.burst, limits.per_address.per_minute});
+  auth::FailureBudgets account_budgets(
+      auth::FailureBudgetLimits{limits.per_account.burst, limits.per_account.per_minute});
   // The cache key lives only in this process: cache digests are useless anywhere else.
   auth::VerifiedCache cache(auth::random_bytes(32), config->cache.ttl, config->cache.max_entries);
   (void)auth::dummy_password_hash();  // pay the one-off Argon2 cost before the first request
@@ -121,10 +138,16 @@ int command_serve(Invocation& invocation) {
   proxy::UpstreamPool upstreams;
   proxy::Metrics metrics;
   auto routing = std::make_shared<const proxy::Routing>(config);
-  proxy::Gateway gateway{routing,   authenticator, cache, *verify_pool, upstreams,
+  proxy::Gateway gateway{routing,   authenticator, cache, address_budgets, account_budgets,
+                         *verify_pool, upstreams,
                          log,       metrics,       [&usage](proxy::AppPasswordUse use) {
                            usage.record(use.app_password_id, std::move(use.client_address),
                                         std::move(use.user_agent));
+                         },
+                         [&audit_log](proxy::RefusedLogin refusal) {
+                           audit_log.record_refused_login(std::move(refusal.username),
+                                                          std::move(refusal.client_address),
+                                                          std::move(refusal.reason));
                          },
                          /*database_ready=*/{}, /*change_listener_connected=*/{}};
   gateway.database_ready = [&pool] {
@@ -158,7 +181,7 @@ int command_serve(Invocation& invocation) {
            "\n# TYPE latchkey_change_listener_connected gauge\nlatchkey_change_listener_connected " +
            (listener.connected() ? "1" : "0") + "\n";
   });
-  UsageFlusher flusher(usage, log);
+  UsageFlusher flusher(usage, audit_log, log);
   proxy::Server server(gateway, routing);
   server.run();
   verify_pool.reset();

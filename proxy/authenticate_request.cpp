@@ -36,11 +36,39 @@ AuthOutcome refuse(LocalReply reply, std::string reason) {
   return outcome;
 }
 
+AuthOutcome throttled(std::chrono::milliseconds wait, std::string reason) {
+  AuthOutcome outcome = refuse(LocalReply::too_many_requests, std::move(reason));
+  outcome.retry_after = std::chrono::ceil<std::chrono::seconds>(wait);
+  return outcome;
+}
+
+// What a refusal costs the budgets. A secret that fails the check symbol cannot be anyone's
+// application password: it is charged to the address alone. A right password refused for
+// policy (TOTP hint, disabled, locked) or an outage is no guess and costs nothing.
+void spend_budgets(Gateway& gateway, auth::DenyReason reason, const std::string& address,
+                   const std::string& account, auth::FailureBudgets::Clock::time_point now) {
+  using auth::DenyReason;
+  switch (reason) {
+    case DenyReason::not_an_app_password:
+      gateway.address_budgets.spend(address, now);
+      break;
+    case DenyReason::unknown_user:
+    case DenyReason::bad_password:
+    case DenyReason::app_password_wrong_user:
+      gateway.address_budgets.spend(address, now);
+      gateway.account_budgets.spend(account, now);
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
                                                          const config::Route& route,
-                                                         const http::request_header<>& header) {
+                                                         const http::request_header<>& header,
+                                                         const std::string& client_address) {
   if (header.count(http::field::authorization) > 1) {
     co_return refuse(LocalReply::bad_credentials, "duplicate_authorization");
   }
@@ -71,6 +99,22 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
     }
   }
 
+  // Budgets are checked only on a cache miss: a cached credential is a proven right one, and
+  // a client over its budget is refused before any database work (DESIGN.md §5.5).
+  const auto now = auth::FailureBudgets::Clock::now();
+  const std::string address = auth::address_key(client_address);
+  const std::string account = auth::account_key(credentials.username);
+  if (auto wait = gateway.address_budgets.exhausted(address, now)) {
+    AuthOutcome outcome = throttled(*wait, "address_over_budget");
+    outcome.username = credentials.username;
+    co_return outcome;
+  }
+  if (auto wait = gateway.account_budgets.exhausted(account, now)) {
+    AuthOutcome outcome = throttled(*wait, "account_over_budget");
+    outcome.username = credentials.username;
+    co_return outcome;
+  }
+
   // Read before verifying: a change notified meanwhile makes the result too old to cache.
   const std::uint64_t generation = gateway.cache.generation();
   auth::Authenticator& authenticator = gateway.authenticator;
@@ -82,7 +126,15 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
     co_return refuse(LocalReply::unavailable, "verify_queue_full");
   }
   if (!decision->allowed()) {
-    co_return refuse(reply_for(decision->reason), std::string(auth::to_string(decision->reason)));
+    spend_budgets(gateway, decision->reason, address, account, now);
+    AuthOutcome outcome =
+        refuse(reply_for(decision->reason), std::string(auth::to_string(decision->reason)));
+    outcome.username = credentials.username;
+    if (decision->locked_until) {
+      outcome.retry_after = std::chrono::ceil<std::chrono::seconds>(
+          *decision->locked_until - std::chrono::system_clock::now());
+    }
+    co_return outcome;
   }
   gateway.cache.insert(credentials.username, credentials.password, *decision->identity,
                        generation);

@@ -2,6 +2,7 @@
 // IO thread, the Authenticator on a worker thread on a miss.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -20,12 +21,14 @@ struct AuthOutcome {
   std::optional<LocalReply> refusal;       // set when refused
   std::string reason;                      // refusal reason for log and metrics
   bool cached = false;
+  std::optional<std::chrono::seconds> retry_after;  // for 429
+  std::string username;  // as typed, when Basic credentials were given (for the audit log)
 };
 
 auth::Policy policy_for(const config::RouteAuth& route_auth);
 
 boost::asio::awaitable<AuthOutcome> authenticate_request(
     Gateway& gateway, const config::Route& route,
-    const boost::beast::http::request_header<>& header);
+    const boost::beast::http::request_header<>& header, const std::string& client_address);
 
 }  // namespace latchkey::proxy

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "auth/failure_budget.hpp"
 #include "auth/verified_cache.hpp"
 #include "config/config.hpp"
 #include "proxy/blocking_pool.hpp"
@@ -39,15 +40,24 @@ struct AppPasswordUse {
   std::string user_agent;
 };
 
+struct RefusedLogin {
+  std::string username;  // as typed: attacker input, the audit log cleans and bounds it
+  std::string client_address;
+  std::string reason;
+};
+
 struct Gateway {
   std::shared_ptr<const Routing> routing;
   auth::Authenticator& authenticator;
   auth::VerifiedCache& cache;
+  auth::FailureBudgets& address_budgets;  // failures per client address (IPv6 per /64)
+  auth::FailureBudgets& account_budgets;  // failures per username, case-folded
   BlockingPool& verify_pool;
   UpstreamPool& upstreams;
   LogSink& log;
   Metrics& metrics;
   std::function<void(AppPasswordUse)> record_use;  // cheap and non-blocking
+  std::function<void(RefusedLogin)> record_refusal;  // cheap and non-blocking
   // Readiness probes. database_ready blocks (a query): run it on verify_pool only.
   std::function<bool()> database_ready;
   std::function<bool()> change_listener_connected;

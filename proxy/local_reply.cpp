@@ -1,5 +1,6 @@
 #include "proxy/local_reply.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace latchkey::proxy {
@@ -32,6 +33,10 @@ ReplyText text_for(LocalReply kind) {
               "401 Unauthorized: this account has two-factor authentication turned on, so its "
               "account password cannot be used here. Log in with an application password "
               "instead; you can create one for each app or device.\n"};
+    case LocalReply::too_many_requests:
+      return {http::status::too_many_requests,
+              "429 Too Many Requests: too many failed logins; try again after the time in "
+              "Retry-After.\n"};
     case LocalReply::unavailable:
       return {http::status::service_unavailable,
               "503 Service Unavailable: credentials cannot be checked right now; try again "
@@ -58,13 +63,15 @@ LocalReply reply_for(auth::DenyReason reason) {
       return LocalReply::use_app_password;
     case DenyReason::store_unavailable:
       return LocalReply::unavailable;
+    case DenyReason::account_locked:
+      return LocalReply::too_many_requests;
     default:
       return LocalReply::unauthorized;
   }
 }
 
 LocalResponse make_local_reply(LocalReply kind, unsigned version, bool keep_alive,
-                               std::string_view realm) {
+                               std::string_view realm, std::optional<std::chrono::seconds> retry_after) {
   const ReplyText text = text_for(kind);
   LocalResponse response{text.status, version};
   response.set(http::field::server, "latchkey");
@@ -75,8 +82,10 @@ LocalResponse make_local_reply(LocalReply kind, unsigned version, bool keep_aliv
     response.set(http::field::www_authenticate,
                  "Basic realm=\"" + std::string(realm) + "\", charset=\"UTF-8\"");
   }
-  if (text.status == http::status::service_unavailable) {
-    response.set(http::field::retry_after, "5");
+  if (text.status == http::status::service_unavailable ||
+      text.status == http::status::too_many_requests) {
+    const auto seconds = retry_after.value_or(std::chrono::seconds(5)).count();
+    response.set(http::field::retry_after, std::to_string(std::max<long long>(1, seconds)));
   }
   response.body() = std::string(text.body);
   response.keep_alive(keep_alive);

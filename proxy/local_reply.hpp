@@ -3,6 +3,8 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <optional>
 #include <string_view>
 
 #include "auth/authenticator.hpp"
@@ -16,6 +18,7 @@ enum class LocalReply {
   not_found,            // 404: no route
   unauthorized,         // 401: missing or wrong credentials (byte-identical for every cause)
   use_app_password,     // 401: right account password, TOTP on: the hint
+  too_many_requests,    // 429: failure budget spent or account locked; Retry-After says when
   unavailable,          // 503: credentials cannot be checked right now
   bad_gateway,          // 502: upstream refused, reset, or answered garbage
   gateway_timeout,      // 504: upstream too slow
@@ -24,8 +27,10 @@ enum class LocalReply {
 using LocalResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 // `realm` is the route's Basic realm, used by the 401s.
+// `retry_after` sets Retry-After on 429 and 503 (503 defaults to 5 s).
 LocalResponse make_local_reply(LocalReply kind, unsigned version, bool keep_alive,
-                               std::string_view realm);
+                               std::string_view realm,
+                               std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
 // How an authentication refusal is answered.
 LocalReply reply_for(auth::DenyReason reason);

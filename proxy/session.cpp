@@ -111,9 +111,10 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
   // A body we are not going to read makes the connection unusable afterwards.
   const bool can_keep_alive = request.keep_alive() && parser.is_done();
 
-  auto reply = [&](LocalReply kind, std::string_view realm,
-                   bool keep_alive) -> asio::awaitable<bool> {
-    auto response = make_local_reply(kind, version, keep_alive, realm);
+  auto reply = [&](LocalReply kind, std::string_view realm, bool keep_alive,
+                   std::optional<std::chrono::seconds> retry_after =
+                       std::nullopt) -> asio::awaitable<bool> {
+    auto response = make_local_reply(kind, version, keep_alive, realm, retry_after);
     record.status = response.result_int();
     client.expires_after(kReplyWriteTimeout);
     auto [ec, n] = co_await http::async_write(client, response, kTuple);
@@ -136,11 +137,16 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
 
   std::optional<auth::Identity> identity;
   if (route->auth.required) {
-    AuthOutcome outcome = co_await authenticate_request(gateway, *route, request.base());
+    AuthOutcome outcome =
+        co_await authenticate_request(gateway, *route, request.base(), record.client);
     if (outcome.refusal) {
       record.reason = outcome.reason;
       gateway.metrics.increment("latchkey_auth_denied_total", "reason=\"" + outcome.reason + "\"");
-      co_return co_await reply(*outcome.refusal, route->auth.realm, can_keep_alive);
+      if (!outcome.username.empty() && gateway.record_refusal) {
+        gateway.record_refusal(RefusedLogin{outcome.username, record.client, outcome.reason});
+      }
+      co_return co_await reply(*outcome.refusal, route->auth.realm, can_keep_alive,
+                               outcome.retry_after);
     }
     identity = std::move(outcome.identity);
     record.user = identity->username;

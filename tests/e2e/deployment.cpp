@@ -29,14 +29,15 @@ std::string lower(std::string s) {
 
 // Routes cover every policy the suites exercise; the upstream records what it received.
 std::string config_text(int proxy_port, int admin_port, int upstream_port, int dead_port,
-                        const std::string& db_url, const std::string& cache) {
+                        const std::string& db_url, const DeploymentOptions& options) {
   std::ostringstream c;
   const std::string upstream = "http://127.0.0.1:" + std::to_string(upstream_port);
   c << "listen:\n  - address: 127.0.0.1:" << proxy_port << "\n"
     << "admin: { address: 127.0.0.1:" << admin_port << " }\n"
     << "database: { url: \"" << db_url << "\", pool_size: 4 }\n"
     << "secrets: { pepper_file: pepper, totp_key_file: totp.key }\n"
-    << "cache: " << cache << "\n"
+    << "cache: " << options.cache << "\n"
+    << "brute_force: " << options.brute_force << "\n"
     << "server: { header_timeout: 1s }\n"
     << "routes:\n"
     << "  - name: tracker\n"
@@ -119,7 +120,7 @@ Deployment::Deployment(DeploymentOptions options)
 
   write_file(dir_.file("latchkey.yaml"),
              config_text(proxy_port_, admin_port_, upstream_port_, dead_port_, database_.url(),
-                         options_.cache));
+                         options_));
   const ProcessResult migrated = cli({"migrate"});
   if (migrated.exit_code != 0) throw std::runtime_error("migrate failed: " + describe(migrated));
 
@@ -141,7 +142,7 @@ int Deployment::start_another_proxy() {
   const int port = free_tcp_port();
   const std::string file = dir_.file("latchkey-" + std::to_string(replicas_.size() + 2) + ".yaml");
   write_file(file, config_text(port, free_tcp_port(), upstream_port_, dead_port_, database_.url(),
-                               options_.cache));
+                               options_));
   replicas_.push_back(start_proxy(file, port));
   return port;
 }

@@ -26,6 +26,11 @@ struct HttpResult {
 struct DeploymentOptions {
   std::string cluster_url;                     // empty: the shared test cluster
   std::string cache = "{ ttl: 10m }";          // the `cache:` section, YAML flow style
+  // The `brute_force:` section; generous by default so that suites sharing one deployment
+  // (and one client address) do not throttle each other.
+  std::string brute_force =
+      "{ per_address: { burst: 100000, per_minute: 100000 }, "
+      "per_account: { burst: 1000, per_minute: 1000 }, lock_after: 100 }";
 };
 
 class Deployment {

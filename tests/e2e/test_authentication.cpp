@@ -215,6 +215,10 @@ BOOST_AUTO_TEST_CASE(last_use_is_recorded_with_address_and_agent) {
   BOOST_TEST(listed.find("127.0.0.1") != std::string::npos);
   BOOST_TEST(listed.find("git/2.39.5") != std::string::npos);
   BOOST_TEST(listed.find(app) == std::string::npos);
+  // First use from an address is an audit event, written in the same flush.
+  const std::string audit = d.cli({"audit", "erin"}).out;
+  BOOST_TEST(audit.find("app_password.new_address") != std::string::npos);
+  BOOST_TEST(audit.find(app) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(secrets_never_reach_the_log) {

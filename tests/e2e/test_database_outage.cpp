@@ -34,7 +34,7 @@ BOOST_AUTO_TEST_SUITE(database_outage)
 
 BOOST_AUTO_TEST_CASE(cached_credentials_survive_an_outage_new_ones_fail_closed_then_recover) {
   PgCluster cluster;
-  Deployment d({cluster.url(), "{ ttl: 60s }"});
+  Deployment d({cluster.url(), "{ ttl: 60s, ttl_unsynced: 60s }"});
   d.add_user("olga", "olga-account-pw", true);
   d.add_user("pete", "pete-account-pw", true);
   const std::string olga = d.new_app_password("olga", "phone");

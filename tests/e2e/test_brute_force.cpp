@@ -1,0 +1,100 @@
+// DESIGN.md §5.4-5.5 from the client's side: failure budgets answer 429 with Retry-After before
+// any database work, an account locks after consecutive failures (refusing even the right
+// password) until it ends by itself or an admin unlocks it, and a proven credential in the
+// cache keeps working for its owner during a storm.
+#define BOOST_TEST_DYN_LINK
+#include <boost/test/unit_test.hpp>
+
+#include <boost/json/parse.hpp>
+#include <thread>
+
+#include "tests/e2e/deployment.hpp"
+
+namespace latchkey::test {
+
+namespace {
+
+DeploymentOptions strict_budgets(const std::string& brute_force) {
+  DeploymentOptions options;
+  options.brute_force = brute_force;
+  return options;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(brute_force)
+
+BOOST_AUTO_TEST_CASE(address_over_budget_gets_429_but_a_cached_credential_still_works) {
+  Deployment d(strict_budgets(
+      "{ per_address: { burst: 5, per_minute: 1 }, per_account: { burst: 1000, per_minute: 1000 },"
+      " lock_after: 100 }"));
+  d.add_user("uma", "uma-account-pw", true);
+  const std::string uma = d.new_app_password("uma", "phone");
+  BOOST_TEST(d.curl("/x", {"-u", "uma:" + uma}).status == 200);  // now cached
+  for (int i = 0; i < 5; ++i) {
+    BOOST_TEST(d.curl("/x", {"-u", "mallory" + std::to_string(i) + ":guess"}).status == 401);
+  }
+  const auto throttled = d.curl("/x", {"-u", "mallory:guess"});
+  BOOST_TEST(throttled.status == 429);
+  BOOST_TEST(std::stoi(throttled.header("Retry-After")) >= 1);
+  // A right but uncached credential from the same address waits too: no database work at all.
+  d.add_user("vic", "vic-account-pw", true);
+  const std::string vic = d.new_app_password("vic", "laptop");
+  BOOST_TEST(d.curl("/x", {"-u", "vic:" + vic}).status == 429);
+  BOOST_TEST(d.curl("/x", {"-u", "uma:" + uma}).status == 200);  // proven and cached
+  BOOST_TEST(d.log_text().find("address_over_budget") != std::string::npos);
+  const ProcessResult metrics = d.admin_get("/metrics");
+  BOOST_TEST(metrics.out.find("latchkey_auth_denied_total{reason=\"address_over_budget\"}") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(account_locks_after_consecutive_failures_and_unlock_ends_it) {
+  Deployment d(strict_budgets(
+      "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 1000,"
+      " per_minute: 1000 }, lock_after: 3, lock_duration: 10m, lock_duration_max: 1h }"));
+  d.add_user("sam", "sam-account-pw", false);  // no TOTP: account password allowed here
+  for (int i = 0; i < 3; ++i) BOOST_TEST(d.curl("/x", {"-u", "sam:wrong"}).status == 401);
+  const auto locked = d.curl("/x", {"-u", "sam:sam-account-pw"});  // the right one
+  BOOST_TEST(locked.status == 429);
+  BOOST_TEST(std::stoi(locked.header("Retry-After")) > 60);
+  const auto listed = boost::json::parse(d.cli({"user", "list", "--json"}).out);
+  bool shows_lock = false;
+  for (const auto& user : listed.as_array()) {
+    if (user.at("username").as_string() == "sam") shows_lock = !user.at("locked_until").is_null();
+  }
+  BOOST_TEST(shows_lock);
+  BOOST_TEST(d.cli({"audit", "sam"}).out.find("account.locked") != std::string::npos);
+  // Refusals reach the audit log written behind, aggregated, within the flush interval.
+  std::string audit;
+  for (int i = 0; i < 40 && audit.find("login.refused") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    audit = d.cli({"audit", "sam"}).out;
+  }
+  BOOST_TEST(audit.find("login.refused") != std::string::npos);
+  BOOST_TEST(audit.find("bad_password") != std::string::npos);
+  BOOST_TEST(audit.find("sam-account-pw") == std::string::npos);
+  BOOST_REQUIRE(d.cli({"user", "unlock", "sam"}).exit_code == 0);
+  BOOST_TEST(d.curl("/x", {"-u", "sam:sam-account-pw"}).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(bad_check_symbols_count_against_the_address_only) {
+  Deployment d(strict_budgets(
+      "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 2,"
+      " per_minute: 1 }, lock_after: 100 }"));
+  d.add_user("tom", "tom-account-pw", true);
+  const std::string tom = d.new_app_password("tom", "ci bot");
+  // /strict accepts only application passwords: these cannot be anyone's, so no account pays.
+  for (int i = 0; i < 5; ++i) {
+    BOOST_TEST(d.curl("/strict/x", {"-u", "tom:aaaa-aaaa-aaaa-aaaa"}).status == 401);
+  }
+  BOOST_TEST(d.curl("/strict/x", {"-u", "tom:" + tom}).status == 200);
+  // Real guesses at the account do spend its budget.
+  BOOST_TEST(d.curl("/x", {"-u", "tom:guess-1"}).status == 401);
+  BOOST_TEST(d.curl("/x", {"-u", "tom:guess-2"}).status == 401);
+  BOOST_TEST(d.curl("/x", {"-u", "tom:guess-3"}).status == 429);
+  BOOST_TEST(d.log_text().find("account_over_budget") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace latchkey::test
