@@ -56,8 +56,8 @@ std::string base64(std::string_view in) {
     out += kAlphabet[(v >> 12) & 63];
     out += "==";
   } else if (i + 2 == in.size()) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8);
+    const unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -165,8 +165,8 @@ void row(const std::string& name, const Run& run, double batch_mean, bool with_t
   const Summary s = summarize(run.latencies);
   const double throughput = static_cast<double>(run.ops) / (run.wall_ns / 1e9);
   std::cout << "| " << name << " | " << s.n << " | " << format_ns(s.p50) << " | "
-            << format_ns(s.p99) << " | " << format_ns(s.p999) << " | " << format_ns(s.max)
-            << " | " << (batch_mean > 0 ? format_ns(batch_mean) : std::string("-")) << " | "
+            << format_ns(s.p99) << " | " << format_ns(s.p999) << " | " << format_ns(s.max) << " | "
+            << (batch_mean > 0 ? format_ns(batch_mean) : std::string("-")) << " | "
             << format_fixed(throughput / 1e6, 2) << " M/s | " << run.voluntary_switches << " / "
             << run.involuntary_switches << " | ";
   if (with_target) {
@@ -212,13 +212,15 @@ int main(int argc, char** argv) try {
       identity.app_password_id = (i - 1) * per_user + k;
       identity.app_password_name = "device-" + std::to_string(k);
       cache.insert(entry.username, entry.secret, identity);
-      for (auth::VerifiedCache* own : own_caches) own->insert(entry.username, entry.secret, identity);
+      for (auth::VerifiedCache* own : own_caches)
+        own->insert(entry.username, entry.secret, identity);
       entries.push_back(std::move(entry));
     }
   }
   std::vector<std::uint32_t> order(1u << 16);
   std::mt19937_64 rng(42);
-  std::uniform_int_distribution<std::uint32_t> pick(0, static_cast<std::uint32_t>(entries.size() - 1));
+  std::uniform_int_distribution<std::uint32_t> pick(0,
+                                                    static_cast<std::uint32_t>(entries.size() - 1));
   for (auto& o : order) o = pick(rng);
 
   auto find_hit = [&cache](const Entry& e, int) -> std::uint64_t {
@@ -254,8 +256,8 @@ int main(int argc, char** argv) try {
 
   std::cout << "### Cached verification (VerifiedCache::find hit)\n\n";
   std::cout << "cache: " << cache.size() << " entries (" << users << " users x " << per_user
-            << " app passwords), key: random 32 bytes, secret typed as xxxx-xxxx-xxxx-xxxx; "
-            << ops << " timed calls per thread; load average " << load_average() << "\n";
+            << " app passwords), key: random 32 bytes, secret typed as xxxx-xxxx-xxxx-xxxx; " << ops
+            << " timed calls per thread; load average " << load_average() << "\n";
   const double overhead = timer_overhead_ns();
   std::cout << "clock overhead (two steady_clock::now, median): " << format_ns(overhead)
             << " -- included in every per-call figure below\n\n";

@@ -16,7 +16,8 @@ namespace latchkey::bench {
 using Clock = std::chrono::steady_clock;
 
 inline double elapsed_ns(Clock::time_point from, Clock::time_point to) {
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
+  return static_cast<double>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
 }
 
 // Nearest-rank percentiles of a sample (values in nanoseconds).

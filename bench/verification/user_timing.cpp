@@ -107,7 +107,9 @@ std::string hex(std::string_view bytes) {
 }
 
 // A wrong account password: 22 characters that fail the application-password check.
-std::string account_shaped_secret() { return "Wrong-" + hex(auth::random_bytes(8)); }
+std::string account_shaped_secret() {
+  return "Wrong-" + hex(auth::random_bytes(8));
+}
 
 // A well-formed application password (valid check symbol) that nobody holds.
 std::string app_shaped_secret() {
@@ -189,9 +191,10 @@ Verdict report(const Comparison& c, std::mt19937_64& rng) {
   const Interval ci = bootstrap_median_difference(c.known, c.unknown, 2'000, rng);
   Verdict v;
   v.detected = mw.p < kAlpha || ks.p < kAlpha;
-  v.text = v.detected ? "difference DETECTED (known " + std::string(shift > 0 ? "slower" : "faster") +
-                            " by " + format_ns(std::fabs(shift)) + ")"
-                      : "no detectable difference";
+  v.text = v.detected
+               ? "difference DETECTED (known " + std::string(shift > 0 ? "slower" : "faster") +
+                     " by " + format_ns(std::fabs(shift)) + ")"
+               : "no detectable difference";
   std::cout << "| " << c.name << " | " << c.known.size() << " / " << c.unknown.size() << " | "
             << format_ns(a.p50) << " | " << format_ns(b.p50) << " | " << format_ns(difference)
             << " (" << (difference >= 0 ? "+" : "") << format_fixed(difference / b.p50 * 100, 2)
@@ -221,9 +224,12 @@ void split_line(const Comparison& c) {
   std::cout << "| " << c.name << " | " << format_fixed(mean_calls(c.known_calls), 1) << " / "
             << format_fixed(mean_calls(c.unknown_calls), 1) << " | " << format_ns(store_a) << " / "
             << format_ns(store_b) << " (" << format_ns(store_a - store_b) << ") | "
+            << format_fixed(mann_whitney(c.known_store, c.unknown_store).p, 4) << " | "
             << format_ns(rest_a) << " / " << format_ns(rest_b) << " (" << format_ns(rest_a - rest_b)
-            << ") | " << format_fixed(mann_whitney(rest(c.known, c.known_store),
-                                                   rest(c.unknown, c.unknown_store)).p, 4)
+            << ") | "
+            << format_fixed(
+                   mann_whitney(rest(c.known, c.known_store), rest(c.unknown, c.unknown_store)).p,
+                   4)
             << " |\n";
 }
 
@@ -231,9 +237,10 @@ void spread_line(const Comparison& c) {
   const Summary a = summarize(c.known);
   const Summary b = summarize(c.unknown);
   std::cout << "- " << c.name << ": known p10/p50/p90 " << format_ns(a.p10) << " / "
-            << format_ns(a.p50) << " / " << format_ns(a.p90) << " (" << reasons_text(c.known_reasons)
-            << "); unknown " << format_ns(b.p10) << " / " << format_ns(b.p50) << " / "
-            << format_ns(b.p90) << " (" << reasons_text(c.unknown_reasons) << ")\n";
+            << format_ns(a.p50) << " / " << format_ns(a.p90) << " ("
+            << reasons_text(c.known_reasons) << "); unknown " << format_ns(b.p10) << " / "
+            << format_ns(b.p50) << " / " << format_ns(b.p90) << " ("
+            << reasons_text(c.unknown_reasons) << ")\n";
 }
 
 // Components, to explain whatever difference shows: each timed on its own, interleaved.
@@ -336,8 +343,8 @@ int main(int argc, char** argv) try {
             << "default lock policy, so no lock) with a wrong secret, B = unknown user; "
             << (counterbalance ? "A and B alternating in counterbalanced pairs (AB BA AB ...)"
                                : "A and B strictly alternating (AB AB ...)")
-            << "; two-sided tests at alpha = " << kAlpha
-            << "; load average " << load_average() << "\n\n";
+            << "; two-sided tests at alpha = " << kAlpha << "; load average " << load_average()
+            << "\n\n";
 
   // Warm up: the dummy hash is built on first use, connections open, buffers fill.
   int next_known = users - 250;  // the last 250 users serve the warm-up
@@ -354,12 +361,12 @@ int main(int argc, char** argv) try {
   comparisons.push_back(compare("account-password route, account-password-shaped secret",
                                 authenticator, allow_account, samples, next_known, next_unknown,
                                 account_shaped_secret));
-  comparisons.push_back(compare("account-password route, app-password-shaped secret",
-                                authenticator, allow_account, samples, next_known, next_unknown,
+  comparisons.push_back(compare("account-password route, app-password-shaped secret", authenticator,
+                                allow_account, samples, next_known, next_unknown,
                                 app_shaped_secret));
   comparisons.push_back(compare("app-password-only route, app-password-shaped secret",
-                                authenticator, app_only, app_only_samples, next_known,
-                                next_unknown, app_shaped_secret));
+                                authenticator, app_only, app_only_samples, next_known, next_unknown,
+                                app_shaped_secret));
   const double run_ns = elapsed_ns(start, Clock::now());
 
   std::cout << "| comparison | n (A / B) | median A known | median B unknown | A - B (of B) | "
@@ -372,16 +379,17 @@ int main(int argc, char** argv) try {
   std::cout << "\nSpread and outcomes (sampling took " << format_ns(run_ns) << "):\n";
   for (const Comparison& c : comparisons) spread_line(c);
   std::cout << "\nWhere the time goes (medians, A known / B unknown, difference in brackets):\n\n"
-            << "| comparison | store calls per verify | in the store | outside the store "
-               "(Argon2id, HMAC, logic) | Mann-Whitney p, outside the store |\n"
-            << "|---|---|---|---|---|\n";
+            << "| comparison | store calls per verify | in the store | Mann-Whitney p, in the "
+               "store | outside the store (Argon2id, HMAC, logic) | Mann-Whitney p, outside the "
+               "store |\n"
+            << "|---|---|---|---|---|---|\n";
   for (const Comparison& c : comparisons) split_line(c);
   for (const Comparison& c : comparisons) {
     const bool expected =
         c.unknown_reasons.size() == 1 && c.known_reasons.size() == 1 &&
         c.known_reasons.count("bad_password") == 1 &&
         c.unknown_reasons.count(c.name.starts_with("app-password-only") ? "bad_password"
-                                                                       : "unknown_user") == 1;
+                                                                        : "unknown_user") == 1;
     if (!expected) throw std::runtime_error("unexpected decisions in: " + c.name);
   }
 
