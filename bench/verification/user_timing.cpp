@@ -14,11 +14,14 @@
 //   lk_bench_user_timing --url=URL (or LATCHKEY_BENCH_DATABASE_URL)
 //       [--samples=400 per group] [--app-only-samples=2000] [--users=10000] [--csv=PATH]
 //       [--order=abba (default: AB BA AB ...) | abab (strictly A first in every pair)]
+//       [--failure-recording=inline|deferred (default: deferred where the build has it)]
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -122,13 +125,57 @@ std::string unknown_username(int i) {
   return buffer;
 }
 
-double time_verify(const auth::Authenticator& authenticator, const auth::Policy& policy,
-                   const auth::BasicCredentials& credentials, std::map<std::string, int>& reasons) {
+// The build's Authenticator may defer the failure write (FailureRecording::deferred, as the
+// proxy does: verify only reports the failure and the proxy writes it after answering). The
+// templates below use it when the build has it, so this file compiles against either API.
+template <typename A>
+concept HasDeferredRecording = requires {
+  A::FailureRecording::deferred;
+};
+
+template <typename A>
+std::unique_ptr<A> make_authenticator(auth::CredentialStore& store, const auth::KeyedHasher& hasher,
+                                      bool deferred) {
+  if constexpr (HasDeferredRecording<A>) {
+    return std::make_unique<A>(
+        store, hasher, auth::LockPolicy{},
+        deferred ? A::FailureRecording::deferred : A::FailureRecording::inline_);
+  } else {
+    if (deferred) {
+      throw std::invalid_argument("this build's Authenticator has no deferred failure recording");
+    }
+    return std::make_unique<A>(store, hasher);
+  }
+}
+
+// What the proxy does once the answer is on its way (untimed here, as it is off the
+// response path there).
+template <typename A, typename D>
+void after_answer(const A& authenticator, const D& decision) {
+  if constexpr (requires(const A& a, const D& d) {
+                  d.failed_user_id;
+                  a.record_failure(std::int64_t{});
+                }) {
+    if (decision.failed_user_id) authenticator.record_failure(*decision.failed_user_id);
+  }
+}
+
+struct Timed {
+  double ns = 0;        // the whole verify
+  double store_ns = 0;  // of which in the credential store
+  int store_calls = 0;
+};
+
+Timed time_verify(const auth::Authenticator& authenticator, const auth::Policy& policy,
+                  const auth::BasicCredentials& credentials, std::map<std::string, int>& reasons) {
+  timing_store->reset();
   const Clock::time_point start = Clock::now();
   const auth::Decision decision = authenticator.verify(credentials, policy);
   const double ns = elapsed_ns(start, Clock::now());
+  const Timed timed{ns, timing_store->ns(), timing_store->calls()};
   ++reasons[std::string(auth::to_string(decision.reason))];
-  return ns;
+  after_answer(authenticator, decision);
+  return timed;
 }
 
 Comparison compare(const std::string& name, const auth::Authenticator& authenticator,
@@ -145,16 +192,16 @@ Comparison compare(const std::string& name, const auth::Authenticator& authentic
     const auth::BasicCredentials known{bench_username(next_known++), secret()};
     const auth::BasicCredentials unknown{unknown_username(next_unknown++), secret()};
     auto time_known = [&] {
-      timing_store->reset();
-      c.known.push_back(time_verify(authenticator, policy, known, c.known_reasons));
-      c.known_store.push_back(timing_store->ns());
-      c.known_calls.push_back(timing_store->calls());
+      const Timed t = time_verify(authenticator, policy, known, c.known_reasons);
+      c.known.push_back(t.ns);
+      c.known_store.push_back(t.store_ns);
+      c.known_calls.push_back(t.store_calls);
     };
     auto time_unknown = [&] {
-      timing_store->reset();
-      c.unknown.push_back(time_verify(authenticator, policy, unknown, c.unknown_reasons));
-      c.unknown_store.push_back(timing_store->ns());
-      c.unknown_calls.push_back(timing_store->calls());
+      const Timed t = time_verify(authenticator, policy, unknown, c.unknown_reasons);
+      c.unknown.push_back(t.ns);
+      c.unknown_store.push_back(t.store_ns);
+      c.unknown_calls.push_back(t.store_calls);
     };
     if (counterbalance && i % 2 == 1) {
       time_unknown();
@@ -330,8 +377,16 @@ int main(int argc, char** argv) try {
   TimingStore timed_store(store);
   timing_store = &timed_store;
   const auth::KeyedHasher hasher(pepper);
-  // Default LockPolicy (10 failures).
-  const auth::Authenticator authenticator(timed_store, hasher);
+  // Default LockPolicy (10 failures). Failure recording: the proxy's (deferred) where this
+  // build has that choice, unless --failure-recording=inline.
+  const std::string recording = options.get(
+      "failure-recording", HasDeferredRecording<auth::Authenticator> ? "deferred" : "inline");
+  if (recording != "inline" && recording != "deferred") {
+    throw std::invalid_argument("--failure-recording=inline|deferred");
+  }
+  const std::unique_ptr<auth::Authenticator> authenticator_owner =
+      make_authenticator<auth::Authenticator>(timed_store, hasher, recording == "deferred");
+  const auth::Authenticator& authenticator = *authenticator_owner;
   const auth::Policy allow_account{true, auth::AccountPasswordPolicy::allow};
   const auth::Policy app_only{true, auth::AccountPasswordPolicy::deny};
 
@@ -343,6 +398,11 @@ int main(int argc, char** argv) try {
             << "default lock policy, so no lock) with a wrong secret, B = unknown user; "
             << (counterbalance ? "A and B alternating in counterbalanced pairs (AB BA AB ...)"
                                : "A and B strictly alternating (AB AB ...)")
+            << "; failed logins of known users written "
+            << (recording == "deferred"
+                    ? "after the answer (FailureRecording::deferred, as the proxy does; untimed)"
+                    : "inside verify (this build has no deferred recording, or "
+                      "--failure-recording=inline)")
             << "; two-sided tests at alpha = " << kAlpha << "; load average " << load_average()
             << "\n\n";
 
