@@ -7,10 +7,9 @@
 #include <ostream>
 #include <thread>
 
-#include <pqxx/nontransaction>
-
 #include "app/cli_arguments.hpp"
 #include "app/commands.hpp"
+#include "app/database_probe.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/failure_budget.hpp"
 #include "auth/keyed_hash.hpp"
@@ -105,7 +104,9 @@ int command_serve(Invocation& invocation) {
   const auth::KeyedHasher hasher(config->secrets.pepper);
   const config::BruteForce& limits = config->brute_force;
   auth::Authenticator authenticator(
-      store, hasher, auth::LockPolicy{limits.lock_after, limits.lock_duration, limits.lock_duration_max});
+      store, hasher,
+      auth::LockPolicy{limits.lock_after, limits.lock_duration, limits.lock_duration_max},
+      auth::Authenticator::FailureRecording::deferred);
   auth::FailureBudgets address_budgets(
       auth::FailureBudgetLimits{limits.per_address.burst, limits.per_address.per_minute});
   auth::FailureBudgets account_budgets(
@@ -150,17 +151,8 @@ int command_serve(Invocation& invocation) {
                                                           std::move(refusal.reason));
                          },
                          /*database_ready=*/{}, /*change_listener_connected=*/{}};
-  gateway.database_ready = [&pool] {
-    try {
-      return pool.run(std::chrono::seconds(1), [](pqxx::connection& c) {
-        pqxx::nontransaction probe(c);
-        probe.exec("SELECT 1");
-        return true;
-      });
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
+  DatabaseProbe database_probe(pool);
+  gateway.database_ready = [&database_probe] { return database_probe.healthy(); };
   gateway.change_listener_connected = [&listener] { return listener.connected(); };
   metrics.add_collector([&cache, &pool, &upstreams, &verify_pool, &listener] {
     const auto stats = cache.stats();

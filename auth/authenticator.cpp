@@ -30,11 +30,11 @@ Identity identity_of(const UserRecord& user, CredentialType credential) {
 }
 
 Decision deny(DenyReason reason) {
-  return Decision{reason, std::nullopt, std::nullopt};
+  return Decision{reason, std::nullopt, std::nullopt, std::nullopt};
 }
 
 Decision allow(Identity identity) {
-  return Decision{DenyReason::none, std::move(identity), std::nullopt};
+  return Decision{DenyReason::none, std::move(identity), std::nullopt, std::nullopt};
 }
 
 // The store sets locked_until only while locked by its clock; this clock must agree too,
@@ -44,7 +44,7 @@ bool is_locked(const UserRecord& user) {
 }
 
 Decision deny_locked(const UserRecord& user) {
-  return Decision{DenyReason::account_locked, std::nullopt, user.locked_until};
+  return Decision{DenyReason::account_locked, std::nullopt, user.locked_until, std::nullopt};
 }
 
 // A right credential ends a run of failures; most accounts have none, and then no write.
@@ -87,8 +87,19 @@ std::string_view to_string(DenyReason r) {
 }
 
 Authenticator::Authenticator(CredentialStore& store, const KeyedHasher& hasher,
-                             LockPolicy lock_policy)
-    : store_(store), hasher_(hasher), lock_policy_(lock_policy) {}
+                             LockPolicy lock_policy, FailureRecording failure_recording)
+    : store_(store),
+      hasher_(hasher),
+      lock_policy_(lock_policy),
+      failure_recording_(failure_recording) {}
+
+void Authenticator::record_failure(std::int64_t user_id) const noexcept {
+  try {
+    store_.record_failed_login(user_id, lock_policy_);
+  } catch (...) {
+    // Best effort after the answer: a lost count only delays a lock; the budgets still hold.
+  }
+}
 
 Decision Authenticator::verify(const BasicCredentials& credentials, const Policy& policy) const {
   const bool account_allowed = policy.account_password != AccountPasswordPolicy::deny;
@@ -109,7 +120,8 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
           if (match->user.disabled) return deny(DenyReason::account_disabled);
           // §5.5: the lock holds against the right credential too, or guessing would go on.
           if (is_locked(match->user)) return deny_locked(match->user);
-          clear_failures(store_, match->user);
+          // No clear_failures here: app-password logins must not reset a run of account
+          // password guesses, or an account with a busy sync client would never lock.
           Identity identity = identity_of(match->user, CredentialType::app_password);
           identity.app_password_id = match->id;
           identity.app_password_name = match->name;
@@ -122,7 +134,11 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
       }
     }
 
-    const std::optional<UserRecord> user = store_.find_user(credentials.username);
+    std::optional<UserRecord> user = store_.find_user(credentials.username);
+    // The database folds case with full Unicode rules ("nic\u212A" finds "nick"); the budgets
+    // fold ASCII only. An account is only ever reached by its own name up to ASCII case, so a
+    // look-alike spelling cannot draw on a fresh failure budget.
+    if (user && !same_username(credentials.username, user->username)) user.reset();
     const bool has_hash = user && !user->password_hash.empty();
     // §5.4: an unknown user (or one without a password) pays the same Argon2id work, so
     // response time does not reveal which usernames exist.
@@ -136,8 +152,15 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
     if (is_locked(*user)) return deny_locked(*user);
     if (!has_hash || !password_ok) {
       // The attempt that reaches the limit still reads bad_password; the lock is audited.
-      store_.record_failed_login(user->id, lock_policy_);
-      return deny(DenyReason::bad_password);
+      Decision decision = deny(DenyReason::bad_password);
+      if (failure_recording_ == FailureRecording::deferred) {
+        // The write happens after the answer: unknown users make none, so doing it here
+        // would make a known user measurably slower (§5.4).
+        decision.failed_user_id = user->id;
+      } else {
+        store_.record_failed_login(user->id, lock_policy_);
+      }
+      return decision;
     }
     // Past this line the password was right, so revealing account state leaks nothing new.
     if (user->disabled) return deny(DenyReason::account_disabled);

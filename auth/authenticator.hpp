@@ -58,12 +58,24 @@ struct Decision {
   std::optional<Identity> identity;      // set when allowed
   // With account_locked: when the lock ends by itself (for Retry-After and the log).
   std::optional<std::chrono::system_clock::time_point> locked_until;
+  // With FailureRecording::deferred and a wrong password for a known account: the caller
+  // passes it to Authenticator::record_failure once the answer is on its way.
+  std::optional<std::int64_t> failed_user_id;
   bool allowed() const { return reason == DenyReason::none; }
 };
 
 class Authenticator {
  public:
-  Authenticator(CredentialStore& store, const KeyedHasher& hasher, LockPolicy lock_policy = {});
+  // inline_: a failure is written during verify (simple callers, tests). deferred: verify only
+  // reports it in Decision::failed_user_id, so the extra write does not tell a known user from
+  // an unknown one by timing; the caller then calls record_failure off the response path.
+  enum class FailureRecording { inline_, deferred };
+
+  Authenticator(CredentialStore& store, const KeyedHasher& hasher, LockPolicy lock_policy = {},
+                FailureRecording failure_recording = FailureRecording::inline_);
+
+  // Counts a failed login towards the account lock. Blocking; never throws.
+  void record_failure(std::int64_t user_id) const noexcept;
 
   // Order: application password (check symbol first, then one indexed lookup), then, where
   // the policy allows, the account password with Argon2id. Unknown users pay a dummy
@@ -83,6 +95,7 @@ class Authenticator {
   CredentialStore& store_;
   const KeyedHasher& hasher_;
   LockPolicy lock_policy_;
+  FailureRecording failure_recording_;
 };
 
 // Whether a cached identity may pass on a route with this policy (routes differ).

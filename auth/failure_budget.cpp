@@ -85,14 +85,34 @@ std::optional<std::chrono::milliseconds> FailureBudgets::exhausted(std::string_v
 }
 
 void FailureBudgets::spend(std::string_view key, Clock::time_point now) {
+  take(key, now, /*only_if_left=*/false);
+}
+
+bool FailureBudgets::try_spend(std::string_view key, Clock::time_point now) {
+  return take(key, now, /*only_if_left=*/true);
+}
+
+void FailureBudgets::refund(std::string_view key, Clock::time_point now) {
   Shard& shard = shard_for(key);
   const std::lock_guard lock(shard.mutex);
   if (const auto it = shard.index.find(key); it != shard.index.end()) {
     Bucket& bucket = *it->second;
-    bucket.tokens = std::max(0.0, tokens_at(bucket, now, limits_) - 1);
+    bucket.tokens = std::min(static_cast<double>(limits_.burst), tokens_at(bucket, now, limits_) + 1);
+    bucket.updated = std::max(bucket.updated, now);
+  }
+}
+
+bool FailureBudgets::take(std::string_view key, Clock::time_point now, bool only_if_left) {
+  Shard& shard = shard_for(key);
+  const std::lock_guard lock(shard.mutex);
+  if (const auto it = shard.index.find(key); it != shard.index.end()) {
+    Bucket& bucket = *it->second;
+    const double tokens = tokens_at(bucket, now, limits_);
+    if (only_if_left && tokens < 1) return false;
+    bucket.tokens = std::max(0.0, tokens - 1);
     bucket.updated = std::max(bucket.updated, now);
     shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-    return;
+    return true;
   }
   if (shard.index.size() >= keys_per_shard_) {
     // A full bucket carries no information, so it goes first; otherwise the fullest of the
@@ -115,6 +135,7 @@ void FailureBudgets::spend(std::string_view key, Clock::time_point now) {
   }
   shard.lru.push_front(Bucket{std::string(key), static_cast<double>(limits_.burst) - 1, now});
   shard.index.emplace(shard.lru.front().key, shard.lru.begin());
+  return true;
 }
 
 std::size_t FailureBudgets::size() const {

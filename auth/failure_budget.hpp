@@ -40,6 +40,12 @@ class FailureBudgets {
   // Takes one token for a failure; an empty bucket stays at zero (no debt).
   void spend(std::string_view key, Clock::time_point now);
 
+  // Takes one token if one is left, else returns false. Check and take are one step, so
+  // concurrent attempts cannot all pass a check before any of them spends: the proxy
+  // reserves a token before verifying and refunds it when the attempt was no failure.
+  bool try_spend(std::string_view key, Clock::time_point now);
+  void refund(std::string_view key, Clock::time_point now);
+
   // Keys currently tracked (never above max_keys), for metrics and tests.
   std::size_t size() const;
   // The limits in force; shards and max_keys as adjusted by the constructor.
@@ -48,6 +54,7 @@ class FailureBudgets {
  private:
   struct Shard;
   Shard& shard_for(std::string_view key) const;
+  bool take(std::string_view key, Clock::time_point now, bool only_if_left);
 
   FailureBudgetLimits limits_;
   std::size_t keys_per_shard_;

@@ -117,6 +117,12 @@ auth::LockState PgCredentialStore::record_failed_login(std::int64_t user_id,
         state.failed_logins = r[0][0].as<int>();
         state.locked_until = optional_time(r[0][1]);
         state.locked_now = r[0][2].as<bool>();
+        // A lock must also end the account's cached credentials on every replica, or a guess
+        // that matches a cached entry would still get in (delivered at commit).
+        if (state.locked_now) {
+          tx.exec_params("SELECT pg_notify($1, $2)", std::string(kCredentialsChangedChannel),
+                         std::to_string(user_id));
+        }
         return state;
       });
 }

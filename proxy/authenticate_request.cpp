@@ -42,24 +42,27 @@ AuthOutcome throttled(std::chrono::milliseconds wait, std::string reason) {
   return outcome;
 }
 
-// What a refusal costs the budgets. A secret that fails the check symbol cannot be anyone's
-// application password: it is charged to the address alone. A right password refused for
-// policy (TOTP hint, disabled, locked) or an outage is no guess and costs nothing.
-void spend_budgets(Gateway& gateway, auth::DenyReason reason, const std::string& address,
-                   const std::string& account, auth::FailureBudgets::Clock::time_point now) {
+// Settles the tokens reserved for one attempt. A guess keeps both: a wrong password, an
+// unknown user, another user's app password, or any attempt on a locked account (right and
+// wrong look alike there). A secret failing the check symbol cannot be anyone's application
+// password, so only the address pays. A right password refused for policy (TOTP hint,
+// disabled) or an outage is no guess: both tokens come back.
+void settle_budgets(Gateway& gateway, auth::DenyReason reason, const std::string& address,
+                    const std::string& account, auth::FailureBudgets::Clock::time_point now) {
   using auth::DenyReason;
   switch (reason) {
-    case DenyReason::not_an_app_password:
-      gateway.address_budgets.spend(address, now);
-      break;
     case DenyReason::unknown_user:
     case DenyReason::bad_password:
     case DenyReason::app_password_wrong_user:
-      gateway.address_budgets.spend(address, now);
-      gateway.account_budgets.spend(account, now);
-      break;
+    case DenyReason::account_locked:
+      return;
+    case DenyReason::not_an_app_password:
+      gateway.account_budgets.refund(account, now);
+      return;
     default:
-      break;
+      gateway.address_budgets.refund(address, now);
+      gateway.account_budgets.refund(account, now);
+      return;
   }
 }
 
@@ -90,6 +93,23 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
   const auto& credentials = std::get<auth::BasicCredentials>(parsed);
   const auth::Policy policy = policy_for(route.auth);
 
+  // Budgets come before the cache: were a cache hit exempt, a guess matching a cached entry
+  // would answer 200 while wrong guesses answer 429, a free oracle for the right password.
+  const auto now = auth::FailureBudgets::Clock::now();
+  const std::string address = auth::address_key(client_address);
+  const std::string account = auth::account_key(credentials.username);
+  auto over_budget = [&](std::string reason, std::chrono::milliseconds wait) {
+    AuthOutcome outcome = throttled(wait, std::move(reason));
+    outcome.username = credentials.username;
+    return outcome;
+  };
+  if (auto wait = gateway.address_budgets.exhausted(address, now)) {
+    co_return over_budget("address_over_budget", *wait);
+  }
+  if (auto wait = gateway.account_budgets.exhausted(account, now)) {
+    co_return over_budget("account_over_budget", *wait);
+  }
+
   if (auto identity = gateway.cache.find(credentials.username, credentials.password)) {
     if (auth::policy_admits(policy, *identity)) {
       AuthOutcome outcome;
@@ -99,20 +119,14 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
     }
   }
 
-  // Budgets are checked only on a cache miss: a cached credential is a proven right one, and
-  // a client over its budget is refused before any database work (DESIGN.md §5.5).
-  const auto now = auth::FailureBudgets::Clock::now();
-  const std::string address = auth::address_key(client_address);
-  const std::string account = auth::account_key(credentials.username);
-  if (auto wait = gateway.address_budgets.exhausted(address, now)) {
-    AuthOutcome outcome = throttled(*wait, "address_over_budget");
-    outcome.username = credentials.username;
-    co_return outcome;
+  // A token is reserved before verifying, so concurrent attempts cannot all pass the check
+  // above before any of them is counted; settle_budgets gives back what was no failure.
+  if (!gateway.address_budgets.try_spend(address, now)) {
+    co_return over_budget("address_over_budget", std::chrono::seconds(1));
   }
-  if (auto wait = gateway.account_budgets.exhausted(account, now)) {
-    AuthOutcome outcome = throttled(*wait, "account_over_budget");
-    outcome.username = credentials.username;
-    co_return outcome;
+  if (!gateway.account_budgets.try_spend(account, now)) {
+    gateway.address_budgets.refund(address, now);
+    co_return over_budget("account_over_budget", std::chrono::seconds(1));
   }
 
   // Read before verifying: a change notified meanwhile makes the result too old to cache.
@@ -123,10 +137,17 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
   };
   auto decision = co_await gateway.verify_pool.run(std::move(verify));
   if (!decision) {
+    settle_budgets(gateway, auth::DenyReason::store_unavailable, address, account, now);
     co_return refuse(LocalReply::unavailable, "verify_queue_full");
   }
+  settle_budgets(gateway, decision->reason, address, account, now);
+  if (decision->failed_user_id) {
+    // Counted towards the account lock after the answer (see FailureRecording::deferred).
+    gateway.verify_pool.post([&authenticator, id = *decision->failed_user_id] {
+      authenticator.record_failure(id);
+    });
+  }
   if (!decision->allowed()) {
-    spend_budgets(gateway, decision->reason, address, account, now);
     AuthOutcome outcome =
         refuse(reply_for(decision->reason), std::string(auth::to_string(decision->reason)));
     outcome.username = credentials.username;

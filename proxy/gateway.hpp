@@ -58,7 +58,7 @@ struct Gateway {
   Metrics& metrics;
   std::function<void(AppPasswordUse)> record_use;  // cheap and non-blocking
   std::function<void(RefusedLogin)> record_refusal;  // cheap and non-blocking
-  // Readiness probes. database_ready blocks (a query): run it on verify_pool only.
+  // Readiness, answered from memory (probes run on threads of their own): never blocking.
   std::function<bool()> database_ready;
   std::function<bool()> change_listener_connected;
 };

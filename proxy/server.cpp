@@ -119,9 +119,7 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
   } else if (target == "/readyz") {
     // Ready means new credentials can be checked: the database answers, and revocations
     // reach this process (else cached entries live only cache.ttl_unsynced).
-    auto probe = [this] { return gateway_.database_ready && gateway_.database_ready(); };
-    const auto database = co_await gateway_.verify_pool.run(std::move(probe));
-    const bool database_ok = database.value_or(false);
+    const bool database_ok = gateway_.database_ready && gateway_.database_ready();
     const bool listener_ok =
         gateway_.change_listener_connected && gateway_.change_listener_connected();
     response.set(http::field::content_type, "text/plain");

@@ -317,6 +317,8 @@ BOOST_AUTO_TEST_CASE(a_lock_in_the_past_has_ended) {
   lock(1, -1s);
   store.user(1)->lock_count = 1;
   BOOST_TEST(verify("alice", alice_app, kDefault).allowed());
+  BOOST_TEST(store.record_successful_login_calls == 0);  // app passwords clear nothing
+  BOOST_TEST(verify("alice", "correct horse", kDefault).allowed());
   BOOST_TEST(store.record_successful_login_calls == 1);
   BOOST_TEST(store.user(1)->lock_count == 0);  // the owner is back: the next lock starts short
 }
@@ -355,8 +357,15 @@ BOOST_AUTO_TEST_CASE(a_right_credential_clears_failures_and_a_busy_user_costs_no
   CHECK_DENIED(verify("alice", "guess 3", kDefault), bad_password);
   CHECK_DENIED(verify("alice", "guess 4", kDefault), bad_password);
   BOOST_TEST(store.locked_events.empty());
-  // An app password clears it too.
+  // An app password does not clear it: a busy sync client must not keep guesses at the
+  // account password from ever locking the account.
   BOOST_TEST(verify("alice", alice_app, kDefault).allowed());
+  BOOST_TEST(store.record_successful_login_calls == 1);
+  BOOST_TEST(store.user(1)->failed_logins == 2);
+  CHECK_DENIED(verify("alice", "guess 5", kDefault), bad_password);
+  BOOST_TEST(store.locked_events.size() == 1u);
+  lock(1, -1s);  // time passes
+  BOOST_TEST(verify("alice", "correct horse", kDefault).allowed());
   BOOST_TEST(store.record_successful_login_calls == 2);
   BOOST_TEST(store.user(1)->failed_logins == 0);
   // Nothing to clear: no write at all.
@@ -392,9 +401,28 @@ BOOST_AUTO_TEST_CASE(lock_bookkeeping_failures_fail_closed) {
   CHECK_DENIED(verify("alice", "guess", kDefault), store_unavailable);
   store.user(1)->failed_logins = 1;
   CHECK_DENIED(verify("alice", "correct horse", kDefault), store_unavailable);
-  CHECK_DENIED(verify("alice", alice_app, kDefault), store_unavailable);
+  BOOST_TEST(verify("alice", alice_app, kDefault).allowed());  // writes nothing
   store.fail_writes = false;
-  BOOST_TEST(verify("alice", alice_app, kDefault).allowed());
+  BOOST_TEST(verify("alice", "correct horse", kDefault).allowed());
+}
+
+// Deferred: verify reports the failure instead of writing it, so a known user's refusal costs
+// no more than an unknown user's; the caller writes it after answering.
+BOOST_AUTO_TEST_CASE(deferred_failures_are_reported_then_recorded_by_the_caller) {
+  Authenticator deferred(store, hasher, kLockAfterThree,
+                         Authenticator::FailureRecording::deferred);
+  const Decision wrong =
+      deferred.verify(BasicCredentials{"alice", "guess"}, kDefault);
+  CHECK_DENIED(wrong, bad_password);
+  BOOST_TEST_REQUIRE(wrong.failed_user_id.has_value());
+  BOOST_TEST(*wrong.failed_user_id == 1);
+  BOOST_TEST(store.writes() == 0);
+  const Decision unknown = deferred.verify(BasicCredentials{"mallory", "guess"}, kDefault);
+  BOOST_TEST(!unknown.failed_user_id.has_value());
+  for (int i = 0; i < 3; ++i) deferred.record_failure(1);
+  BOOST_TEST(store.locked_events.size() == 1u);
+  store.fail_writes = true;
+  deferred.record_failure(1);  // never throws
 }
 
 BOOST_AUTO_TEST_CASE(default_lock_policy_locks_after_ten) {

@@ -177,3 +177,31 @@ BOOST_AUTO_TEST_CASE(address_keys_group_an_ipv6_slash_64) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(failure_budget_reservation)
+
+// Concurrent attempts reserve before verifying: the burst bounds them even when none has
+// finished yet; a refund returns what a non-failure did not use.
+BOOST_AUTO_TEST_CASE(try_spend_bounds_attempts_and_refund_returns_a_token) {
+  using latchkey::auth::FailureBudgetLimits;
+  using latchkey::auth::FailureBudgets;
+  FailureBudgets budgets(FailureBudgetLimits{3, 1});
+  const auto now = FailureBudgets::Clock::time_point{} + std::chrono::hours(1);
+  BOOST_TEST(budgets.try_spend("10.0.0.1", now));
+  BOOST_TEST(budgets.try_spend("10.0.0.1", now));
+  BOOST_TEST(budgets.try_spend("10.0.0.1", now));
+  BOOST_TEST(!budgets.try_spend("10.0.0.1", now));
+  BOOST_TEST(budgets.exhausted("10.0.0.1", now).has_value());
+  budgets.refund("10.0.0.1", now);
+  BOOST_TEST(!budgets.exhausted("10.0.0.1", now).has_value());
+  BOOST_TEST(budgets.try_spend("10.0.0.1", now));
+  BOOST_TEST(!budgets.try_spend("10.0.0.1", now));
+  // A refund never lifts a bucket above its burst.
+  for (int i = 0; i < 10; ++i) budgets.refund("10.0.0.1", now);
+  BOOST_TEST(budgets.try_spend("10.0.0.1", now));
+  BOOST_TEST(budgets.try_spend("10.0.0.1", now));
+  BOOST_TEST(budgets.try_spend("10.0.0.1", now));
+  BOOST_TEST(!budgets.try_spend("10.0.0.1", now));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

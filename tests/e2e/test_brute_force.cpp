@@ -24,7 +24,9 @@ DeploymentOptions strict_budgets(const std::string& brute_force) {
 
 BOOST_AUTO_TEST_SUITE(brute_force)
 
-BOOST_AUTO_TEST_CASE(address_over_budget_gets_429_but_a_cached_credential_still_works) {
+// A cached credential waits too: were it exempt, 200-versus-429 would tell an attacker which
+// guess matches the cache.
+BOOST_AUTO_TEST_CASE(address_over_budget_gets_429_for_every_credential) {
   Deployment d(strict_budgets(
       "{ per_address: { burst: 5, per_minute: 1 }, per_account: { burst: 1000, per_minute: 1000 },"
       " lock_after: 100 }"));
@@ -41,7 +43,8 @@ BOOST_AUTO_TEST_CASE(address_over_budget_gets_429_but_a_cached_credential_still_
   d.add_user("vic", "vic-account-pw", true);
   const std::string vic = d.new_app_password("vic", "laptop");
   BOOST_TEST(d.curl("/x", {"-u", "vic:" + vic}).status == 429);
-  BOOST_TEST(d.curl("/x", {"-u", "uma:" + uma}).status == 200);  // proven and cached
+  BOOST_TEST(d.curl("/x", {"-u", "uma:" + uma}).status == 429);  // cached, still no oracle
+  BOOST_TEST(d.curl("/static/public").status == 200);            // routes without auth serve
   BOOST_TEST(d.log_text().find("address_over_budget") != std::string::npos);
   const ProcessResult metrics = d.admin_get("/metrics");
   BOOST_TEST(metrics.out.find("latchkey_auth_denied_total{reason=\"address_over_budget\"}") !=
@@ -93,6 +96,42 @@ BOOST_AUTO_TEST_CASE(bad_check_symbols_count_against_the_address_only) {
   BOOST_TEST(d.curl("/x", {"-u", "tom:guess-2"}).status == 401);
   BOOST_TEST(d.curl("/x", {"-u", "tom:guess-3"}).status == 429);
   BOOST_TEST(d.log_text().find("account_over_budget") != std::string::npos);
+}
+
+// Concurrent guesses reserve their tokens before verifying: a burst of parallel attempts
+// gets no more real answers than the budget allows.
+BOOST_AUTO_TEST_CASE(parallel_guesses_cannot_outrun_the_budget) {
+  Deployment d(strict_budgets(
+      "{ per_address: { burst: 5, per_minute: 1 }, per_account: { burst: 1000, per_minute: 1000 },"
+      " lock_after: 100 }"));
+  std::vector<std::string> args{"-u", "mallory:guess", "--parallel", "--parallel-immediate",
+                                "-w", "<%{http_code}>", "-o", "/dev/null"};
+  for (int i = 0; i < 30; ++i) args.push_back(d.base_url() + "/x?" + std::to_string(i));
+  const auto result = d.curl("/x?first", args);
+  std::size_t answered_401 = 0;
+  for (auto pos = result.body.find("<401>"); pos != std::string::npos;
+       pos = result.body.find("<401>", pos + 1)) {
+    ++answered_401;
+  }
+  BOOST_TEST(answered_401 <= 5u);
+  BOOST_TEST(result.body.find("<429>") != std::string::npos);
+}
+
+// A lock ends the account's cached credentials too (NOTIFY), so the right password, cached a
+// moment ago, is refused until the lock ends.
+BOOST_AUTO_TEST_CASE(a_lock_also_ends_cached_credentials) {
+  Deployment d(strict_budgets(
+      "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 1000,"
+      " per_minute: 1000 }, lock_after: 3, lock_duration: 10m }"));
+  d.add_user("wendy", "wendy-account-pw", false);
+  BOOST_TEST(d.curl("/x", {"-u", "wendy:wendy-account-pw"}).status == 200);  // cached now
+  for (int i = 0; i < 3; ++i) BOOST_TEST(d.curl("/x", {"-u", "wendy:wrong"}).status == 401);
+  int status = 200;
+  for (int i = 0; i < 40 && status != 429; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = d.curl("/x", {"-u", "wendy:wendy-account-pw"}).status;
+  }
+  BOOST_TEST(status == 429);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

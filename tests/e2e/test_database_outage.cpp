@@ -47,6 +47,10 @@ BOOST_AUTO_TEST_CASE(cached_credentials_survive_an_outage_new_ones_fail_closed_t
   const auto fresh = d.curl("/during", {"-u", "pete:" + pete});
   BOOST_TEST(fresh.status == 503);
   BOOST_TEST(!fresh.header("Retry-After").empty());
+  // Readiness is probed once a second and turns red once the last success is 3 s old.
+  wait_until(
+      [&] { return d.admin_get("/readyz").out.find("database: unavailable") != std::string::npos; },
+      std::chrono::seconds(8));
   const auto ready = d.admin_get("/readyz");
   BOOST_TEST(status_line_code(ready) == 503);
   BOOST_TEST(ready.out.find("database: unavailable") != std::string::npos);
