@@ -39,8 +39,15 @@ void Metrics::add_collector(std::function<std::string()> collector) {
 std::string Metrics::render_prometheus() const {
   std::string out;
   std::string last_name;
+  std::vector<std::function<std::string()>> collectors;
+  {
+    std::lock_guard lock(mutex_);
+    collectors = collectors_;
+  }
+  // Outside the lock: a collector may wait on another lock (the cache's), and increments
+  // on the IO threads must not wait behind it.
+  for (const auto& collector : collectors) out += collector();
   std::lock_guard lock(mutex_);
-  for (const auto& collector : collectors_) out += collector();
   for (const auto& [key, counter] : counters_) {
     const std::string name = key.substr(0, key.find('{'));
     if (name != last_name) {
