@@ -25,10 +25,16 @@ UsageRecorder::UsageRecorder(ConnectionPool& pool, std::chrono::milliseconds acq
 
 void UsageRecorder::record(std::int64_t app_password_id, std::string from_address,
                            std::string user_agent) {
-  const auto now = std::chrono::system_clock::now();
   AddressUse use{sanitize_text(from_address, kMaxAddressBytes),
-                 sanitize_text(user_agent, kMaxUserAgentBytes), now, now};
+                 sanitize_text(user_agent, kMaxUserAgentBytes), {}, {}};
   std::lock_guard lock(mutex_);
+  // Microseconds, the resolution the flush sends: distinct there, not just in nanoseconds.
+  std::chrono::system_clock::time_point now =
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  if (now <= last_stamp_) now = last_stamp_ + std::chrono::microseconds(1);
+  last_stamp_ = now;
+  use.first_at = now;
+  use.last_at = now;
   if (auto it = pending_.find(app_password_id); it != pending_.end()) {
     merge(it->second, std::move(use));
   } else if (pending_.size() < kMaxPending) {

@@ -62,6 +62,9 @@ class UsageRecorder {
   std::chrono::milliseconds acquire_wait_;
   mutable std::mutex mutex_;
   Batch pending_;
+  // Uses are stamped strictly increasing, so "the latest use wins" never meets a tie when two
+  // arrive within one clock tick (the flush orders by time).
+  std::chrono::system_clock::time_point last_stamp_{};
 };
 
 }  // namespace latchkey::db
