@@ -71,6 +71,7 @@ std::atomic<std::uint64_t> sink{0};  // keeps results observable so nothing is o
 struct Run {
   std::vector<double> latencies;  // every thread's, concatenated
   double wall_ns = 0;
+  long long stall_us = -1;  // CPU pressure during the run (cpu_stall_us), -1 if unknown
   long long ops = 0;
   long long failures = 0;
   long long voluntary_switches = 0;    // the thread slept (a contended futex, for one)
@@ -123,11 +124,14 @@ Run timed_run(int threads, long long ops, const std::vector<Entry>& entries,
   }
   while (ready.load() < threads) {
   }
+  const long long stall_before = cpu_stall_us();
   const Clock::time_point start = Clock::now();
   go.store(true, std::memory_order_release);
   for (std::thread& w : workers) w.join();
   Run run;
   run.wall_ns = elapsed_ns(start, Clock::now());
+  const long long stall_after = cpu_stall_us();
+  if (stall_before >= 0 && stall_after >= 0) run.stall_us = stall_after - stall_before;
   run.ops = ops * threads;
   run.failures = failures.load();
   run.voluntary_switches = voluntary.load();
@@ -168,7 +172,8 @@ void row(const std::string& name, const Run& run, double batch_mean, bool with_t
             << format_ns(s.p99) << " | " << format_ns(s.p999) << " | " << format_ns(s.max) << " | "
             << (batch_mean > 0 ? format_ns(batch_mean) : std::string("-")) << " | "
             << format_fixed(throughput / 1e6, 2) << " M/s | " << run.voluntary_switches << " / "
-            << run.involuntary_switches << " | ";
+            << run.involuntary_switches << " | "
+            << (run.stall_us >= 0 ? stall_share(0, run.stall_us, run.wall_ns) : "n/a") << " | ";
   if (with_target) {
     std::cout << (s.p99 < kTargetNs ? "MET" : "MISSED") << " (p99 " << format_ns(s.p99)
               << " vs 5 us)";
@@ -260,14 +265,17 @@ int main(int argc, char** argv) try {
             << " timed calls per thread; load average " << load_average() << "\n";
   const double overhead = timer_overhead_ns();
   std::cout << "clock overhead (two steady_clock::now, median): " << format_ns(overhead)
-            << " -- included in every per-call figure below\n\n";
+            << " -- included in every per-call figure below. CPU pressure: share of the run's "
+               "wall time in which some runnable task on the machine waited for a CPU "
+               "(/proc/pressure/cpu); high values mean the tails measure others' load\n\n";
 
   // Warm the caches and the allocator.
   timed_run(1, std::min<long long>(ops, 200'000), entries, order, find_hit);
 
   std::cout << "| measurement | calls | p50 | p99 | p99.9 | max | mean (untimed loop) | "
-               "throughput | context switches (slept / preempted) | target < 5 us |\n"
-            << "|---|---|---|---|---|---|---|---|---|---|\n";
+               "throughput | context switches (slept / preempted) | CPU pressure | "
+               "target < 5 us |\n"
+            << "|---|---|---|---|---|---|---|---|---|---|---|\n";
   const Run one = timed_run(1, ops, entries, order, find_hit);
   row("find hit, 1 thread", one, batch_mean_ns(ops, entries, order, find_hit), true);
   const Run two = timed_run(2, ops, entries, order, find_hit);

@@ -40,6 +40,7 @@ constexpr auto kAcquireWait = std::chrono::seconds(5);
 struct Run {
   std::vector<double> latencies;
   double wall_ns = 0;
+  long long stall_us = 0;  // CPU pressure during the run (cpu_stall_us); -1 if unknown
 };
 
 // `threads` threads share `work` (thread t takes items t, t + threads, ...), timing each call.
@@ -74,14 +75,17 @@ Run verify_all(const auth::Authenticator& authenticator, const auth::Policy& pol
   }
   while (ready.load() < threads) {
   }
+  const long long stall_before = cpu_stall_us();
   const Clock::time_point start = Clock::now();
   go.store(true, std::memory_order_release);
   for (std::thread& w : workers) w.join();
+  const long long stall_after = cpu_stall_us();
   if (refused.load() != 0) {
     throw std::runtime_error(std::to_string(refused.load()) + " valid credentials were refused");
   }
   Run run;
   run.wall_ns = elapsed_ns(start, Clock::now());
+  run.stall_us = stall_before >= 0 && stall_after >= 0 ? stall_after - stall_before : -1;
   for (auto& v : per_thread) run.latencies.insert(run.latencies.end(), v.begin(), v.end());
   return run;
 }
@@ -110,6 +114,7 @@ std::pair<Run, Run> interleaved(const auth::Authenticator& authenticator,
           verify_all(authenticator, policy, slice(which == 0 ? spread : one_user, block), threads);
       into.latencies.insert(into.latencies.end(), part.latencies.begin(), part.latencies.end());
       into.wall_ns += part.wall_ns;
+      into.stall_us = into.stall_us < 0 || part.stall_us < 0 ? -1 : into.stall_us + part.stall_us;
     }
   }
   return runs;
@@ -123,7 +128,8 @@ void row(const std::string& name, const Run& run, bool with_target) {
   const Summary s = summarize(run.latencies);
   std::cout << "| " << name << " | " << s.n << " | " << format_ns(s.p50) << " | "
             << format_ns(s.p90) << " | " << format_ns(s.p99) << " | " << format_ns(s.max) << " | "
-            << format_fixed(throughput(run), 0) << "/s | ";
+            << format_fixed(throughput(run), 0) << "/s | "
+            << (run.stall_us >= 0 ? stall_share(0, run.stall_us, run.wall_ns) : "n/a") << " | ";
   if (with_target) {
     if (s.p99 < kTargetP99Ns) {
       std::cout << "MET (p99 " << format_ns(s.p99) << ", " << format_fixed(kTargetP99Ns / s.p99, 1)
@@ -143,6 +149,7 @@ template <typename Tx>
 Run round_trips(db::ConnectionPool& pool, int count) {
   Run run;
   run.latencies.reserve(static_cast<std::size_t>(count));
+  const long long stall_before = cpu_stall_us();
   const Clock::time_point all = Clock::now();
   for (int i = 0; i < count; ++i) {
     const Clock::time_point start = Clock::now();
@@ -154,6 +161,8 @@ Run round_trips(db::ConnectionPool& pool, int count) {
     run.latencies.push_back(elapsed_ns(start, Clock::now()));
   }
   run.wall_ns = elapsed_ns(all, Clock::now());
+  const long long stall_after = cpu_stall_us();
+  run.stall_us = stall_before >= 0 && stall_after >= 0 ? stall_after - stall_before : -1;
   return run;
 }
 
@@ -201,7 +210,10 @@ int main(int argc, char** argv) try {
             << format_ns(seed_ns) << "; pool of " << pool_size
             << " connections; policy: app passwords accepted; "
             << "every verification is Authenticator::verify with no cache in front; "
-            << "load average " << load_average() << "\n\n";
+            << "load average " << load_average() << "; CPU pressure: share of wall time in "
+            << "which some runnable task on the machine waited for a CPU (/proc/pressure/cpu; "
+            << "the two workloads of a thread count alternate in blocks and share one figure)"
+            << "\n\n";
 
   // Open the pool's connections (prepared statements) and warm PostgreSQL's buffers.
   {
@@ -211,8 +223,8 @@ int main(int argc, char** argv) try {
   }
 
   std::cout << "| measurement | verifications | p50 | p90 | p99 | max | throughput | "
-               "target p99 < 2 ms |\n"
-            << "|---|---|---|---|---|---|---|---|\n";
+               "CPU pressure | target p99 < 2 ms |\n"
+            << "|---|---|---|---|---|---|---|---|---|\n";
   const int blocks = static_cast<int>(options.get_int("blocks", 10));
   const auto [spread_1, single_1] = interleaved(authenticator, policy, spread, one_user, 1, blocks);
   row("10,000 users x 3, each once, 1 thread", spread_1, true);

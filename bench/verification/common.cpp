@@ -315,4 +315,22 @@ std::string load_average() {
   return one + " " + five + " " + fifteen;
 }
 
+long long cpu_stall_us() {
+  std::ifstream in("/proc/pressure/cpu");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("some ", 0) != 0) continue;
+    const std::size_t total = line.find("total=");
+    if (total == std::string::npos) return -1;
+    return std::stoll(line.substr(total + 6));
+  }
+  return -1;
+}
+
+std::string stall_share(long long before_us, long long after_us, double wall_ns) {
+  if (before_us < 0 || after_us < 0 || wall_ns <= 0) return "n/a";
+  const double share = static_cast<double>(after_us - before_us) * 1e3 / wall_ns;
+  return format_fixed(std::min(100.0, share * 100), 0) + "%";
+}
+
 }  // namespace latchkey::bench

@@ -105,4 +105,11 @@ std::string bench_username(int i);  // user00001 for 1
 // Machine context for the report.
 std::string load_average();
 
+// Linux pressure stall information: microseconds in which some runnable task waited for a CPU
+// (the "some" total of /proc/pressure/cpu), or -1 where the kernel does not offer it. On a
+// shared machine this tells a slow tail caused by others' load from one caused by the code.
+long long cpu_stall_us();
+// "37%" of `wall_ns` stalled between two cpu_stall_us readings, or "n/a".
+std::string stall_share(long long before_us, long long after_us, double wall_ns);
+
 }  // namespace latchkey::bench

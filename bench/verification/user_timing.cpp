@@ -416,6 +416,7 @@ int main(int argc, char** argv) try {
 
   next_known = 1;
   next_unknown = 1;
+  const long long stall_before = cpu_stall_us();
   const Clock::time_point start = Clock::now();
   std::vector<Comparison> comparisons;
   comparisons.push_back(compare("account-password route, account-password-shaped secret",
@@ -428,6 +429,7 @@ int main(int argc, char** argv) try {
                                 authenticator, app_only, app_only_samples, next_known, next_unknown,
                                 app_shaped_secret));
   const double run_ns = elapsed_ns(start, Clock::now());
+  const std::string pressure = stall_share(stall_before, cpu_stall_us(), run_ns);
 
   std::cout << "| comparison | n (A / B) | median A known | median B unknown | A - B (of B) | "
                "Hodges-Lehmann shift | 95% CI of median diff | Mann-Whitney p | KS p | "
@@ -436,7 +438,8 @@ int main(int argc, char** argv) try {
   std::mt19937_64 rng(11);
   bool any_detected = false;
   for (const Comparison& c : comparisons) any_detected |= report(c, rng).detected;
-  std::cout << "\nSpread and outcomes (sampling took " << format_ns(run_ns) << "):\n";
+  std::cout << "\nSpread and outcomes (sampling took " << format_ns(run_ns) << ", CPU pressure "
+            << pressure << "):\n";
   for (const Comparison& c : comparisons) spread_line(c);
   std::cout << "\nWhere the time goes (medians, A known / B unknown, difference in brackets):\n\n"
             << "| comparison | store calls per verify | in the store | Mann-Whitney p, in the "
