@@ -268,6 +268,15 @@ std::vector<boost::json::value> Deployment::upstream_records() const {
 
 std::string Deployment::log_text() const { return read_file(dir_.file("latchkey.yaml.log")); }
 
+bool Deployment::log_contains(const std::string& text, std::chrono::milliseconds wait) const {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (log_text().find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 std::string record_header(const boost::json::value& record, const std::string& name) {
   std::string value;
   for (const auto& pair : record.at("headers").as_array()) {

@@ -61,6 +61,10 @@ class Deployment {
   std::vector<boost::json::value> upstream_records() const;
   std::size_t upstream_record_count() const { return upstream_records().size(); }
   std::string log_text() const;
+  // Whether the log shows `text` within `wait`: latchkey writes its log from a background
+  // thread, so a line can trail the response it describes by a moment.
+  bool log_contains(const std::string& text,
+                    std::chrono::milliseconds wait = std::chrono::seconds(3)) const;
   long proxy_peak_rss_kib() const { return latchkey_->peak_rss_kib(); }
 
   const std::string& base_url() const { return base_url_; }

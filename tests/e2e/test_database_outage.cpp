@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(cached_credentials_survive_an_outage_new_ones_fail_closed_t
   wait_until([&] { return status_line_code(d.admin_get("/readyz")) == 200; },
              std::chrono::seconds(20));
   BOOST_TEST(status_line_code(d.admin_get("/readyz")) == 200);
-  BOOST_TEST(d.log_text().find("credential_listener_synced") != std::string::npos);
+  BOOST_TEST(d.log_contains("credential_listener_synced"));
 }
 
 BOOST_AUTO_TEST_CASE(cache_ttl_zero_fails_closed_at_once) {
