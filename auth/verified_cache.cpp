@@ -48,31 +48,40 @@ std::optional<Identity> VerifiedCache::find(std::string_view username, std::stri
   if (ttl_.count() <= 0 || max_entries_ == 0) return std::nullopt;
   // Hash outside the lock: it is the expensive part and needs no shared state.
   const Digest key = cache_key(hasher_, username, secret);
-  std::lock_guard lock(mutex_);
-  // Map lookup compares keyed digests, not secrets: timing reveals nothing without the key.
-  const auto it = entries_.find(key);
-  if (it == entries_.end()) {
-    misses_.fetch_add(1, std::memory_order_relaxed);
-    return std::nullopt;
-  }
   const std::int64_t max_age_ms = max_age_ms_.load(std::memory_order_relaxed);
-  if (now >= it->second.expires ||
-      (max_age_ms >= 0 && now - it->second.inserted >= std::chrono::milliseconds(max_age_ms))) {
+  const auto expired = [&](const Slot& slot) {
+    return now >= slot.expires ||
+           (max_age_ms >= 0 && now - slot.inserted >= std::chrono::milliseconds(max_age_ms));
+  };
+  {
+    std::shared_lock lock(mutex_);
+    // Map lookup compares keyed digests, not secrets: timing reveals nothing without the key.
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      misses_.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    }
+    if (!expired(it->second)) {
+      it->second.referenced.store(true, std::memory_order_relaxed);
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return it->second.identity;
+    }
+  }
+  // Expired: rare, so only then the exclusive lock, to drop it (it may have changed meanwhile).
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  std::unique_lock lock(mutex_);
+  if (const auto it = entries_.find(key); it != entries_.end() && expired(it->second)) {
     lru_.erase(it->second.lru_position);
     entries_.erase(it);
-    misses_.fetch_add(1, std::memory_order_relaxed);
-    return std::nullopt;
   }
-  lru_.splice(lru_.begin(), lru_, it->second.lru_position);
-  hits_.fetch_add(1, std::memory_order_relaxed);
-  return it->second.identity;
+  return std::nullopt;
 }
 
 void VerifiedCache::insert(std::string_view username, std::string_view secret,
                            const Identity& identity, Clock::time_point now) {
   if (ttl_.count() <= 0 || max_entries_ == 0) return;  // caching disabled
   const Digest key = cache_key(hasher_, username, secret);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   insert_locked(key, identity, now);
 }
 
@@ -81,7 +90,7 @@ void VerifiedCache::insert(std::string_view username, std::string_view secret,
                            Clock::time_point now) {
   if (ttl_.count() <= 0 || max_entries_ == 0) return;  // caching disabled
   const Digest key = cache_key(hasher_, username, secret);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   // The verification may have read the database before a change it was told about since.
   if (generation < floor_) return;
   if (const auto it = user_changed_at_.find(identity.user_id);
@@ -98,15 +107,28 @@ void VerifiedCache::insert_locked(const Digest& key, const Identity& identity,
     it->second.identity = identity;
     it->second.expires = expires;
     it->second.inserted = now;
+    it->second.referenced.store(false, std::memory_order_relaxed);
     lru_.splice(lru_.begin(), lru_, it->second.lru_position);
     return;
   }
   lru_.push_front(key);
-  entries_.emplace(key, Slot{identity, expires, lru_.begin(), now});
-  // Bounded memory: a flood of distinct valid credentials evicts the least recently used.
+  Slot& slot = entries_.try_emplace(key).first->second;
+  slot.identity = identity;
+  slot.expires = expires;
+  slot.lru_position = lru_.begin();
+  slot.inserted = now;
+  // Bounded memory: a flood of distinct valid credentials evicts the least recently used,
+  // where a hit since the entry last came round counts as a use (second chance). Each pass
+  // clears a mark, so this ends within two rounds of the list.
   while (entries_.size() > max_entries_) {
-    entries_.erase(lru_.back());
+    const auto victim = entries_.find(lru_.back());
+    if (victim->second.referenced.exchange(false, std::memory_order_relaxed) &&
+        victim->second.lru_position != lru_.begin()) {
+      lru_.splice(lru_.begin(), lru_, victim->second.lru_position);
+      continue;
+    }
     lru_.pop_back();
+    entries_.erase(victim);
     evictions_.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -127,7 +149,7 @@ VerifiedCache::Stats VerifiedCache::stats() const {
 }
 
 void VerifiedCache::erase_user(std::int64_t user_id) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   // A linear scan: revocations are rare and the cache is small; add an index if that changes.
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.identity.user_id == user_id) {
@@ -146,7 +168,7 @@ void VerifiedCache::erase_user(std::int64_t user_id) {
 }
 
 void VerifiedCache::clear() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   entries_.clear();
   lru_.clear();
   floor_ = generation_.fetch_add(1) + 1;
@@ -158,7 +180,7 @@ std::uint64_t VerifiedCache::generation() const {
 }
 
 std::size_t VerifiedCache::size() const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(mutex_);
   return entries_.size();
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <list>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,13 +62,18 @@ class VerifiedCache {
   KeyedHasher hasher_;
   std::chrono::milliseconds ttl_;
   std::size_t max_entries_;
-  mutable std::mutex mutex_;
-  std::list<Digest> lru_;  // front = most recently used
+  // Hits take it shared, so threads hitting the cache never wait for each other; inserts
+  // and erasures take it exclusively.
+  mutable std::shared_mutex mutex_;
+  std::list<Digest> lru_;  // front = most recently inserted; hits set `referenced` instead
   struct Slot {
     Identity identity;
     Clock::time_point expires;
     std::list<Digest>::iterator lru_position;
     Clock::time_point inserted;
+    // Second-chance eviction (CLOCK): a hit marks the entry instead of moving it, which
+    // would need the exclusive lock; eviction spares a marked entry once.
+    mutable std::atomic<bool> referenced{false};
   };
   std::atomic<std::int64_t> max_age_ms_{-1};  // -1: no limit beyond the TTL
   std::atomic<std::uint64_t> hits_{0};
