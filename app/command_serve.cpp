@@ -139,7 +139,9 @@ int command_serve(Invocation& invocation) {
   proxy::UpstreamPool upstreams;
   proxy::Metrics metrics;
   auto routing = std::make_shared<const proxy::Routing>(config);
+  proxy::InflightAttempts inflight;
   proxy::Gateway gateway{routing,   authenticator, cache, address_budgets, account_budgets,
+                         inflight,
                          *verify_pool, upstreams,
                          log,       metrics,       [&usage](proxy::AppPasswordUse use) {
                            usage.record(use.app_password_id, std::move(use.client_address),

@@ -148,6 +148,10 @@ VerifiedCache::Stats VerifiedCache::stats() const {
   return stats;
 }
 
+Digest VerifiedCache::key_for(std::string_view username, std::string_view secret) const {
+  return cache_key(hasher_, username, secret);
+}
+
 void VerifiedCache::erase_user(std::int64_t user_id) {
   std::unique_lock lock(mutex_);
   // A linear scan: revocations are rare and the cache is small; add an index if that changes.

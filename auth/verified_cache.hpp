@@ -36,6 +36,9 @@ class VerifiedCache {
   // a revocation cannot be cached after the revocation's erase_user.
   void insert(std::string_view username, std::string_view secret, const Identity& identity,
               std::uint64_t generation, Clock::time_point now = Clock::now());
+  // The keyed digest an entry for (username, secret) lives under: lets callers recognise
+  // repeats of one attempt without holding the secret.
+  Digest key_for(std::string_view username, std::string_view secret) const;
   void erase_user(std::int64_t user_id);  // for revocation and password changes
   void clear();  // when change notifications may have been missed (listen connection lost)
   // Advanced by every erase_user and clear; an opaque token for insert.

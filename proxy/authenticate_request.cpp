@@ -119,14 +119,20 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
     }
   }
 
-  // A token is reserved before verifying, so concurrent attempts cannot all pass the check
+  // A token is reserved before verifying, so concurrent guesses cannot all pass the check
   // above before any of them is counted; settle_budgets gives back what was no failure.
-  if (!gateway.address_budgets.try_spend(address, now)) {
-    co_return over_budget("address_over_budget", std::chrono::seconds(1));
-  }
-  if (!gateway.account_budgets.try_spend(account, now)) {
-    gateway.address_budgets.refund(address, now);
-    co_return over_budget("account_over_budget", std::chrono::seconds(1));
+  // Identical attempts in flight (a client's parallel connections after its cache entry
+  // expired) reserve once.
+  const InflightAttempt attempt(gateway.inflight,
+                                gateway.cache.key_for(credentials.username, credentials.password));
+  if (attempt.leader()) {
+    if (!gateway.address_budgets.try_spend(address, now)) {
+      co_return over_budget("address_over_budget", std::chrono::seconds(1));
+    }
+    if (!gateway.account_budgets.try_spend(account, now)) {
+      gateway.address_budgets.refund(address, now);
+      co_return over_budget("account_over_budget", std::chrono::seconds(1));
+    }
   }
 
   // Read before verifying: a change notified meanwhile makes the result too old to cache.
@@ -137,10 +143,12 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
   };
   auto decision = co_await gateway.verify_pool.run(std::move(verify));
   if (!decision) {
-    settle_budgets(gateway, auth::DenyReason::store_unavailable, address, account, now);
+    if (attempt.leader()) {
+      settle_budgets(gateway, auth::DenyReason::store_unavailable, address, account, now);
+    }
     co_return refuse(LocalReply::unavailable, "verify_queue_full");
   }
-  settle_budgets(gateway, decision->reason, address, account, now);
+  if (attempt.leader()) settle_budgets(gateway, decision->reason, address, account, now);
   if (decision->failed_user_id) {
     // Counted towards the account lock after the answer (see FailureRecording::deferred).
     gateway.verify_pool.post([&authenticator, id = *decision->failed_user_id] {

@@ -11,6 +11,7 @@
 #include "auth/verified_cache.hpp"
 #include "config/config.hpp"
 #include "proxy/blocking_pool.hpp"
+#include "proxy/inflight_attempts.hpp"
 #include "proxy/log_sink.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/router.hpp"
@@ -52,6 +53,7 @@ struct Gateway {
   auth::VerifiedCache& cache;
   auth::FailureBudgets& address_budgets;  // failures per client address (IPv6 per /64)
   auth::FailureBudgets& account_budgets;  // failures per username, case-folded
+  InflightAttempts& inflight;             // identical attempts reserve budget once
   BlockingPool& verify_pool;
   UpstreamPool& upstreams;
   LogSink& log;

@@ -104,17 +104,47 @@ BOOST_AUTO_TEST_CASE(parallel_guesses_cannot_outrun_the_budget) {
   Deployment d(strict_budgets(
       "{ per_address: { burst: 5, per_minute: 1 }, per_account: { burst: 1000, per_minute: 1000 },"
       " lock_after: 100 }"));
-  std::vector<std::string> args{"-u", "mallory:guess", "--parallel", "--parallel-immediate",
-                                "-w", "<%{http_code}>", "-o", "/dev/null"};
-  for (int i = 0; i < 30; ++i) args.push_back(d.base_url() + "/x?" + std::to_string(i));
-  const auto result = d.curl("/x?first", args);
+  // Thirty distinct guesses, each in its own connection, all at once.
+  std::vector<std::string> argv{"curl", "-sS", "--max-time", "60", "--parallel",
+                                "--parallel-immediate", "--parallel-max", "30"};
+  for (int i = 0; i < 30; ++i) {
+    argv.insert(argv.end(), {"-u", "mallory:guess-" + std::to_string(i), "-w", "<%{http_code}>",
+                             "-o", "/dev/null", d.base_url() + "/x?" + std::to_string(i), "--next"});
+  }
+  argv.pop_back();  // no --next after the last transfer
+  const ProcessResult result = run_process(argv);
   std::size_t answered_401 = 0;
-  for (auto pos = result.body.find("<401>"); pos != std::string::npos;
-       pos = result.body.find("<401>", pos + 1)) {
+  for (auto pos = result.out.find("<401>"); pos != std::string::npos;
+       pos = result.out.find("<401>", pos + 1)) {
     ++answered_401;
   }
-  BOOST_TEST(answered_401 <= 5u);
-  BOOST_TEST(result.body.find("<429>") != std::string::npos);
+  BOOST_TEST(answered_401 <= 5u, result.out);
+  BOOST_TEST(result.out.find("<429>") != std::string::npos);
+}
+
+// The owner's parallel connections all miss the cache together when its entry expires: they
+// are one attempt, reserve budget once, and none of them is throttled.
+BOOST_AUTO_TEST_CASE(parallel_requests_with_the_right_password_are_never_throttled) {
+  Deployment d(strict_budgets(
+      "{ per_address: { burst: 2, per_minute: 1 }, per_account: { burst: 2, per_minute: 1 },"
+      " lock_after: 100 }"));
+  d.add_user("xena", "xena-account-pw", true);
+  const std::string xena = d.new_app_password("xena", "sync");
+  std::vector<std::string> argv{"curl", "-sS", "--max-time", "60", "--parallel",
+                                "--parallel-immediate", "--parallel-max", "20"};
+  for (int i = 0; i < 20; ++i) {
+    argv.insert(argv.end(), {"-u", "xena:" + xena, "-w", "<%{http_code}>", "-o", "/dev/null",
+                             d.base_url() + "/p?" + std::to_string(i), "--next"});
+  }
+  argv.pop_back();
+  const ProcessResult result = run_process(argv);
+  BOOST_TEST(result.out.find("<429>") == std::string::npos, result.out);
+  std::size_t ok = 0;
+  for (auto pos = result.out.find("<200>"); pos != std::string::npos;
+       pos = result.out.find("<200>", pos + 1)) {
+    ++ok;
+  }
+  BOOST_TEST(ok == 20u);
 }
 
 // A lock ends the account's cached credentials too (NOTIFY), so the right password, cached a
