@@ -108,6 +108,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   }
 
   auto chunk = std::make_unique<std::array<char, kRelayChunkBytes>>();
+  if (request_has_body) client_buffer.reserve(kRelayChunkBytes);
 
   // Request: head and body, client -> upstream.
   std::optional<http::request_serializer<http::buffer_body>> request_writer;
@@ -165,6 +166,9 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
 
   // Response head, upstream -> latchkey. 1xx interim answers are consumed here.
   beast::flat_buffer upstream_buffer;
+  // Beast reads at most the buffer's spare capacity (512 bytes by default): without room, a
+  // large body crawls through in tiny reads.
+  upstream_buffer.reserve(kRelayChunkBytes);
   std::optional<ResponseParser> response_parser;
   for (;;) {
     response_parser.emplace();
@@ -259,6 +263,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     if (response_writer.is_done()) break;
   }
 
+  // An idle keep-alive connection should not keep the upload-sized buffer.
+  if (request_has_body && client_buffer.size() == 0) client_buffer.shrink_to_fit();
   if (upstream_keep_alive && response_parser->is_done() && upstream_buffer.size() == 0) {
     gateway.upstreams.release(route.upstream, std::move(upstream->stream));
   }
