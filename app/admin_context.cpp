@@ -9,7 +9,6 @@
 #include "db/migrations.hpp"
 
 namespace latchkey::app {
-namespace {
 
 std::unique_ptr<pqxx::connection> connect_migrated(const config::Config& config) {
   auto connection = db::open_connection(config.database.url);
@@ -26,8 +25,6 @@ std::unique_ptr<pqxx::connection> connect_migrated(const config::Config& config)
   }
   return connection;
 }
-
-}  // namespace
 
 AdminContext::AdminContext(const Invocation& invocation)
     : config_(load_invocation_config(invocation)),

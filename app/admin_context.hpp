@@ -16,6 +16,10 @@ namespace latchkey::app {
 // Label of the keyed digest of application passwords; the authenticator uses the same.
 inline constexpr std::string_view kAppPasswordDigestLabel = "app_password";
 
+// One connection to the configured database, refused with a one-line message telling the
+// operator to run `latchkey migrate` while a migration is pending. Reads no secrets.
+std::unique_ptr<pqxx::connection> connect_migrated(const config::Config& config);
+
 class AdminContext {
  public:
   // Loads the config, connects and checks that no migration is pending (else tells the

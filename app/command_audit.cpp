@@ -6,6 +6,7 @@
 #include <pqxx/except>
 
 #include "app/cli_arguments.hpp"
+#include "app/admin_context.hpp"
 #include "app/commands.hpp"
 #include "db/audit_log.hpp"
 #include "db/connection.hpp"
@@ -194,24 +195,6 @@ std::optional<std::string> optional_user(const CliArguments& arguments) {
   }
 }
 
-// One connection with an up-to-date schema. Unlike AdminContext this reads no secrets:
-// showing the audit log needs no pepper and no TOTP key.
-std::unique_ptr<pqxx::connection> connect_migrated(const config::Config& config) {
-  auto connection = db::open_connection(config.database.url);
-  std::vector<std::string> pending;
-  try {
-    pending = db::pending_migrations(*connection);
-  } catch (const pqxx::failure& e) {
-    throw std::runtime_error("cannot read the schema version: " +
-                             db::scrub_message(e.what(), config.database.url));
-  }
-  if (!pending.empty()) {
-    throw std::runtime_error("the database schema is not up to date (" + pending.front() +
-                             " not applied); run `latchkey migrate` first");
-  }
-  return connection;
-}
-
 void write_json(std::ostream& out, const std::vector<db::AuditEvent>& events) {
   boost::json::array array;
   for (const db::AuditEvent& e : events) {
@@ -258,7 +241,7 @@ int command_audit(Invocation& invocation) {
   if (const auto limit = arguments.value("--limit")) query.limit = parse_limit(*limit);
 
   const config::Config config = load_invocation_config(invocation);
-  const auto connection = connect_migrated(config);
+  const auto connection = connect_migrated(config);  // no AdminContext: no secrets needed here
   const auto events = db::read_audit_events(*connection, query);
   if (arguments.flag("--json")) {
     write_json(invocation.out, events);
