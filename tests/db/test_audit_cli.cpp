@@ -10,24 +10,14 @@
 
 #include "tests/support/pg_database.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/text.hpp"
 
 using namespace latchkey;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-    lines.push_back(text.substr(start, end - start));
-  }
-  if (start < text.size()) lines.push_back(text.substr(start));
-  return lines;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::contains;
+using test::lines_of;
 
 // The whitespace-separated words of a line.
 std::vector<std::string> words(const std::string& line) {

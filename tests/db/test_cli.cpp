@@ -14,6 +14,7 @@
 #include "auth/totp.hpp"
 #include "tests/support/pg_database.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/text.hpp"
 
 using namespace latchkey;
 
@@ -32,19 +33,8 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-    lines.push_back(text.substr(start, end - start));
-  }
-  if (start < text.size()) lines.push_back(text.substr(start));
-  return lines;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::contains;
+using test::lines_of;
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
