@@ -20,15 +20,19 @@ LogSink::~LogSink() {
 }
 
 void LogSink::write(std::string line) {
+  bool was_empty = false;
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= max_queued_) {
       ++dropped_;
       return;
     }
+    was_empty = queue_.empty();
     queue_.push_back(std::move(line));
   }
-  wake_.notify_one();
+  // The writer sleeps only on an empty queue: waking it for every line would cost a thread
+  // switch per request under load, when it is busy anyway and takes the whole batch.
+  if (was_empty) wake_.notify_one();
 }
 
 std::size_t LogSink::dropped() const {
