@@ -17,6 +17,8 @@ std::optional<Admin> read_admin(Reader& reader, const MapView& root,
 Database read_database(Reader& reader, const MapView& root);
 Secrets read_secrets(Reader& reader, const MapView& root, const std::string& base_dir);
 Server read_server(Reader& reader, const MapView& root);
+// The connection limits and the drain deadline of `server:` (server_limits.cpp).
+void read_server_limits(Reader& reader, const MapView& map, Server& server);
 Cache read_cache(Reader& reader, const MapView& root);
 BruteForce read_brute_force(Reader& reader, const MapView& root);
 std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::string& base_dir);
@@ -25,5 +27,6 @@ std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::s
 Upstream read_upstream(Reader& reader, const Field& field, const std::string& base_dir);
 RouteAuth read_route_auth(Reader& reader, const Field& field);
 IdentityHeaders read_forward(Reader& reader, const Field& field, const RouteAuth& auth);
+RouteLimits read_route_limits(Reader& reader, const Field& field);
 
 }  // namespace latchkey::config::detail

@@ -19,6 +19,9 @@
 
 namespace latchkey::proxy {
 
+class ConnectionTracker;
+class LiveRouting;
+
 // Routes and limits frozen together; a connection keeps the snapshot it started with.
 struct Routing {
   explicit Routing(std::shared_ptr<const config::Config> c)
@@ -63,6 +66,9 @@ struct Gateway {
   // Readiness, answered from memory (probes run on threads of their own): never blocking.
   std::function<bool()> database_ready;
   std::function<bool()> change_listener_connected;
+  // Set by the Server: the routing in force (SIGHUP replaces it) and the open connections.
+  LiveRouting* live_routing = nullptr;
+  ConnectionTracker* connections = nullptr;
 };
 
 }  // namespace latchkey::proxy

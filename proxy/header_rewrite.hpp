@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/beast/http/message.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct ForwardContext {
   // Every identity header name configured on any route: a client must not be able to send
   // one to a route that does not set it either.
   const std::vector<std::string>* identity_header_names = nullptr;
+  // Asked when the response head goes out: false (draining, last request of the connection)
+  // answers with Connection: close. Empty: keep-alive as the client asked.
+  std::function<bool()> keep_alive_allowed;
 };
 
 // Removes credentials, hop-by-hop headers (and those named in Connection, except framing and

@@ -31,6 +31,8 @@ struct DeploymentOptions {
   std::string brute_force =
       "{ per_address: { burst: 100000, per_minute: 100000 }, "
       "per_account: { burst: 1000, per_minute: 1000 }, lock_after: 100 }";
+  std::string server = "{ header_timeout: 1s }";  // the `server:` section, YAML flow style
+  std::string extra_routes;  // appended to `routes:`, as "  - name: ...\n    ...\n" lines
 };
 
 class Deployment {
@@ -66,6 +68,14 @@ class Deployment {
   bool log_contains(const std::string& text,
                     std::chrono::milliseconds wait = std::chrono::seconds(3)) const;
   long proxy_peak_rss_kib() const { return latchkey_->peak_rss_kib(); }
+
+  // The config file the proxy runs with, its text as generated, and the proxy's pid (for
+  // SIGHUP and SIGTERM tests); stop_proxy() returns its exit code.
+  std::string config_file() const { return dir_.file("latchkey.yaml"); }
+  std::string config_text() const;
+  int proxy_pid() const { return latchkey_->pid(); }
+  int stop_proxy(std::chrono::milliseconds grace) { return latchkey_->stop(grace); }
+  int upstream_port() const { return upstream_port_; }
 
   const std::string& base_url() const { return base_url_; }
   int proxy_port() const { return proxy_port_; }

@@ -1,0 +1,22 @@
+// How a failed read of a client's request body is answered. The upstream already has the
+// head, so the upstream connection is dropped either way (the upstream sees an aborted body).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include <boost/system/error_code.hpp>
+
+#include "proxy/local_reply.hpp"
+
+namespace latchkey::proxy {
+
+struct ClientBodyFailure {
+  std::string_view reason;           // for the access log
+  std::optional<LocalReply> reply;   // nullopt: the client is gone, nothing to answer
+  std::string_view limit;            // the configured limit that was hit, "" when none
+};
+
+ClientBodyFailure client_body_failure(const boost::system::error_code& ec);
+
+}  // namespace latchkey::proxy
