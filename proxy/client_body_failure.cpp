@@ -11,18 +11,17 @@ namespace http = beast::http;
 
 ClientBodyFailure client_body_failure(const boost::system::error_code& ec) {
   if (ec == http::error::body_limit) {
-    return {"body_too_large", LocalReply::content_too_large, "max_body_bytes"};
+    return {"body_too_large", LocalReply::content_too_large, "max_body_bytes", 413};
   }
-  if (ec == beast::error::timeout) {
-    return {"body_timeout", LocalReply::request_timeout, "body_timeout"};
-  }
+  // tcp_stream's expiry has closed the socket: nothing can be answered (nginx closes too).
+  if (ec == beast::error::timeout) return {"body_timeout", std::nullopt, "body_timeout", 408};
   if (ec == http::error::end_of_stream || ec == asio::error::eof ||
       ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
       ec == asio::error::operation_aborted || ec == http::error::partial_message) {
-    return {"client_body_aborted", std::nullopt, ""};
+    return {"client_body_aborted", std::nullopt, "", 400};
   }
   // Bad chunk sizes or extensions, or a chunk line or trailer section beyond the buffer.
-  return {"client_body_malformed", LocalReply::bad_request, ""};
+  return {"client_body_malformed", LocalReply::bad_request, "", 400};
 }
 
 }  // namespace latchkey::proxy

@@ -13,8 +13,9 @@ namespace latchkey::proxy {
 
 struct ClientBodyFailure {
   std::string_view reason;           // for the access log
-  std::optional<LocalReply> reply;   // nullopt: the client is gone, nothing to answer
+  std::optional<LocalReply> reply;   // nullopt: nothing is answered, the connection closes
   std::string_view limit;            // the configured limit that was hit, "" when none
+  unsigned status = 400;             // for the access log when nothing is answered
 };
 
 ClientBodyFailure client_body_failure(const boost::system::error_code& ec);

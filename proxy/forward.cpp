@@ -123,7 +123,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
         if (failure.reply) {
           co_await send_local(client, *failure.reply, client_version, false, record);
         } else {
-          record.status = 400;
+          record.status = failure.status;
         }
         co_return ForwardResult{false};  // the upstream connection is dropped mid-request
       }

@@ -75,6 +75,11 @@ Server::Server(Gateway& gateway, std::shared_ptr<const Routing> routing)
   if (config->admin) {
     admin_.push_back(bind_acceptor(io_, config->admin->address));
   }
+  // Scraped only through the admin listener, which this server owns: never after it is gone.
+  gateway_.metrics.add_collector([this] {
+    return "# TYPE latchkey_open_connections gauge\nlatchkey_open_connections " +
+           std::to_string(connections_.open()) + "\n";
+  });
 }
 
 // Over server.max_connections a connection is closed at once, before anything is read:

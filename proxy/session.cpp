@@ -225,9 +225,10 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
   std::size_t requests = 0;
 
   for (;;) {
-    // Each request runs on the routing current when it starts (SIGHUP may have replaced it).
-    if (gateway.live_routing != nullptr) routing = gateway.live_routing->current();
-    const config::Server& limits = routing->config->server;
+    // The wait for a head uses the limits current when it starts (SIGHUP may replace them).
+    const auto waiting =
+        gateway.live_routing != nullptr ? gateway.live_routing->current() : routing;
+    const config::Server& limits = waiting->config->server;
     if (!first) {
       boost::system::error_code ignored;
       if (!hooks.may_wait_for_next_request(client.socket().available(ignored))) break;
@@ -240,6 +241,8 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
         client, buffer, parser, first ? limits.header_timeout : limits.idle_timeout,
         limits.max_header_bytes, limits.max_header_count);
     hooks.waiting_for_head = false;
+    // The request runs on the routing current now, which a reload during the wait may change.
+    if (gateway.live_routing != nullptr) routing = gateway.live_routing->current();
     const boost::system::error_code ec = head.error;
     AccessRecord record;
     record.client = client_address;
@@ -255,6 +258,7 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
         co_await http::async_write(client, response, kTuple);
         write_access_log(gateway.log, record);
         count_request(gateway.metrics, record);
+        linger = true;
       } else if (ec == beast::error::timeout) {
         // Nothing sent: a keep-alive connection idle too long, or one that never spoke.
         const std::string_view limit = first ? "header_timeout" : "idle_timeout";
@@ -290,7 +294,7 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
     }
     first = false;
     ++requests;
-    const bool last = requests >= limits.max_requests_per_connection;
+    const bool last = requests >= routing->config->server.max_requests_per_connection;
     const std::function<bool()> keep_alive_allowed = [&hooks, last] {
       return !last && !hooks.draining();
     };

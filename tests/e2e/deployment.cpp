@@ -27,6 +27,15 @@ std::string lower(std::string s) {
   return s;
 }
 
+// "@UPSTREAM@" in extra routes stands for the recording upstream's URL.
+std::string with_upstream_url(std::string text, const std::string& upstream) {
+  const std::string placeholder = "@UPSTREAM@";
+  for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder)) {
+    text.replace(at, placeholder.size(), upstream);
+  }
+  return text;
+}
+
 // Routes cover every policy the suites exercise; the upstream records what it received.
 std::string render_config(int proxy_port, int admin_port, int upstream_port, int dead_port,
                         const std::string& db_url, const DeploymentOptions& options) {
@@ -75,7 +84,7 @@ std::string render_config(int proxy_port, int admin_port, int upstream_port, int
     << "    match: { path_prefix: /slow }\n"
     << "    upstream: { url: \"" << upstream << "\", response_timeout: 500ms }\n"
     << "    auth: none\n"
-    << options.extra_routes;
+    << with_upstream_url(options.extra_routes, upstream);
   return c.str();
 }
 
@@ -146,6 +155,18 @@ int Deployment::start_another_proxy() {
                                options_));
   replicas_.push_back(start_proxy(file, port));
   return port;
+}
+
+std::optional<int> Deployment::wait_proxy_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (latchkey_->running()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      latchkey_->stop(std::chrono::milliseconds(0));
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return latchkey_->stop();  // already reaped: only reads the status
 }
 
 std::string Deployment::config_text() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,9 @@ struct DeploymentOptions {
       "{ per_address: { burst: 100000, per_minute: 100000 }, "
       "per_account: { burst: 1000, per_minute: 1000 }, lock_after: 100 }";
   std::string server = "{ header_timeout: 1s }";  // the `server:` section, YAML flow style
-  std::string extra_routes;  // appended to `routes:`, as "  - name: ...\n    ...\n" lines
+  // Appended to `routes:`, as "  - name: ...\n    ...\n" lines; "@UPSTREAM@" stands for the
+  // recording upstream's URL.
+  std::string extra_routes = "";
 };
 
 class Deployment {
@@ -75,6 +78,9 @@ class Deployment {
   std::string config_text() const;
   int proxy_pid() const { return latchkey_->pid(); }
   int stop_proxy(std::chrono::milliseconds grace) { return latchkey_->stop(grace); }
+  // Waits for the proxy to exit by itself (after a signal the test sent); its exit code, or
+  // nullopt (and it is killed) when it is still running after `timeout`.
+  std::optional<int> wait_proxy_exit(std::chrono::milliseconds timeout);
   int upstream_port() const { return upstream_port_; }
 
   const std::string& base_url() const { return base_url_; }
