@@ -11,7 +11,7 @@ namespace http = beast::http;
 
 ClientBodyFailure client_body_failure(const boost::system::error_code& ec) {
   if (ec == http::error::body_limit) {
-    return {"body_too_large", LocalReply::content_too_large, "max_body_bytes", 413};
+    return {"body_too_large", LocalReply::payload_too_large, "max_body_bytes", 413};
   }
   // tcp_stream's expiry has closed the socket: nothing can be answered (nginx closes too).
   if (ec == beast::error::timeout) return {"body_timeout", std::nullopt, "body_timeout", 408};

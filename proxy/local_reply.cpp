@@ -23,9 +23,9 @@ ReplyText text_for(LocalReply kind) {
     case LocalReply::request_timeout:
       return {http::status::request_timeout,
               "408 Request Timeout: the request did not arrive in time.\n"};
-    case LocalReply::content_too_large:
+    case LocalReply::payload_too_large:
       return {http::status::payload_too_large,
-              "413 Content Too Large: the request body is larger than this route accepts.\n"};
+              "413 Content Too Large: the request body is larger than allowed here.\n"};
     case LocalReply::header_too_large:
       return {http::status::request_header_fields_too_large,
               "431 Request Header Fields Too Large: too many or too large header fields.\n"};

@@ -22,6 +22,8 @@
 #include "proxy/local_reply.hpp"
 #include "proxy/raw_head.hpp"
 #include "proxy/request_checks.hpp"
+#include "proxy/route_path.hpp"
+#include "proxy/serve_local_endpoint.hpp"
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;
@@ -136,6 +138,15 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
     co_return co_await reply(LocalReply::bad_request, "latchkey", false);
   }
 
+  if (!gateway.local_endpoints.empty()) {
+    std::string path = route_path(request.target());
+    if (LocalEndpoint* endpoint = find_local_endpoint(gateway.local_endpoints, path)) {
+      co_return co_await serve_local_endpoint(gateway, *endpoint, std::move(path), client, buffer,
+                                              parser, routing.config->server.body_timeout,
+                                              false, record);
+    }
+  }
+
   const config::Route* route = routing.router.match(request[http::field::host], request.target());
   if (route == nullptr) {
     record.reason = "no_route";
@@ -145,7 +156,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
   if (const auto refusal = apply_body_limit(*route, parser)) {
     record.reason = std::string(*refusal);
     count_limit_hit(gateway.metrics, "max_body_bytes");
-    co_return co_await reply(LocalReply::content_too_large, "latchkey", false);
+    co_return co_await reply(LocalReply::payload_too_large, "latchkey", false);
   }
 
   std::optional<auth::Identity> identity;
@@ -302,7 +313,8 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
                                                     record, keep_alive_allowed);
     write_access_log(gateway.log, record);
     count_request(gateway.metrics, record);
-    if (keep_alive) continue;
+    // Handlers that do not ask keep_alive_allowed (local endpoints) still stop here.
+    if (keep_alive && keep_alive_allowed()) continue;
     linger = true;
     if (last && record.reason.empty()) {
       count_limit_hit(gateway.metrics, "max_requests_per_connection");
