@@ -2,6 +2,7 @@
 
 #include <array>
 #include <functional>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -57,10 +58,13 @@ struct HeadRead {
 
 // Waits for a whole request head, checks its raw bytes, then parses it. Unlike tcp_stream's
 // own expiry, which closes the socket, the deadline only cancels the read, so that a partial
-// head can still be answered with 408.
+// head can still be answered with 408. The whole head has `header_timeout`; on a kept
+// connection (`idle_timeout` set) the clock starts with its first byte, and until then the
+// wait may last `idle_timeout`, so a slow head there is cut as soon as on a new connection.
 asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
                                                   beast::flat_buffer& buffer, RequestParser& parser,
-                                                  std::chrono::milliseconds timeout,
+                                                  std::chrono::milliseconds header_timeout,
+                                                  std::optional<std::chrono::milliseconds> idle_timeout,
                                                   std::size_t max_header_bytes,
                                                   std::size_t max_header_count) {
   struct Deadline {
@@ -68,13 +72,18 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
     bool done = false;
   };
   auto deadline = std::make_shared<Deadline>();
-  asio::steady_timer timer(client.get_executor(), timeout);
-  // Same strand as this coroutine: `done` is set before the handler could see a dead socket.
-  timer.async_wait([deadline, &socket = client.socket()](boost::system::error_code ec) {
-    if (ec || deadline->done) return;
-    deadline->fired = true;
-    socket.cancel(ec);
-  });
+  asio::steady_timer timer(client.get_executor());
+  auto arm = [&](std::chrono::milliseconds timeout) {
+    timer.expires_after(timeout);  // cancels an earlier wait, whose handler then does nothing
+    // Same strand as this coroutine: `done` is set before the handler could see a dead socket.
+    timer.async_wait([deadline, &socket = client.socket()](boost::system::error_code ec) {
+      if (ec || deadline->done) return;
+      deadline->fired = true;
+      socket.cancel(ec);
+    });
+  };
+  bool idle = idle_timeout && buffer.size() == 0;
+  arm(idle ? *idle_timeout : header_timeout);
   client.expires_never();
   auto finish = [&](HeadRead result) {
     deadline->done = true;
@@ -99,6 +108,10 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
     auto [ec, n] = co_await client.socket().async_read_some(space, kTuple);
     if (ec) co_return finish({ec, ""});
     buffer.commit(n);
+    if (idle && n > 0 && !deadline->fired) {
+      idle = false;
+      arm(header_timeout);
+    }
   }
   auto [ec, n] = co_await http::async_read_header(client, buffer, parser, kTuple);
   if (!ec && static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end())) >
@@ -249,8 +262,9 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
     parser.body_limit(boost::none);  // bodies are streamed, never held
     hooks.waiting_for_head = true;
     const HeadRead head = co_await read_head_with_deadline(
-        client, buffer, parser, first ? limits.header_timeout : limits.idle_timeout,
-        limits.max_header_bytes, limits.max_header_count);
+        client, buffer, parser, limits.header_timeout,
+        first ? std::nullopt : std::optional(limits.idle_timeout), limits.max_header_bytes,
+        limits.max_header_count);
     hooks.waiting_for_head = false;
     // The request runs on the routing current now, which a reload during the wait may change.
     if (gateway.live_routing != nullptr) routing = gateway.live_routing->current();

@@ -9,7 +9,7 @@ namespace {
 DeploymentOptions limited_options(const MisbehavingUpstream& misbehaving) {
   DeploymentOptions options;
   std::ostringstream server;
-  server << "{ header_timeout: 1s, idle_timeout: 1s, body_timeout: 1s, max_header_bytes: "
+  server << "{ header_timeout: 1s, idle_timeout: 2s, body_timeout: 1s, max_header_bytes: "
          << kLimitedMaxHeaderBytes << ", max_header_count: " << kLimitedMaxHeaderCount
          << ", max_requests_per_connection: " << kLimitedMaxRequests << " }";
   options.server = server.str();
