@@ -61,8 +61,7 @@ ReloadPlan plan_reload(const Config& running, Config next) {
                changed);
   keep_running(next.secrets.totp_key, running.secrets.totp_key, equal<std::string>,
                "secrets.totp_key", changed);
-  keep_running(next.server.threads, running.server.threads, equal<int>, "server.threads",
-               changed);
+  keep_running(next.server.threads, running.server.threads, equal<int>, "server.threads", changed);
   keep_running(next.server.verify_workers, running.server.verify_workers, equal<int>,
                "server.verify_workers", changed);
   keep_running(next.server.verify_queue, running.server.verify_queue, equal<int>,
@@ -78,8 +77,8 @@ ReloadPlan plan_reload(const Config& running, Config next) {
                "brute_force.per_account", changed);
   keep_running(next.brute_force.lock_after, running.brute_force.lock_after, equal<int>,
                "brute_force.lock_after", changed);
-  keep_running(next.brute_force.lock_duration, running.brute_force.lock_duration,
-               equal<Duration>, "brute_force.lock_duration", changed);
+  keep_running(next.brute_force.lock_duration, running.brute_force.lock_duration, equal<Duration>,
+               "brute_force.lock_duration", changed);
   keep_running(next.brute_force.lock_duration_max, running.brute_force.lock_duration_max,
                equal<Duration>, "brute_force.lock_duration_max", changed);
   return ReloadPlan{std::move(next), std::move(changed)};

@@ -25,8 +25,7 @@ void read_server_limits(Reader& reader, const MapView& map, Server& server) {
     assign(server.max_connections, reader.integer(*f, 1, kMaxConnections));
   }
   if (const auto f = map.get("max_requests_per_connection")) {
-    assign(server.max_requests_per_connection,
-           reader.integer(*f, 1, kMaxRequestsPerConnection));
+    assign(server.max_requests_per_connection, reader.integer(*f, 1, kMaxRequestsPerConnection));
   }
   if (const auto f = map.get("drain_timeout")) {
     assign(server.drain_timeout, reader.duration(*f, kPositive));

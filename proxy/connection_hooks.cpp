@@ -7,14 +7,15 @@ ConnectionHooks::ConnectionHooks(Gateway& gateway, boost::asio::any_io_executor 
                                  const boost::beast::flat_buffer& buffer)
     : tracker_(gateway.connections), buffer_(buffer) {
   if (tracker_ == nullptr) return;
-  watch_ = tracker_->watch(std::move(executor),
-                           [this, cancel = std::move(cancel_reads)] {
-                             // Idle: waiting for a request of which no byte has arrived.
-                             if (waiting_for_head && buffer_.size() == 0) cancel();
-                           });
+  watch_ = tracker_->watch(std::move(executor), [this, cancel = std::move(cancel_reads)] {
+    // Idle: waiting for a request of which no byte has arrived.
+    if (waiting_for_head && buffer_.size() == 0) cancel();
+  });
 }
 
-bool ConnectionHooks::draining() const { return tracker_ != nullptr && tracker_->draining(); }
+bool ConnectionHooks::draining() const {
+  return tracker_ != nullptr && tracker_->draining();
+}
 
 bool ConnectionHooks::may_wait_for_next_request(std::size_t pending_bytes) const {
   return !draining() || buffer_.size() > 0 || pending_bytes > 0;

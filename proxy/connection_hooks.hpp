@@ -2,11 +2,10 @@
 // next request, a drain (SIGTERM) closes it at once instead of at the drain deadline.
 #pragma once
 
-#include <functional>
-#include <memory>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <functional>
+#include <memory>
 
 #include "proxy/connection_tracker.hpp"
 #include "proxy/gateway.hpp"

@@ -1,8 +1,7 @@
 #include "proxy/connection_tracker.hpp"
 
-#include <vector>
-
 #include <boost/asio/post.hpp>
+#include <vector>
 
 namespace latchkey::proxy {
 

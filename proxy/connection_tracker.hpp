@@ -3,13 +3,12 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
-
-#include <boost/asio/any_io_executor.hpp>
 
 namespace latchkey::proxy {
 

@@ -66,7 +66,6 @@ std::optional<std::string_view> message_framing_problem(const http::header<isReq
   return std::nullopt;
 }
 
-
 template std::optional<std::string_view> message_framing_problem(const http::header<true>&);
 template std::optional<std::string_view> message_framing_problem(const http::header<false>&);
 

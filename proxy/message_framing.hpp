@@ -3,10 +3,9 @@
 // response the client would frame differently from latchkey.
 #pragma once
 
+#include <boost/beast/http/message.hpp>
 #include <optional>
 #include <string_view>
-
-#include <boost/beast/http/message.hpp>
 
 namespace latchkey::proxy {
 

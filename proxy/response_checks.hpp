@@ -3,10 +3,9 @@
 // connection, so it is answered 502 and never relayed.
 #pragma once
 
+#include <boost/beast/http/message.hpp>
 #include <optional>
 #include <string_view>
-
-#include <boost/beast/http/message.hpp>
 
 namespace latchkey::proxy {
 

@@ -3,8 +3,6 @@
 // A template over the stream type, so a TLS upstream reads the same way.
 #pragma once
 
-#include <string_view>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,6 +11,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <string_view>
 
 #include "proxy/raw_head.hpp"
 #include "proxy/response_checks.hpp"
@@ -35,8 +34,7 @@ boost::asio::awaitable<UpstreamHead> read_upstream_head(Stream& stream,
   constexpr auto tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
   for (;;) {
     const auto data = buffer.data();
-    const RawHeadScan scan =
-        scan_raw_head({static_cast<const char*>(data.data()), data.size()});
+    const RawHeadScan scan = scan_raw_head({static_cast<const char*>(data.data()), data.size()});
     if (scan.problem) co_return UpstreamHead{http::error::bad_field, *scan.problem};
     if (scan.end != std::string_view::npos) break;
     if (buffer.size() >= max_header_bytes) {

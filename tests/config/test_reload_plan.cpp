@@ -13,10 +13,11 @@ BOOST_FIXTURE_TEST_SUITE(reload_plan, FakeEnvFixture)
 
 BOOST_AUTO_TEST_CASE(routes_and_request_limits_change_at_once) {
   const Config running = parse(kHead + kRoutes);
-  const Config next = parse(kHead +
-                            "server: {header_timeout: 3s, max_header_count: 50, "
-                            "max_requests_per_connection: 9, drain_timeout: 5s}\n"
-                            "routes: [{name: other, upstream: {url: \"http://127.0.0.1:9001\"}}]\n");
+  const Config next =
+      parse(kHead +
+            "server: {header_timeout: 3s, max_header_count: 50, "
+            "max_requests_per_connection: 9, drain_timeout: 5s}\n"
+            "routes: [{name: other, upstream: {url: \"http://127.0.0.1:9001\"}}]\n");
   const ReloadPlan plan = plan_reload(running, next);
   BOOST_TEST(plan.needs_restart.empty());
   BOOST_TEST(plan.effective.routes.size() == 1u);
@@ -33,16 +34,21 @@ BOOST_AUTO_TEST_CASE(restart_only_settings_keep_running_values_and_are_named) {
   const Config next = parse(
       "listen: [{address: \"127.0.0.1:8081\"}]\n"
       "database: {url: \"postgres://db/other\", pool_size: 2}\n"
-      "secrets: {pepper: \"${PEPPER}\", totp_key: \"${TOTP_KEY}\"}\n" + kRoutes +
+      "secrets: {pepper: \"${PEPPER}\", totp_key: \"${TOTP_KEY}\"}\n" +
+      kRoutes +
       "server: {threads: 3, verify_workers: 2}\n"
       "cache: {ttl: 2s}\n"
       "brute_force: {lock_after: 3}\n"
       "admin: {address: \"127.0.0.1:9901\"}\n");
   const ReloadPlan plan = plan_reload(running, next);
-  const std::vector<std::string> expected{"listen",          "admin",
-                                          "database.url",    "database.pool_size",
-                                          "secrets.pepper",  "server.threads",
-                                          "server.verify_workers", "cache.ttl",
+  const std::vector<std::string> expected{"listen",
+                                          "admin",
+                                          "database.url",
+                                          "database.pool_size",
+                                          "secrets.pepper",
+                                          "server.threads",
+                                          "server.verify_workers",
+                                          "cache.ttl",
                                           "brute_force.lock_after"};
   BOOST_TEST(plan.needs_restart == expected, boost::test_tools::per_element());
   BOOST_TEST(plan.effective.listen[0].address.port == 8080);

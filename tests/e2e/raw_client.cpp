@@ -58,7 +58,9 @@ bool RawConnection::send(const std::string& bytes) {
   return true;
 }
 
-void RawConnection::half_close() { ::shutdown(fd_, SHUT_WR); }
+void RawConnection::half_close() {
+  ::shutdown(fd_, SHUT_WR);
+}
 
 bool RawConnection::receive_some(std::chrono::steady_clock::time_point deadline) {
   if (ended_) return false;

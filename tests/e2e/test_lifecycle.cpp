@@ -3,12 +3,11 @@
 // flight finish, the process exits 0), server.threads IO threads run, and connections over
 // server.max_connections are refused.
 #define BOOST_TEST_DYN_LINK
-#include <boost/test/unit_test.hpp>
-
 #include <dirent.h>
 #include <signal.h>
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -53,7 +52,9 @@ std::string slow_request(int ms, const std::string& connection = "") {
          "\r\n";
 }
 
-std::string metrics_of(Deployment& d) { return d.admin_get("/metrics").out; }
+std::string metrics_of(Deployment& d) {
+  return d.admin_get("/metrics").out;
+}
 
 }  // namespace
 

@@ -2,7 +2,6 @@
 // that nothing reached the upstream, and that the hit is logged and counted.
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
-
 #include <thread>
 
 #include "tests/e2e/limited_deployment.hpp"
@@ -15,7 +14,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string metrics_text(Deployment& d) { return d.admin_get("/metrics").out; }
+std::string metrics_text(Deployment& d) {
+  return d.admin_get("/metrics").out;
+}
 
 bool counted(Deployment& d, const std::string& limit) {
   return metrics_text(d).find("latchkey_limit_hits_total{limit=\"" + limit + "\"}") !=
@@ -34,7 +35,8 @@ BOOST_AUTO_TEST_CASE(a_head_over_max_header_bytes_gets_431) {
   auto& d = limited().deployment;
   const std::size_t before = d.upstream_record_count();
   const auto exchange = raw_exchange_at(
-      d.proxy_port(), get("/static/big", "X-Big: " + std::string(kLimitedMaxHeaderBytes, 'a') + "\r\n"));
+      d.proxy_port(),
+      get("/static/big", "X-Big: " + std::string(kLimitedMaxHeaderBytes, 'a') + "\r\n"));
   BOOST_TEST(exchange.answer.rfind("HTTP/1.1 431", 0) == 0);
   BOOST_TEST(exchange.closed);
   BOOST_TEST(d.upstream_record_count() == before);
@@ -51,7 +53,8 @@ BOOST_AUTO_TEST_CASE(more_fields_than_max_header_count_get_431_and_exactly_that_
   };
   const std::size_t before = d.upstream_record_count();
   // Host is one field: 30 in all pass, 31 do not.
-  const auto over = raw_exchange_at(d.proxy_port(), get("/static/many", fields(kLimitedMaxHeaderCount)));
+  const auto over =
+      raw_exchange_at(d.proxy_port(), get("/static/many", fields(kLimitedMaxHeaderCount)));
   BOOST_TEST(over.answer.rfind("HTTP/1.1 431", 0) == 0);
   BOOST_TEST(over.closed);
   BOOST_TEST(d.upstream_record_count() == before);
@@ -66,16 +69,16 @@ BOOST_AUTO_TEST_CASE(a_declared_body_over_the_route_limit_gets_413_before_anythi
   auto& d = limited().deployment;
   const std::size_t before = d.upstream_record_count();
   const std::string body(kLimitedBodyBytes + 1, 'b');
-  const auto exchange = raw_exchange_at(
-      d.proxy_port(), "POST /capped/up HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body);
+  const auto exchange =
+      raw_exchange_at(d.proxy_port(), "POST /capped/up HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                          std::to_string(body.size()) + "\r\n\r\n" + body);
   BOOST_TEST(exchange.answer.rfind("HTTP/1.1 413", 0) == 0);
   BOOST_TEST(exchange.closed);
   // With Expect: 100-continue the body is never even sent: 413 comes instead of 100.
   TempDir dir;
   write_file(dir.file("big"), std::string(5000, 'c'));
-  const auto expecting = d.curl("/capped/up", {"--data-binary", "@" + dir.file("big"), "-H",
-                                               "Expect: 100-continue"});
+  const auto expecting =
+      d.curl("/capped/up", {"--data-binary", "@" + dir.file("big"), "-H", "Expect: 100-continue"});
   BOOST_TEST(expecting.status == 413);
   BOOST_TEST(expecting.headers.find("100 Continue") == std::string::npos);
   BOOST_TEST(d.upstream_record_count() == before);
@@ -89,7 +92,8 @@ BOOST_AUTO_TEST_CASE(a_declared_body_over_the_route_limit_gets_413_before_anythi
              static_cast<std::int64_t>(kLimitedBodyBytes));
 }
 
-BOOST_AUTO_TEST_CASE(a_chunked_body_growing_past_the_limit_is_cut_and_the_upstream_request_aborted) {
+BOOST_AUTO_TEST_CASE(
+    a_chunked_body_growing_past_the_limit_is_cut_and_the_upstream_request_aborted) {
   auto& d = limited().deployment;
   const std::size_t before = d.upstream_record_count();
   const std::string piece(600, 'e');
@@ -107,9 +111,8 @@ BOOST_AUTO_TEST_CASE(a_chunked_body_growing_past_the_limit_is_cut_and_the_upstre
   BOOST_TEST(d.upstream_record_count() == before);  // the upstream saw an aborted request only
   // Under the limit a chunked body goes through.
   const auto small = raw_exchange_at(
-      d.proxy_port(),
-      "POST /capped/up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk +
-          "0\r\n\r\n");
+      d.proxy_port(), "POST /capped/up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                          chunk + "0\r\n\r\n");
   BOOST_TEST(small.answer.rfind("HTTP/1.1 200", 0) == 0);
   BOOST_TEST(d.upstream_records().back().at("body_bytes").as_int64() == 600);
 }
@@ -158,7 +161,8 @@ BOOST_AUTO_TEST_CASE(a_stalled_body_is_cut_after_body_timeout_and_never_forwarde
   const std::size_t before = d.upstream_record_count();
   const auto started = std::chrono::steady_clock::now();
   RawConnection connection(d.proxy_port());
-  connection.send("POST /static/stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+  connection.send(
+      "POST /static/stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
   bool closed = false;
   const std::string answer = connection.read_until_closed(seconds(5), closed);
   const auto elapsed = std::chrono::steady_clock::now() - started;

@@ -13,8 +13,7 @@ namespace {
 using std::chrono::seconds;
 
 std::string base64(const std::string& text) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   for (std::size_t i = 0; i < text.size(); i += 3) {
     std::uint32_t n = static_cast<unsigned char>(text[i]) << 16;
@@ -72,20 +71,22 @@ BOOST_AUTO_TEST_CASE(h2c_is_never_honoured) {
 
 BOOST_AUTO_TEST_CASE(trailer_fields_never_reach_the_upstream) {
   auto& d = deployment();
-  const auto exchange = raw_exchange_at(
-      d.proxy_port(),
-      "POST /static/trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-      "Trailer: Authorization, X-Forwarded-User\r\n\r\n"
-      "5\r\nhello\r\n0\r\n"
-      "Authorization: Basic YWRtaW46c2VjcmV0\r\n"
-      "X-Forwarded-User: admin\r\n\r\n");
+  const auto exchange =
+      raw_exchange_at(d.proxy_port(),
+                      "POST /static/trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                      "Trailer: Authorization, X-Forwarded-User\r\n\r\n"
+                      "5\r\nhello\r\n0\r\n"
+                      "Authorization: Basic YWRtaW46c2VjcmV0\r\n"
+                      "X-Forwarded-User: admin\r\n\r\n");
   BOOST_TEST(exchange.answer.rfind("HTTP/1.1 200", 0) == 0);
   const auto record = d.upstream_records().back();
   BOOST_TEST(record.at("path").as_string() == "/static/trailers");
   BOOST_TEST(record.at("body_bytes").as_int64() == 5);
   BOOST_TEST(record.at("trailers").as_array().empty());
   for (const char* name : {"Authorization", "X-Forwarded-User", "Trailer"}) {
-    BOOST_TEST_CONTEXT(name) { BOOST_TEST(record_header_count(record, name) == 0u); }
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(record_header_count(record, name) == 0u);
+    }
   }
   BOOST_TEST(record_header(record, "Transfer-Encoding") == "chunked");
 }
@@ -98,7 +99,8 @@ BOOST_AUTO_TEST_CASE(framing_fields_in_trailers_are_refused) {
       const auto exchange = raw_exchange_at(
           d.proxy_port(),
           "POST /static/trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-          "5\r\nhello\r\n0\r\n" + trailer + "\r\n\r\n");
+          "5\r\nhello\r\n0\r\n" +
+              trailer + "\r\n\r\n");
       BOOST_TEST(exchange.answer.rfind("HTTP/1.1 400", 0) == 0);
       BOOST_TEST(exchange.closed);
       BOOST_TEST(d.upstream_record_count() == before);
@@ -113,9 +115,10 @@ BOOST_AUTO_TEST_CASE(credentials_in_trailers_do_not_authenticate) {
   const std::size_t before = d.upstream_record_count();
   // The tracker route requires credentials; valid ones arrive only after the body.
   RawConnection connection(d.proxy_port());
-  connection.send("POST /late-credentials HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                  "5\r\nhello\r\n0\r\nAuthorization: Basic " +
-                  base64("trailer-user:" + app) + "\r\n\r\n");
+  connection.send(
+      "POST /late-credentials HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n0\r\nAuthorization: Basic " +
+      base64("trailer-user:" + app) + "\r\n\r\n");
   const auto response = connection.read_response(seconds(5));
   BOOST_TEST_REQUIRE(response.has_value());
   BOOST_TEST(response->status == 401);
@@ -129,9 +132,11 @@ BOOST_AUTO_TEST_CASE(a_huge_trailer_section_is_refused_with_bounded_memory) {
   const std::size_t before = d.upstream_record_count();
   std::string flood;
   for (int i = 0; flood.size() < 400 * 1024; ++i) flood += "X-T" + std::to_string(i) + ": v\r\n";
-  const auto exchange = raw_exchange_at(
-      d.proxy_port(), "POST /static/flood HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      "5\r\nhello\r\n0\r\n" + flood + "\r\n");
+  const auto exchange =
+      raw_exchange_at(d.proxy_port(),
+                      "POST /static/flood HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "5\r\nhello\r\n0\r\n" +
+                          flood + "\r\n");
   BOOST_TEST(exchange.closed);
   BOOST_TEST(exchange.answer.find(" 200 ") == std::string::npos);
   BOOST_TEST(d.upstream_record_count() == before);

@@ -2,7 +2,6 @@
 // stalls are answered 504, and a connection that cannot be made in time is a 504 too.
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
-
 #include <thread>
 
 #include "tests/e2e/limited_deployment.hpp"
@@ -21,10 +20,10 @@ BOOST_AUTO_TEST_CASE(malformed_upstream_responses_are_502_and_never_relayed) {
   auto& d = limited().deployment;
   // Names of misbehaving_upstream.py's canned responses.
   const std::vector<std::string> malformed{
-      "cl_te",        "te_cl",   "duplicate_cl",    "plus_cl",    "te_gzip",
-      "te_twice",     "bad_chunk", "obs_fold",      "bare_lf",    "bare_cr",
-      "nul_in_value", "bad_status_line", "status_999", "no_status_line", "http2_version",
-      "switching_protocols"};
+      "cl_te",      "te_cl",          "duplicate_cl",  "plus_cl",
+      "te_gzip",    "te_twice",       "bad_chunk",     "obs_fold",
+      "bare_lf",    "bare_cr",        "nul_in_value",  "bad_status_line",
+      "status_999", "no_status_line", "http2_version", "switching_protocols"};
   for (const auto& name : malformed) {
     BOOST_TEST_CONTEXT(name) {
       const auto result = d.curl("/raw/" + name);
@@ -38,8 +37,9 @@ BOOST_AUTO_TEST_CASE(malformed_upstream_responses_are_502_and_never_relayed) {
   BOOST_TEST(d.log_contains("\"reason\":\"bad_upstream_response\""));
   BOOST_TEST(d.log_contains("\"problem\":\"obs_fold\""));
   const auto metrics = d.admin_get("/metrics").out;
-  BOOST_TEST(metrics.find("latchkey_upstream_errors_total{route=\"raw\",reason=\"bad_upstream_response\"} " +
-                          std::to_string(malformed.size())) != std::string::npos);
+  BOOST_TEST(metrics.find(
+                 "latchkey_upstream_errors_total{route=\"raw\",reason=\"bad_upstream_response\"} " +
+                 std::to_string(malformed.size())) != std::string::npos);
   // The same upstream answering properly is relayed.
   const auto ok = d.curl("/raw/ok");
   BOOST_TEST(ok.status == 200);

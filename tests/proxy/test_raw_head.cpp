@@ -1,7 +1,6 @@
 // The raw-byte scan of a message head: where it ends, and what is refused before parsing.
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
-
 #include <string>
 #include <vector>
 
@@ -50,7 +49,9 @@ BOOST_AUTO_TEST_CASE(table) {
       {"response head", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "end 38"},
   };
   for (const auto& c : cases) {
-    BOOST_TEST_CONTEXT(c.name) { BOOST_TEST(outcome(c.bytes) == c.expected); }
+    BOOST_TEST_CONTEXT(c.name) {
+      BOOST_TEST(outcome(c.bytes) == c.expected);
+    }
   }
 }
 

@@ -4,7 +4,6 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <string>
 #include <vector>
 
@@ -56,7 +55,8 @@ BOOST_AUTO_TEST_CASE(table) {
        "unsupported_transfer_encoding"},
       {"TE gzip, chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
        "unsupported_transfer_encoding"},
-      {"TE twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+      {"TE twice",
+       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
        "refused by Beast's parser"},
       {"TE on HTTP/1.0", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
        "transfer_encoding_on_http10"},
@@ -68,7 +68,9 @@ BOOST_AUTO_TEST_CASE(table) {
        "refused by Beast's parser"},
   };
   for (const auto& c : cases) {
-    BOOST_TEST_CONTEXT(c.name) { BOOST_TEST(outcome(c.raw) == c.expected); }
+    BOOST_TEST_CONTEXT(c.name) {
+      BOOST_TEST(outcome(c.raw) == c.expected);
+    }
   }
 }
 
