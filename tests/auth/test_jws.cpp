@@ -11,10 +11,12 @@
 #include <string>
 
 #include "auth/jws.hpp"
+#include "tests/support/test_keys.hpp"
 
 namespace jws = latchkey::auth::jws;
 using jws::Algorithm;
 using jws::SigningKey;
+using latchkey::test::private_key_pem;
 
 namespace {
 
@@ -32,17 +34,6 @@ struct PkeyFree {
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
-std::string to_pem(EVP_PKEY* key, const EVP_CIPHER* cipher = nullptr) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  static char passphrase[] = "correct horse";
-  BOOST_TEST_REQUIRE(PEM_write_bio_PrivateKey(bio.get(), key, cipher,
-                                              reinterpret_cast<unsigned char*>(passphrase),
-                                              cipher ? 13 : 0, nullptr, nullptr) == 1);
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(length));
-}
-
 // The RFC's key as PEM, built here so that no private-key file lives in the repository.
 std::string rfc8037_pem() {
   const std::string d = *jws::base64url_decode(kRfc8037D);
@@ -50,7 +41,7 @@ std::string rfc8037_pem() {
                                         reinterpret_cast<const unsigned char*>(d.data()),
                                         d.size()));
   BOOST_TEST_REQUIRE(key != nullptr);
-  return to_pem(key.get());
+  return private_key_pem(key.get());
 }
 
 Pkey generate_ec(const char* curve) { return Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve)); }
@@ -191,7 +182,7 @@ BOOST_AUTO_TEST_CASE(hs256_matches_rfc7515_appendix_a1) {
 BOOST_AUTO_TEST_CASE(es256_signs_r_and_s_that_openssl_verifies) {
   const Pkey pkey = generate_ec("P-256");
   BOOST_TEST_REQUIRE(pkey != nullptr);
-  const SigningKey key = load(Algorithm::es256, to_pem(pkey.get()));
+  const SigningKey key = load(Algorithm::es256, private_key_pem(pkey.get()));
   BOOST_TEST(member(key.public_jwk(), "kty") == "EC");
   BOOST_TEST(member(key.public_jwk(), "crv") == "P-256");
   BOOST_TEST(member(key.public_jwk(), "x") == coordinate(pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X));
@@ -232,9 +223,9 @@ BOOST_AUTO_TEST_CASE(each_algorithm_refuses_the_wrong_key_type) {
   const std::string ed25519 = rfc8037_pem();
   const Pkey p256 = generate_ec("P-256");
   const Pkey p384 = generate_ec("P-384");
-  BOOST_TEST(refusal(Algorithm::eddsa, to_pem(p256.get())).find("Ed25519") != std::string::npos);
+  BOOST_TEST(refusal(Algorithm::eddsa, private_key_pem(p256.get())).find("Ed25519") != std::string::npos);
   BOOST_TEST(refusal(Algorithm::es256, ed25519).find("P-256") != std::string::npos);
-  BOOST_TEST(refusal(Algorithm::es256, to_pem(p384.get())).find("P-256") != std::string::npos);
+  BOOST_TEST(refusal(Algorithm::es256, private_key_pem(p384.get())).find("P-256") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_what_is_no_private_key_without_quoting_it) {
@@ -250,7 +241,7 @@ BOOST_AUTO_TEST_CASE(refuses_what_is_no_private_key_without_quoting_it) {
 
 BOOST_AUTO_TEST_CASE(an_encrypted_key_is_refused_without_asking_for_a_passphrase) {
   const Pkey p256 = generate_ec("P-256");
-  const std::string encrypted = to_pem(p256.get(), EVP_aes_256_cbc());
+  const std::string encrypted = private_key_pem(p256.get(), EVP_aes_256_cbc());
   BOOST_TEST_REQUIRE(encrypted.find("ENCRYPTED") != std::string::npos);
   BOOST_TEST(refusal(Algorithm::es256, encrypted).find("unencrypted") != std::string::npos);
 }

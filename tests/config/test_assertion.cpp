@@ -1,7 +1,5 @@
 // routes[].forward.assertion: header, alg, key_file (of the right type), ttl, issuer, audience.
-#include <openssl/bio.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
@@ -12,38 +10,21 @@
 
 #include "tests/config/config_test_support.hpp"
 #include "tests/config/temp_dir.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace latchkey::config;
 using namespace latchkey::config::test;
 
 namespace {
 
-std::string private_key_pem(EVP_PKEY* key, const EVP_CIPHER* cipher = nullptr) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  static char passphrase[] = "correct horse";
-  BOOST_TEST_REQUIRE(PEM_write_bio_PrivateKey(bio.get(), key, cipher,
-                                              reinterpret_cast<unsigned char*>(passphrase),
-                                              cipher ? 13 : 0, nullptr, nullptr) == 1);
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(length));
-}
-
-std::string generated_pem(const char* type, const char* curve = nullptr) {
-  EVP_PKEY* key = curve ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve)
-                        : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
-  BOOST_TEST_REQUIRE(key != nullptr);
-  std::string pem = private_key_pem(key);
-  EVP_PKEY_free(key);
-  return pem;
-}
+using latchkey::test::generated_key_pem;
 
 // A directory with one key of each kind, generated afresh (no private key in the repository).
 struct KeyFiles : FakeEnvFixture {
   TempDir dir;
-  std::string ed25519 = dir.write("ed25519.pem", generated_pem("ED25519"));
-  std::string p256 = dir.write("p256.pem", generated_pem("EC", "P-256"));
-  std::string p384 = dir.write("p384.pem", generated_pem("EC", "P-384"));
+  std::string ed25519 = dir.write("ed25519.pem", generated_key_pem("ED25519"));
+  std::string p256 = dir.write("p256.pem", generated_key_pem("EC", "P-256"));
+  std::string p384 = dir.write("p384.pem", generated_key_pem("EC", "P-384"));
   std::string secret = dir.write("hs256.key", "0123456789abcdef0123456789abcdef-shared\n");
   std::string short_secret = dir.write("short.key", std::string(31, 's') + "\n");
   std::string garbage = dir.write("garbage.pem", "SECRET-MATERIAL that is no key at all\n");
@@ -141,9 +122,7 @@ BOOST_AUTO_TEST_CASE(what_is_no_key_is_refused_without_quoting_its_contents) {
                                           " does not hold an unencrypted PEM private key (line 9)"},
              boost::test_tools::per_element());
   BOOST_TEST(found.at(0).find("SECRET-MATERIAL") == std::string::npos);
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  dir.write("encrypted.pem", private_key_pem(key, EVP_aes_256_cbc()));
-  EVP_PKEY_free(key);
+  dir.write("encrypted.pem", generated_key_pem("ED25519", nullptr, EVP_aes_256_cbc()));
   BOOST_TEST(problems("{alg: EdDSA, key_file: encrypted.pem}").at(0).find(
                  "does not hold an unencrypted PEM private key") != std::string::npos);
 }
