@@ -41,7 +41,9 @@ struct EcdsaSigFree {
 };
 
 // Never prompt on a terminal for a passphrase: an encrypted key is refused instead.
-int refuse_passphrase(char*, int, int, void*) { return -1; }
+int refuse_passphrase(char*, int, int, void*) {
+  return -1;
+}
 
 std::unique_ptr<EVP_PKEY, PkeyFree> read_private_key(std::string_view pem) {
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -132,8 +134,7 @@ std::optional<std::string> der_to_jose(std::string_view der) {
   std::string out(2 * kP256CoordinateBytes, '\0');
   auto* bytes = reinterpret_cast<unsigned char*>(out.data());
   if (BN_bn2binpad(r, bytes, kP256CoordinateBytes) != kP256CoordinateBytes ||
-      BN_bn2binpad(s, bytes + kP256CoordinateBytes, kP256CoordinateBytes) !=
-          kP256CoordinateBytes) {
+      BN_bn2binpad(s, bytes + kP256CoordinateBytes, kP256CoordinateBytes) != kP256CoordinateBytes) {
     return std::nullopt;
   }
   return out;
@@ -279,7 +280,8 @@ std::optional<std::string> SigningKey::sign(std::string_view signing_input) cons
 
 std::optional<std::string> sign_compact(const SigningKey& key, std::string_view payload_json) {
   // Every value is a fixed name or base64url, so no JSON escaping is needed.
-  const std::string header = std::string(R"({"alg":")") + std::string(algorithm_name(key.algorithm())) +
+  const std::string header = std::string(R"({"alg":")") +
+                             std::string(algorithm_name(key.algorithm())) +
                              R"(","typ":"JWT","kid":")" + key.kid() + "\"}";
   std::string token = base64url_encode(header) + '.' + base64url_encode(payload_json);
   const auto signature = key.sign(token);

@@ -26,9 +26,8 @@ std::optional<AssertionAlgorithm> algorithm(std::string_view name) {
 std::optional<std::string> read_claim_text(Reader& reader, const Field& field) {
   auto text = reader.text(field);
   if (!text) return std::nullopt;
-  const bool printable = std::none_of(text->begin(), text->end(), [](unsigned char c) {
-    return c < 0x20 || c == 0x7f;
-  });
+  const bool printable = std::none_of(text->begin(), text->end(),
+                                      [](unsigned char c) { return c < 0x20 || c == 0x7f; });
   if (text->empty() || text->size() > kMaxClaimText || !printable) {
     reader.report(field, shown(field) + " must be 1 to 256 characters without control characters");
     return std::nullopt;
@@ -41,7 +40,8 @@ void read_header(Reader& reader, const Field& field, const Route& route, Asserti
   const std::string name = read_identity_header(reader, field);
   if (name.empty()) return;
   const std::string key = header_key(name);
-  for (const std::string* identity : {&route.identity_headers.user, &route.identity_headers.email}) {
+  for (const std::string* identity :
+       {&route.identity_headers.user, &route.identity_headers.email}) {
     if (!identity->empty() && header_key(*identity) == key) {
       reader.report(field, shown(field) + " is already an identity header of this route");
       return;
@@ -83,8 +83,7 @@ Assertion read_assertion(Reader& reader, const Field& field, const Route& route,
                          const std::string& base_dir) {
   Assertion assertion;
   assertion.audience = route.name;
-  const auto map =
-      reader.map(field, {"header", "alg", "key_file", "ttl", "issuer", "audience"});
+  const auto map = reader.map(field, {"header", "alg", "key_file", "ttl", "issuer", "audience"});
   if (!map) return assertion;
   if (const auto f = map->get("header")) read_header(reader, *f, route, assertion);
   std::optional<AssertionAlgorithm> alg;

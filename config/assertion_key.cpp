@@ -24,14 +24,16 @@ struct BioFree {
 };
 
 // Never prompt on a terminal for a passphrase: an encrypted key is refused instead.
-int refuse_passphrase(char*, int, int, void*) { return -1; }
+int refuse_passphrase(char*, int, int, void*) {
+  return -1;
+}
 
 bool is_p256(const EVP_PKEY* key) {
   std::array<char, 64> name{};
   std::size_t length = 0;
   return EVP_PKEY_is_a(key, "EC") == 1 &&
-         EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name.data(),
-                                        name.size(), &length) == 1 &&
+         EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name.data(), name.size(),
+                                        &length) == 1 &&
          std::string_view(name.data(), length) == "prime256v1";
 }
 
@@ -45,8 +47,8 @@ std::optional<std::string> assertion_key_problem(AssertionAlgorithm alg,
     }
     return std::nullopt;
   }
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(material.data(),
-                                                    static_cast<int>(material.size())));
+  std::unique_ptr<BIO, BioFree> bio(
+      BIO_new_mem_buf(material.data(), static_cast<int>(material.size())));
   std::unique_ptr<EVP_PKEY, PkeyFree> key(
       bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, &refuse_passphrase, nullptr) : nullptr);
   ERR_clear_error();

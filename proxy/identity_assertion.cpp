@@ -1,9 +1,8 @@
 #include "proxy/identity_assertion.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <algorithm>
 #include <exception>
 #include <stdexcept>
 
@@ -49,11 +48,9 @@ auth::jws::Algorithm jws_algorithm(config::AssertionAlgorithm alg) {
   return auth::jws::Algorithm::eddsa;
 }
 
-std::string assertion_claims_json(const config::Assertion& settings,
-                                  const auth::Identity& identity, std::int64_t issued_at,
-                                  std::string_view jti) {
-  const auto ttl_seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(settings.ttl).count();
+std::string assertion_claims_json(const config::Assertion& settings, const auth::Identity& identity,
+                                  std::int64_t issued_at, std::string_view jti) {
+  const auto ttl_seconds = std::chrono::duration_cast<std::chrono::seconds>(settings.ttl).count();
   boost::json::object claims;
   claims["iss"] = settings.issuer;
   claims["sub"] = identity.username;
@@ -74,9 +71,8 @@ AssertionSigner::AssertionSigner(const config::Route& route, WallClock clock)
 
 std::optional<std::string> AssertionSigner::sign(const auth::Identity& identity) const {
   try {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         clock_().time_since_epoch())
-                         .count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count();
     const std::string jti = auth::jws::base64url_encode(auth::random_bytes(kJtiBytes));
     return auth::jws::sign_compact(key_, assertion_claims_json(settings_, identity, now, jti));
   } catch (const std::exception&) {  // random_bytes or an allocation failed
@@ -84,8 +80,7 @@ std::optional<std::string> AssertionSigner::sign(const auth::Identity& identity)
   }
 }
 
-IdentityAssertions::IdentityAssertions(const std::vector<config::Route>& routes,
-                                       WallClock clock) {
+IdentityAssertions::IdentityAssertions(const std::vector<config::Route>& routes, WallClock clock) {
   for (const auto& route : routes) {
     if (route.assertion) by_route_.try_emplace(route.name, route, clock);
   }
@@ -103,9 +98,8 @@ std::vector<const auth::jws::SigningKey*> IdentityAssertions::public_keys() cons
   for (const auto& [name, signer] : by_route_) {
     const auto& key = signer.key();
     if (key.public_jwk().empty()) continue;
-    const bool seen = std::any_of(keys.begin(), keys.end(), [&](const auto* other) {
-      return other->kid() == key.kid();
-    });
+    const bool seen = std::any_of(keys.begin(), keys.end(),
+                                  [&](const auto* other) { return other->kid() == key.kid(); });
     if (!seen) keys.push_back(&key);
   }
   return keys;

@@ -22,9 +22,8 @@ using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 // RFC 7519 claims: iss, sub, aud, iat, exp = iat + ttl, jti, then email (when known), cred and
 // cred_name (an application password's name). Pure, for tests.
-std::string assertion_claims_json(const config::Assertion& settings,
-                                  const auth::Identity& identity, std::int64_t issued_at,
-                                  std::string_view jti);
+std::string assertion_claims_json(const config::Assertion& settings, const auth::Identity& identity,
+                                  std::int64_t issued_at, std::string_view jti);
 
 // The JWS "alg" for a configured algorithm.
 auth::jws::Algorithm jws_algorithm(config::AssertionAlgorithm alg);
@@ -48,12 +47,12 @@ class AssertionSigner {
 // One signer per route that has an assertion, keyed by route name.
 class IdentityAssertions {
  public:
-  explicit IdentityAssertions(const std::vector<config::Route>& routes,
-                              WallClock clock = [] { return std::chrono::system_clock::now(); });
+  explicit IdentityAssertions(
+      const std::vector<config::Route>& routes,
+      WallClock clock = [] { return std::chrono::system_clock::now(); });
 
   // nullopt when the route sends no assertion or signing failed.
-  std::optional<std::string> sign(const config::Route& route,
-                                  const auth::Identity& identity) const;
+  std::optional<std::string> sign(const config::Route& route, const auth::Identity& identity) const;
   // Keys whose public half may be published (not HS256), each once.
   std::vector<const auth::jws::SigningKey*> public_keys() const;
 

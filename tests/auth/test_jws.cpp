@@ -37,14 +37,15 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 // The RFC's key as PEM, built here so that no private-key file lives in the repository.
 std::string rfc8037_pem() {
   const std::string d = *jws::base64url_decode(kRfc8037D);
-  Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                        reinterpret_cast<const unsigned char*>(d.data()),
-                                        d.size()));
+  Pkey key(EVP_PKEY_new_raw_private_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(d.data()), d.size()));
   BOOST_TEST_REQUIRE(key != nullptr);
   return private_key_pem(key.get());
 }
 
-Pkey generate_ec(const char* curve) { return Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve)); }
+Pkey generate_ec(const char* curve) {
+  return Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
+}
 
 SigningKey load(Algorithm algorithm, const std::string& material) {
   std::string why;
@@ -71,9 +72,9 @@ bool es256_verifies(EVP_PKEY* key, const std::string& input, const std::string& 
   const int der_length = i2d_ECDSA_SIG(sig.get(), &der);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key);
-  const int ok = EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_length),
-                                  reinterpret_cast<const unsigned char*>(input.data()),
-                                  input.size());
+  const int ok =
+      EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_length),
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size());
   OPENSSL_free(der);
   return ok == 1;
 }
@@ -114,7 +115,8 @@ BOOST_AUTO_TEST_CASE(encodes_rfc4648_vectors_without_padding) {
 BOOST_AUTO_TEST_CASE(decodes_what_it_encodes_for_every_length_and_byte) {
   std::string bytes;
   for (int i = 0; i < 300; ++i) {
-    BOOST_TEST_REQUIRE(jws::base64url_decode(jws::base64url_encode(bytes)).value_or("<none>") == bytes);
+    BOOST_TEST_REQUIRE(jws::base64url_decode(jws::base64url_encode(bytes)).value_or("<none>") ==
+                       bytes);
     bytes += static_cast<char>((i * 37) & 0xff);
   }
 }
@@ -170,7 +172,8 @@ BOOST_AUTO_TEST_CASE(hs256_matches_rfc7515_appendix_a1) {
   const SigningKey key = load(Algorithm::hs256, *secret);
   const std::string input =
       "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
-      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVl"
+      "fQ";
   BOOST_TEST(jws::base64url_encode(*key.sign(input)) ==
              "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
   // Symmetric keys are never published, and the kid tells nothing about the secret.
@@ -223,9 +226,11 @@ BOOST_AUTO_TEST_CASE(each_algorithm_refuses_the_wrong_key_type) {
   const std::string ed25519 = rfc8037_pem();
   const Pkey p256 = generate_ec("P-256");
   const Pkey p384 = generate_ec("P-384");
-  BOOST_TEST(refusal(Algorithm::eddsa, private_key_pem(p256.get())).find("Ed25519") != std::string::npos);
+  BOOST_TEST(refusal(Algorithm::eddsa, private_key_pem(p256.get())).find("Ed25519") !=
+             std::string::npos);
   BOOST_TEST(refusal(Algorithm::es256, ed25519).find("P-256") != std::string::npos);
-  BOOST_TEST(refusal(Algorithm::es256, private_key_pem(p384.get())).find("P-256") != std::string::npos);
+  BOOST_TEST(refusal(Algorithm::es256, private_key_pem(p384.get())).find("P-256") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_what_is_no_private_key_without_quoting_it) {
@@ -247,8 +252,7 @@ BOOST_AUTO_TEST_CASE(an_encrypted_key_is_refused_without_asking_for_a_passphrase
 }
 
 BOOST_AUTO_TEST_CASE(hs256_needs_32_bytes) {
-  BOOST_TEST(refusal(Algorithm::hs256, std::string(31, 's')).find("32 bytes") !=
-             std::string::npos);
+  BOOST_TEST(refusal(Algorithm::hs256, std::string(31, 's')).find("32 bytes") != std::string::npos);
   BOOST_TEST(load(Algorithm::hs256, std::string(32, 's')).sign("x")->size() == 32u);
 }
 

@@ -68,9 +68,8 @@ BOOST_AUTO_TEST_CASE(defaults_name_latchkey_the_route_and_a_minute) {
 }
 
 BOOST_AUTO_TEST_CASE(every_setting_can_be_given) {
-  const Route r = route(
-      "{header: X-Identity-Token, alg: ES256, key_file: " + p256 +
-      ", ttl: 5m, issuer: \"https://sso.example.com\", audience: youtrack}");
+  const Route r = route("{header: X-Identity-Token, alg: ES256, key_file: " + p256 +
+                        ", ttl: 5m, issuer: \"https://sso.example.com\", audience: youtrack}");
   BOOST_TEST_REQUIRE(r.assertion.has_value());
   BOOST_TEST(r.assertion->header == "X-Identity-Token");
   BOOST_TEST((r.assertion->alg == AssertionAlgorithm::es256));
@@ -117,14 +116,15 @@ BOOST_AUTO_TEST_CASE(key_of_the_wrong_type_for_alg_is_refused) {
 
 BOOST_AUTO_TEST_CASE(what_is_no_key_is_refused_without_quoting_its_contents) {
   const auto found = problems("{alg: EdDSA, key_file: garbage.pem}");
-  BOOST_TEST(found ==
-                 std::vector<std::string>{kAt + ".key_file: " + quoted(garbage) +
-                                          " does not hold an unencrypted PEM private key (line 9)"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      found == std::vector<std::string>{kAt + ".key_file: " + quoted(garbage) +
+                                        " does not hold an unencrypted PEM private key (line 9)"},
+      boost::test_tools::per_element());
   BOOST_TEST(found.at(0).find("SECRET-MATERIAL") == std::string::npos);
   dir.write("encrypted.pem", generated_key_pem("ED25519", nullptr, EVP_aes_256_cbc()));
-  BOOST_TEST(problems("{alg: EdDSA, key_file: encrypted.pem}").at(0).find(
-                 "does not hold an unencrypted PEM private key") != std::string::npos);
+  BOOST_TEST(problems("{alg: EdDSA, key_file: encrypted.pem}")
+                 .at(0)
+                 .find("does not hold an unencrypted PEM private key") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_or_missing_key_file_is_refused) {
@@ -133,9 +133,9 @@ BOOST_AUTO_TEST_CASE(unreadable_or_missing_key_file_is_refused) {
                                           quoted(base() + "/missing.pem") +
                                           ": No such file or directory (line 9)"},
              boost::test_tools::per_element());
-  BOOST_TEST(problems("{alg: EdDSA}") ==
-                 std::vector<std::string>{kAt + ".key_file: is required (line 9)"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      problems("{alg: EdDSA}") == std::vector<std::string>{kAt + ".key_file: is required (line 9)"},
+      boost::test_tools::per_element());
   BOOST_TEST(problems("{alg: EdDSA, key_file: \"\"}") ==
                  std::vector<std::string>{kAt + ".key_file: must not be empty (line 9)"},
              boost::test_tools::per_element());

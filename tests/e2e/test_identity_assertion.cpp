@@ -34,7 +34,9 @@ struct SignedDeployment {
         "    upstream: { url: \"@UPSTREAM@\" }\n"
         "    forward:\n"
         "      identity_headers: { user: X-Forwarded-User }\n"
-        "      assertion: { alg: EdDSA, key_file: " + keys.file("ed25519.pem") + " }\n"
+        "      assertion: { alg: EdDSA, key_file: " +
+        keys.file("ed25519.pem") +
+        " }\n"
         "  - name: signed-es\n"
         "    match: { path_prefix: /signed/es }\n"
         "    upstream: { url: \"@UPSTREAM@\" }\n"
@@ -47,7 +49,8 @@ struct SignedDeployment {
         "    upstream: { url: \"@UPSTREAM@\" }\n"
         "    auth: { accept: [app_password], account_password: allow }\n"
         "    forward:\n"
-        "      assertion: { alg: HS256, key_file: " + keys.file("hs256.key") + ", ttl: 30s }\n";
+        "      assertion: { alg: HS256, key_file: " +
+        keys.file("hs256.key") + ", ttl: 30s }\n";
     deployment = std::make_unique<Deployment>(options);
   }
 };
@@ -57,22 +60,33 @@ SignedDeployment& signed_setup() {
   return instance;
 }
 
-Deployment& signed_deployment() { return *signed_setup().deployment; }
+Deployment& signed_deployment() {
+  return *signed_setup().deployment;
+}
 
 // What an upstream holds for HS256: the same file latchkey reads.
-std::string secret_file() { return signed_setup().keys.file("hs256.key"); }
+std::string secret_file() {
+  return signed_setup().keys.file("hs256.key");
+}
 
-std::string jwks_url() { return signed_deployment().admin_url() + "/.well-known/jwks.json"; }
+std::string jwks_url() {
+  return signed_deployment().admin_url() + "/.well-known/jwks.json";
+}
 
 // Runs the verifier; `source` is {"--jwks-url", URL} or {"--secret-file", FILE}.
-ProcessResult verify(const std::string& token, const std::string& alg,
-                     const std::string& audience, const std::string& issuer,
-                     const std::vector<std::string>& source) {
-  std::vector<std::string> argv{"/usr/bin/python3",
-                                std::string(LATCHKEY_SOURCE_DIR) +
-                                    "/tests/support/verify_assertion.py",
-                                "--token", token, "--alg", alg, "--audience", audience,
-                                "--issuer", issuer};
+ProcessResult verify(const std::string& token, const std::string& alg, const std::string& audience,
+                     const std::string& issuer, const std::vector<std::string>& source) {
+  std::vector<std::string> argv{
+      "/usr/bin/python3",
+      std::string(LATCHKEY_SOURCE_DIR) + "/tests/support/verify_assertion.py",
+      "--token",
+      token,
+      "--alg",
+      alg,
+      "--audience",
+      audience,
+      "--issuer",
+      issuer};
   argv.insert(argv.end(), source.begin(), source.end());
   RunOptions options;
   options.timeout = std::chrono::seconds(30);
@@ -120,10 +134,9 @@ BOOST_AUTO_TEST_SUITE(identity_assertion)
 
 BOOST_AUTO_TEST_CASE(eddsa_assertion_verifies_with_the_published_key) {
   auto& d = signed_deployment();
-  const auto result =
-      d.curl("/signed/ed/issues", {"-u", "grace:" + grace_password(), "-H",
-                                   "X-Latchkey-Assertion: forged", "-H",
-                                   "x_latchkey_assertion: forged-too"});
+  const auto result = d.curl(
+      "/signed/ed/issues", {"-u", "grace:" + grace_password(), "-H", "X-Latchkey-Assertion: forged",
+                            "-H", "x_latchkey_assertion: forged-too"});
   BOOST_TEST_REQUIRE(result.status == 200);
   const std::string token = received_token("X-Latchkey-Assertion");
   BOOST_TEST(token.find("forged") == std::string::npos);
@@ -146,24 +159,25 @@ BOOST_AUTO_TEST_CASE(eddsa_assertion_verifies_with_the_published_key) {
 
 BOOST_AUTO_TEST_CASE(es256_assertion_with_its_own_header_issuer_audience_and_ttl) {
   auto& d = signed_deployment();
-  const auto result = d.curl("/signed/es/api", {"-u", "grace:" + grace_password(), "-H",
-                                                "X-Identity-Assertion: forged"});
+  const auto result = d.curl(
+      "/signed/es/api", {"-u", "grace:" + grace_password(), "-H", "X-Identity-Assertion: forged"});
   BOOST_TEST_REQUIRE(result.status == 200);
   const std::string token = received_token("X-Identity-Assertion");
   BOOST_TEST(record_header_count(d.upstream_records().back(), "X-Latchkey-Assertion") == 0u);
 
-  const auto out = verified(token, "ES256", "youtrack", "https://latchkey.test",
-                            {"--jwks-url", jwks_url()});
+  const auto out =
+      verified(token, "ES256", "youtrack", "https://latchkey.test", {"--jwks-url", jwks_url()});
   const auto& claims = out.at("claims").as_object();
   BOOST_TEST(text(out.at("header").as_object(), "alg") == "ES256");
   BOOST_TEST(text(claims, "sub") == "grace");
   BOOST_TEST(text(claims, "cred_name") == "YouTrack Mobile");
   BOOST_TEST(claims.at("exp").as_int64() - claims.at("iat").as_int64() == 300);
   // An upstream expecting another audience or issuer refuses it.
-  BOOST_TEST(verify(token, "ES256", "signed-es", "https://latchkey.test",
-                    {"--jwks-url", jwks_url()}).exit_code == 1);
-  BOOST_TEST(verify(token, "ES256", "youtrack", "latchkey", {"--jwks-url", jwks_url()})
-                 .exit_code == 1);
+  BOOST_TEST(
+      verify(token, "ES256", "signed-es", "https://latchkey.test", {"--jwks-url", jwks_url()})
+          .exit_code == 1);
+  BOOST_TEST(verify(token, "ES256", "youtrack", "latchkey", {"--jwks-url", jwks_url()}).exit_code ==
+             1);
 }
 
 BOOST_AUTO_TEST_CASE(hs256_assertion_verifies_with_the_shared_secret) {
@@ -173,8 +187,8 @@ BOOST_AUTO_TEST_CASE(hs256_assertion_verifies_with_the_shared_secret) {
   BOOST_TEST_REQUIRE(result.status == 200);
   const std::string token = received_token("X-Latchkey-Assertion");
 
-  const auto out = verified(token, "HS256", "signed-hs", "latchkey",
-                            {"--secret-file", secret_file()});
+  const auto out =
+      verified(token, "HS256", "signed-hs", "latchkey", {"--secret-file", secret_file()});
   const auto& claims = out.at("claims").as_object();
   BOOST_TEST(text(claims, "sub") == "henry");
   BOOST_TEST(text(claims, "cred") == "account_password");
@@ -182,8 +196,8 @@ BOOST_AUTO_TEST_CASE(hs256_assertion_verifies_with_the_shared_secret) {
   BOOST_TEST(!claims.contains("email"));
   BOOST_TEST(claims.at("exp").as_int64() - claims.at("iat").as_int64() == 30);
   // The symmetric key is not in the JWKS, so nothing published verifies this token.
-  BOOST_TEST(verify(token, "HS256", "signed-hs", "latchkey", {"--jwks-url", jwks_url()})
-                 .exit_code == 1);
+  BOOST_TEST(
+      verify(token, "HS256", "signed-hs", "latchkey", {"--jwks-url", jwks_url()}).exit_code == 1);
 }
 
 BOOST_AUTO_TEST_CASE(jwks_lists_the_public_keys_and_nothing_secret) {
@@ -216,8 +230,8 @@ BOOST_AUTO_TEST_CASE(a_tampered_assertion_fails_verification) {
   const auto sub = claims.find("\"grace\"");
   BOOST_TEST_REQUIRE(sub != std::string::npos);
   claims.replace(sub, 7, "\"admin\"");
-  const std::string forged = token.substr(0, first + 1) + auth::jws::base64url_encode(claims) +
-                             token.substr(second);
+  const std::string forged =
+      token.substr(0, first + 1) + auth::jws::base64url_encode(claims) + token.substr(second);
   const ProcessResult refused =
       verify(forged, "EdDSA", "signed-ed", "latchkey", {"--jwks-url", jwks_url()});
   BOOST_TEST(refused.exit_code == 1);
@@ -225,10 +239,10 @@ BOOST_AUTO_TEST_CASE(a_tampered_assertion_fails_verification) {
   // A flipped signature byte fails too; the untouched token still verifies.
   std::string flipped = token;
   flipped[second + 5] = flipped[second + 5] == 'A' ? 'B' : 'A';
-  BOOST_TEST(verify(flipped, "EdDSA", "signed-ed", "latchkey", {"--jwks-url", jwks_url()})
-                 .exit_code == 1);
-  BOOST_TEST(verify(token, "EdDSA", "signed-ed", "latchkey", {"--jwks-url", jwks_url()})
-                 .exit_code == 0);
+  BOOST_TEST(
+      verify(flipped, "EdDSA", "signed-ed", "latchkey", {"--jwks-url", jwks_url()}).exit_code == 1);
+  BOOST_TEST(
+      verify(token, "EdDSA", "signed-ed", "latchkey", {"--jwks-url", jwks_url()}).exit_code == 0);
 }
 
 BOOST_AUTO_TEST_CASE(client_sent_assertions_never_pass_on_other_routes) {

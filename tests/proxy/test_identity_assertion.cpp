@@ -58,9 +58,8 @@ Identity mobile_user() {
 }
 
 IdentityAssertions at_fixed_time(const std::vector<Route>& routes) {
-  return IdentityAssertions(routes, [] {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(kNow));
-  });
+  return IdentityAssertions(
+      routes, [] { return std::chrono::system_clock::time_point(std::chrono::seconds(kNow)); });
 }
 
 struct Token {
@@ -131,7 +130,8 @@ BOOST_AUTO_TEST_CASE(signed_token_carries_kid_claims_and_a_valid_signature) {
   BOOST_TEST_REQUIRE(token.has_value());
   const Token t = split(*token);
   std::string why;
-  const auto key = jws::SigningKey::load(jws::Algorithm::eddsa, routes[0].assertion->key_material, why);
+  const auto key =
+      jws::SigningKey::load(jws::Algorithm::eddsa, routes[0].assertion->key_material, why);
   BOOST_TEST_REQUIRE(key.has_value());
   BOOST_TEST(text(t.header, "alg") == "EdDSA");
   BOOST_TEST(text(t.header, "typ") == "JWT");
@@ -150,7 +150,8 @@ BOOST_AUTO_TEST_CASE(signed_token_carries_kid_claims_and_a_valid_signature) {
 }
 
 BOOST_AUTO_TEST_CASE(routes_without_an_assertion_get_none) {
-  std::vector<Route> routes{signed_route("tracker", AssertionAlgorithm::hs256, std::string(32, 'k'))};
+  std::vector<Route> routes{
+      signed_route("tracker", AssertionAlgorithm::hs256, std::string(32, 'k'))};
   Route plain = routes[0];
   plain.name = "plain";
   plain.assertion.reset();
@@ -190,9 +191,8 @@ BOOST_AUTO_TEST_CASE(jwks_publishes_each_public_key_once_and_no_secret) {
   BOOST_TEST(text(okp, "crv") == "Ed25519");
   BOOST_TEST(text(okp, "alg") == "EdDSA");
   BOOST_TEST(text(okp, "use") == "sig");
-  BOOST_TEST(text(okp, "kid") == jws::jwk_thumbprint({{"crv", "Ed25519"},
-                                                      {"kty", "OKP"},
-                                                      {"x", text(okp, "x")}}));
+  BOOST_TEST(text(okp, "kid") ==
+             jws::jwk_thumbprint({{"crv", "Ed25519"}, {"kty", "OKP"}, {"x", text(okp, "x")}}));
   const auto& ec = keys[1].as_object();
   BOOST_TEST(text(ec, "kty") == "EC");
   BOOST_TEST(text(ec, "crv") == "P-256");

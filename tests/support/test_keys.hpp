@@ -16,10 +16,9 @@ namespace latchkey::test {
 inline std::string private_key_pem(EVP_PKEY* key, const EVP_CIPHER* cipher = nullptr) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
   static char passphrase[] = "correct horse";
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, cipher,
-                                       reinterpret_cast<unsigned char*>(passphrase),
-                                       cipher ? static_cast<int>(sizeof passphrase - 1) : 0,
-                                       nullptr, nullptr) != 1) {
+  if (!bio || PEM_write_bio_PrivateKey(
+                  bio.get(), key, cipher, reinterpret_cast<unsigned char*>(passphrase),
+                  cipher ? static_cast<int>(sizeof passphrase - 1) : 0, nullptr, nullptr) != 1) {
     throw std::runtime_error("PEM_write_bio_PrivateKey failed");
   }
   char* data = nullptr;
