@@ -102,6 +102,8 @@ Assertion read_assertion(Reader& reader, const Field& field, const Route& route,
     if (const auto ttl = reader.duration(*f, Duration{1}, kMaxTtl)) {
       if (*ttl < kMinTtl) {
         reader.report(*f, shown(*f) + " is shorter than the minimum of 1s");
+      } else if (ttl->count() % kMinTtl.count() != 0) {
+        reader.report(*f, shown(*f) + " must be whole seconds, as exp and iat are");
       } else {
         assertion.ttl = *ttl;
       }

@@ -181,6 +181,10 @@ BOOST_AUTO_TEST_CASE(ttl_is_between_a_second_and_an_hour) {
                                                 "1s (line 9)"},
              boost::test_tools::per_element());
   BOOST_TEST(problems(key + "0s}").size() == 1u);
+  BOOST_TEST(problems(key + "1500ms}") ==
+                 std::vector<std::string>{kAt + ".ttl: \"1500ms\" must be whole seconds, as exp "
+                                                "and iat are (line 9)"},
+             boost::test_tools::per_element());
   BOOST_TEST(problems(key + "61m}") ==
                  std::vector<std::string>{kAt + ".ttl: \"61m\" is longer than the maximum of 1h; "
                                                 "an assertion is a bearer credential for the "
