@@ -22,6 +22,7 @@
 
 #include "config/reload_plan.hpp"
 #include "proxy/limit_hits.hpp"
+#include "proxy/jwks.hpp"
 #include "proxy/session.hpp"
 
 namespace latchkey::proxy {
@@ -148,7 +149,7 @@ asio::awaitable<void> Server::admin_loop(tcp::acceptor& acceptor) {
 }
 
 // /healthz: the process serves. /readyz: it can check new credentials. /metrics: Prometheus
-// text. One request per connection.
+// text. /.well-known/jwks.json: keys that verify identity assertions. One request per connection.
 asio::awaitable<void> Server::admin_session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -173,6 +174,9 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
                       "\nchange_listener: " + (listener_ok ? "connected" : "disconnected") +
                       "\n";
     if (!database_ok || !listener_ok) response.result(http::status::service_unavailable);
+  } else if (target == "/.well-known/jwks.json") {
+    response.set(http::field::content_type, "application/jwk-set+json");
+    response.body() = render_jwks(live_routing_.current()->assertions);
   } else if (target == "/metrics") {
     response.set(http::field::content_type, "text/plain; version=0.0.4");
     response.body() = gateway_.metrics.render_prometheus();
@@ -209,6 +213,11 @@ void Server::reload() {
     for (const auto& problem : e.problems()) problems.emplace_back(problem);
     gateway_.log.event("error", "config_reload_failed",
                        {{"config", path}, {"problems", std::move(problems)}});
+    gateway_.metrics.increment("latchkey_config_reloads_total", "result=\"failed\"");
+  } catch (const std::exception& e) {
+    // Building the snapshot (signing keys) failed: the old one keeps serving.
+    gateway_.log.event("error", "config_reload_failed",
+                       {{"config", path}, {"problems", boost::json::array{e.what()}}});
     gateway_.metrics.increment("latchkey_config_reloads_total", "result=\"failed\"");
   }
 }

@@ -204,6 +204,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
   context.client_tls = false;
   context.identity_header_names = &routing.identity_header_names;
   context.keep_alive_allowed = keep_alive_allowed;
+  context.assertions = &routing.assertions;
   ForwardResult result = co_await forward_request(gateway, routing, *route,
                                                   identity ? &*identity : nullptr, client, buffer,
                                                   parser, context, record);

@@ -27,13 +27,13 @@ std::string lower(std::string s) {
   return s;
 }
 
-// "@UPSTREAM@" in extra routes stands for the recording upstream's URL.
-std::string with_upstream_url(std::string text, const std::string& upstream) {
+std::string with_upstream(std::string routes, const std::string& upstream) {
   const std::string placeholder = "@UPSTREAM@";
-  for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder)) {
-    text.replace(at, placeholder.size(), upstream);
+  for (auto at = routes.find(placeholder); at != std::string::npos;
+       at = routes.find(placeholder, at + upstream.size())) {
+    routes.replace(at, placeholder.size(), upstream);
   }
-  return text;
+  return routes;
 }
 
 // Routes cover every policy the suites exercise; the upstream records what it received.
@@ -84,7 +84,7 @@ std::string render_config(int proxy_port, int admin_port, int upstream_port, int
     << "    match: { path_prefix: /slow }\n"
     << "    upstream: { url: \"" << upstream << "\", response_timeout: 500ms }\n"
     << "    auth: none\n"
-    << with_upstream_url(options.extra_routes, upstream);
+    << with_upstream(options.extra_routes, upstream);
   return c.str();
 }
 

@@ -33,8 +33,8 @@ struct DeploymentOptions {
       "{ per_address: { burst: 100000, per_minute: 100000 }, "
       "per_account: { burst: 1000, per_minute: 1000 }, lock_after: 100 }";
   std::string server = "{ header_timeout: 1s }";  // the `server:` section, YAML flow style
-  // Appended to `routes:`, as "  - name: ...\n    ...\n" lines; "@UPSTREAM@" stands for the
-  // recording upstream's URL.
+  // Lines appended to `routes:` ("  - name: ..."), for a suite that needs routes of its own;
+  // every @UPSTREAM@ becomes the recording upstream's URL.
   std::string extra_routes = "";
 };
 
