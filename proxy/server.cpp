@@ -264,8 +264,16 @@ void Server::run() {
     asio::co_spawn(io_, admin_loop(acceptor), asio::detached);
   }
   asio::signal_set stop_signals(io_, SIGINT, SIGTERM);
-  stop_signals.async_wait([this](const boost::system::error_code& ec, int signal) {
-    if (!ec) begin_drain(signal);
+  stop_signals.async_wait([this, &stop_signals](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    begin_drain(signal);
+    // A second signal means "now": an operator should not have to wait out drain_timeout.
+    stop_signals.async_wait([this](const boost::system::error_code& again, int second) {
+      if (again) return;
+      gateway_.log.event("warning", "shutdown_forced",
+                         {{"signal", second}, {"open_connections", connections_.open()}});
+      io_.stop();
+    });
   });
   asio::signal_set reload_signals(io_, SIGHUP);
   watch_reload_signal(reload_signals);

@@ -235,6 +235,22 @@ BOOST_AUTO_TEST_CASE(a_request_outliving_drain_timeout_is_cut_and_the_process_st
   BOOST_TEST(d.log_contains("\"event\":\"drain_deadline_passed\""));
 }
 
+BOOST_AUTO_TEST_CASE(a_second_sigterm_ends_the_drain_at_once) {
+  Deployment d(lifecycle_options("{ header_timeout: 2s, drain_timeout: 20s }"));
+  RawConnection connection(d.proxy_port());
+  connection.send(slow_request(2500));
+  std::this_thread::sleep_for(milliseconds(200));
+  BOOST_TEST_REQUIRE(::kill(d.proxy_pid(), SIGTERM) == 0);
+  BOOST_TEST_REQUIRE(d.log_contains("\"event\":\"shutdown\""));
+  const auto again = std::chrono::steady_clock::now();
+  BOOST_TEST_REQUIRE(::kill(d.proxy_pid(), SIGTERM) == 0);
+  const auto code = d.wait_proxy_exit(seconds(5));
+  BOOST_TEST_REQUIRE(code.has_value());
+  BOOST_TEST(*code == 0);
+  BOOST_CHECK(std::chrono::steady_clock::now() - again < seconds(2));  // not the 2.5 s request
+  BOOST_TEST(d.log_contains("\"event\":\"shutdown_forced\""));
+}
+
 BOOST_AUTO_TEST_CASE(connections_over_max_connections_are_closed_at_once) {
   DeploymentOptions options;
   options.server = "{ header_timeout: 5s, max_connections: 3 }";
