@@ -31,6 +31,13 @@ ReplyText text_for(LocalReply kind) {
     case LocalReply::unauthorized:
       return {http::status::unauthorized,
               "401 Unauthorized: log in with your username and an application password.\n"};
+    case LocalReply::invalid_token:
+      return {http::status::unauthorized,
+              "401 Unauthorized: the token is unknown, expired or revoked.\n"};
+    case LocalReply::insufficient_scope:
+      return {http::status::forbidden,
+              "403 Forbidden: this credential does not carry the scope this resource "
+              "requires.\n"};
     case LocalReply::use_app_password:
       return {http::status::unauthorized,
               "401 Unauthorized: this account has two-factor authentication turned on, so its "
@@ -68,6 +75,8 @@ LocalReply reply_for(auth::DenyReason reason) {
       return LocalReply::unavailable;
     case DenyReason::account_locked:
       return LocalReply::too_many_requests;
+    case DenyReason::insufficient_scope:
+      return LocalReply::insufficient_scope;
     default:
       return LocalReply::unauthorized;
   }

@@ -18,6 +18,8 @@ enum class LocalReply {
   payload_too_large,    // 413: body over the limit for where it is going
   not_found,            // 404: no route
   unauthorized,         // 401: missing or wrong credentials (byte-identical for every cause)
+  invalid_token,        // 401: a Bearer token that is unknown, expired or revoked
+  insufficient_scope,   // 403: the credential lacks a scope the route requires
   use_app_password,     // 401: right account password, TOTP on: the hint
   too_many_requests,    // 429: failure budget spent or account locked; Retry-After says when
   unavailable,          // 503: credentials cannot be checked right now
