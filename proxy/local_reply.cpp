@@ -38,11 +38,10 @@ ReplyText text_for(LocalReply kind) {
       return {http::status::forbidden,
               "403 Forbidden: this credential does not carry the scope this resource "
               "requires.\n"};
-    case LocalReply::use_app_password:
-      return {http::status::unauthorized,
-              "401 Unauthorized: this account has two-factor authentication turned on, so its "
-              "account password cannot be used here. Log in with an application password "
-              "instead; you can create one for each app or device.\n"};
+    case LocalReply::use_app_password: {
+      static const std::string body = "401 Unauthorized: " + std::string(kUseAppPasswordHint) + "\n";
+      return {http::status::unauthorized, body};
+    }
     case LocalReply::too_many_requests:
       return {http::status::too_many_requests,
               "429 Too Many Requests: too many failed logins; try again after the time in "

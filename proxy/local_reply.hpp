@@ -29,6 +29,12 @@ enum class LocalReply {
 
 using LocalResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
+// What a right account password of a TOTP account is told, by Basic auth and the token endpoint.
+inline constexpr std::string_view kUseAppPasswordHint =
+    "this account has two-factor authentication turned on, so its account password cannot be "
+    "used here. Log in with an application password instead; you can create one for each app "
+    "or device.";
+
 // `realm` is the route's Basic realm, used by the 401s.
 // `retry_after` sets Retry-After on 429 and 503 (503 defaults to 5 s).
 LocalResponse make_local_reply(LocalReply kind, unsigned version, bool keep_alive,
