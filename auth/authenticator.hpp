@@ -21,8 +21,8 @@ enum class AccountPasswordPolicy { deny_if_totp, allow, deny };
 
 struct Policy {
   bool accept_app_password = true;
-  bool accept_token = false;  // permanent and access tokens, as Bearer or as Basic password
   AccountPasswordPolicy account_password = AccountPasswordPolicy::deny_if_totp;
+  bool accept_token = false;  // permanent and access tokens, as Bearer or as Basic password
   std::vector<std::string> required_scopes;  // the credential must carry all of them
 };
 

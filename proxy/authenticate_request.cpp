@@ -116,7 +116,7 @@ AuthOutcome refusal_for(const config::Route& route, const Attempt& attempt,
 boost::asio::awaitable<AuthOutcome> verify_attempt(
     Gateway& gateway, const config::Route& route, const auth::Policy& policy,
     const Attempt& attempt, const std::string& client_address,
-    std::function<auth::Decision()> verify) {
+    const std::function<auth::Decision()>& verify) {
   // Budgets come before the cache: were a cache hit exempt, a guess matching a cached entry
   // would answer 200 while wrong guesses answer 429, a free oracle for the right password.
   const auto now = auth::FailureBudgets::Clock::now();
@@ -175,7 +175,7 @@ boost::asio::awaitable<AuthOutcome> verify_attempt(
 
   // Read before verifying: a change notified meanwhile makes the result too old to cache.
   const std::uint64_t generation = gateway.cache.generation();
-  auto decision = co_await gateway.verify_pool.run(std::move(verify));
+  auto decision = co_await gateway.verify_pool.run(verify);
   if (!decision) {
     if (inflight.leader()) {
       settle_budgets(gateway, auth::DenyReason::store_unavailable, address, attempt.account, now);
@@ -237,21 +237,21 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
                        route_challenges(route.auth));
     }
     Attempt attempt{std::string(kBearerCacheUser), bearer->token, "", "", true};
-    auto verify = [&authenticator, token = bearer->token, policy] {
+    // Named: GCC 12 mishandles temporaries with destructors inside a co_await expression.
+    const std::function<auth::Decision()> verify = [&authenticator, token = bearer->token,
+                                                    policy] {
       return authenticator.verify_bearer(token, policy);
     };
-    co_return co_await verify_attempt(gateway, route, policy, attempt, client_address,
-                                      std::move(verify));
+    co_return co_await verify_attempt(gateway, route, policy, attempt, client_address, verify);
   }
 
   const auto& credentials = std::get<auth::BasicCredentials>(parsed);
   Attempt attempt{credentials.username, credentials.password,
                   auth::account_key(credentials.username), credentials.username, false};
-  auto verify = [&authenticator, credentials, policy] {
+  const std::function<auth::Decision()> verify = [&authenticator, credentials, policy] {
     return authenticator.verify(credentials, policy);
   };
-  co_return co_await verify_attempt(gateway, route, policy, attempt, client_address,
-                                    std::move(verify));
+  co_return co_await verify_attempt(gateway, route, policy, attempt, client_address, verify);
 }
 
 }  // namespace latchkey::proxy

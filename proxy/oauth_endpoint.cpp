@@ -209,8 +209,11 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
   policy.account_password = auth::AccountPasswordPolicy::deny_if_totp;
   auth::Authenticator& authenticator = gateway.authenticator;
   const auth::BasicCredentials credentials{*username, *password};
-  auto decision = co_await gateway.verify_pool.run(
-      [&authenticator, credentials, policy] { return authenticator.verify(credentials, policy); });
+  // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
+  auto verify = [&authenticator, credentials, policy] {
+    return authenticator.verify(credentials, policy);
+  };
+  auto decision = co_await gateway.verify_pool.run(std::move(verify));
   if (!decision) {
     settle_budgets(gateway, auth::DenyReason::store_unavailable, address, account, now);
     co_return retry_later(true, std::chrono::seconds(5), "verify_queue_full");
@@ -279,14 +282,15 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
                      config_.refresh_token_ttl};
   auth::TokenStore& tokens = tokens_;
   const std::string source = request.client_address;
-  const auto stored = co_await gateway.verify_pool.run([&tokens, grant, pair, source] {
+  auto issue = [&tokens, grant, pair, source] {
     try {
       tokens.issue_pair(grant, pair, source);
       return true;
     } catch (...) {
       return false;
     }
-  });
+  };
+  const auto stored = co_await gateway.verify_pool.run(std::move(issue));
   if (!stored || !*stored) co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
   co_return answer(oauth_tokens(access, whole_seconds(config_.access_token_ttl), refresh, granted),
                    {}, identity.username);
@@ -331,14 +335,15 @@ asio::awaitable<EndpointResult> OAuthEndpoint::refresh_grant(Gateway& gateway,
   auth::TokenStore& tokens = tokens_;
   const std::string source = request.client_address;
   const std::optional<std::string> client_id = form.client_id;
-  const auto result = co_await gateway.verify_pool.run(
-      [&tokens, digest, client_id, requested, pair, source]() -> std::optional<auth::RefreshResult> {
-        try {
-          return tokens.refresh(digest, client_id, requested, pair, source);
-        } catch (...) {
-          return std::nullopt;
-        }
-      });
+  auto exchange = [&tokens, digest, client_id, requested, pair,
+                   source]() -> std::optional<auth::RefreshResult> {
+    try {
+      return tokens.refresh(digest, client_id, requested, pair, source);
+    } catch (...) {
+      return std::nullopt;
+    }
+  };
+  const auto result = co_await gateway.verify_pool.run(std::move(exchange));
   if (!result || !*result) {
     gateway.address_budgets.refund(address, now);
     co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
@@ -391,14 +396,15 @@ asio::awaitable<EndpointResult> OAuthEndpoint::revoke(Gateway& gateway,
   const auth::Digest digest = hasher_.digest(auth::token_digest_label(*kind), *token);
   auth::TokenStore& tokens = tokens_;
   const std::string source = request.client_address;
-  const auto revoked = co_await gateway.verify_pool.run([&tokens, digest, source] {
+  auto revoke_token = [&tokens, digest, source] {
     try {
       tokens.revoke(digest, source);
       return true;
     } catch (...) {
       return false;
     }
-  });
+  };
+  const auto revoked = co_await gateway.verify_pool.run(std::move(revoke_token));
   // RFC 7009 §2.2.1: 503 tells the client to retry later; the token may still be live.
   if (!revoked || !*revoked) co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
   co_return answer(oauth_json({}));
@@ -438,14 +444,14 @@ asio::awaitable<EndpointResult> OAuthEndpoint::introspect(Gateway& gateway,
   if (!kind) co_return answer(oauth_json(inactive));
   const auth::Digest digest = hasher_.digest(auth::token_digest_label(*kind), *token);
   auth::CredentialStore& store = credentials_;
-  const auto found = co_await gateway.verify_pool.run(
-      [&store, digest]() -> std::optional<std::optional<auth::TokenMatch>> {
-        try {
-          return store.find_token(digest);
-        } catch (...) {
-          return std::nullopt;
-        }
-      });
+  auto lookup = [&store, digest]() -> std::optional<std::optional<auth::TokenMatch>> {
+    try {
+      return store.find_token(digest);
+    } catch (...) {
+      return std::nullopt;
+    }
+  };
+  const auto found = co_await gateway.verify_pool.run(std::move(lookup));
   if (!found || !*found) co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
   const std::optional<auth::TokenMatch>& match = **found;
   const bool locked = match && match->user.locked_until &&

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -75,6 +76,11 @@ std::string config_text(int proxy_port, int admin_port, int upstream_port, int d
     << "    match: { path_prefix: /slow }\n"
     << "    upstream: { url: \"" << upstream << "\", response_timeout: 500ms }\n"
     << "    auth: none\n";
+  std::string extra = options.extra_routes;
+  for (std::size_t at; (at = extra.find("{upstream}")) != std::string::npos;) {
+    extra.replace(at, std::string_view("{upstream}").size(), upstream);
+  }
+  c << extra << options.extra_sections;
   return c.str();
 }
 

@@ -31,6 +31,10 @@ struct DeploymentOptions {
   std::string brute_force =
       "{ per_address: { burst: 100000, per_minute: 100000 }, "
       "per_account: { burst: 1000, per_minute: 1000 }, lock_after: 100 }";
+  // More routes, appended to the list as YAML items; "{upstream}" becomes the upstream's URL.
+  std::string extra_routes;
+  // More top-level sections (such as `oauth:`), appended after the routes.
+  std::string extra_sections;
 };
 
 class Deployment {
