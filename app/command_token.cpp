@@ -95,8 +95,7 @@ int create(Invocation& invocation) {
                       })
                    << "\n";
   } else {
-    invocation.out << "token \"" << info.name << "\" for " << username
-                   << " (shown only once):\n"
+    invocation.out << "token \"" << info.name << "\" for " << username << " (shown only once):\n"
                    << token << "\n";
   }
   wipe(token);

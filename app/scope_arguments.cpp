@@ -19,8 +19,9 @@ auth::Scopes scopes_from_arguments(const std::vector<std::string>& values) {
   }
   auto scopes = auth::parse_scope_list(joined);
   if (!scopes) {
-    throw UsageError("--scope: a scope is 1 to 100 printable ASCII characters without spaces, "
-                     "'\"' or '\\' (like tracker:read)");
+    throw UsageError(
+        "--scope: a scope is 1 to 100 printable ASCII characters without spaces, "
+        "'\"' or '\\' (like tracker:read)");
   }
   return scopes;
 }

@@ -14,21 +14,19 @@ constexpr DurationLimit kAccessTtlLimit{Duration{24LL * 3'600'000}, "24h",
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 bool is_scope_token(std::string_view text) {
-  return !text.empty() && text.size() <= 100 &&
-         std::all_of(text.begin(), text.end(), [](char ch) {
-           const auto c = static_cast<unsigned char>(ch);
-           return c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
-         });
+  return !text.empty() && text.size() <= 100 && std::all_of(text.begin(), text.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
+  });
 }
 
 // RFC 6749 §2.2: client_id is VSCHAR (%x20-7E); latchkey also refuses spaces and ':' so that
 // it travels in HTTP Basic unchanged.
 bool is_client_id(std::string_view text) {
-  return !text.empty() && text.size() <= 200 &&
-         std::all_of(text.begin(), text.end(), [](char ch) {
-           const auto c = static_cast<unsigned char>(ch);
-           return c > 0x20 && c < 0x7f && c != ':';
-         });
+  return !text.empty() && text.size() <= 200 && std::all_of(text.begin(), text.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c > 0x20 && c < 0x7f && c != ':';
+  });
 }
 
 // An endpoint path in the form requests are matched in (proxy/route_path.hpp).
@@ -64,7 +62,8 @@ OAuthClient read_client(Reader& reader, const Field& field) {
       if (is_client_id(*id)) {
         client.id = std::move(*id);
       } else {
-        reader.report(*f, shown(*f) + " must be 1 to 200 printable characters without spaces or ':'");
+        reader.report(*f,
+                      shown(*f) + " must be 1 to 200 printable characters without spaces or ':'");
       }
     }
   }
@@ -96,7 +95,8 @@ std::vector<std::string> read_scope_list(Reader& reader, const Field& field) {
   std::vector<std::string> scopes;
   const auto items = reader.list(field);
   if (!items) return scopes;
-  if (items->empty()) reader.report(field, "must list at least one scope; leave the key out for none");
+  if (items->empty())
+    reader.report(field, "must list at least one scope; leave the key out for none");
   for (const auto& item : *items) {
     auto scope = reader.text(item);
     if (!scope) continue;
@@ -118,9 +118,9 @@ OAuth read_oauth(Reader& reader, const MapView& root, const std::string& base_di
   OAuth oauth;
   const auto field = root.get("oauth");
   if (!field) return oauth;
-  const auto map = reader.map(*field, {"enabled", "token_path", "revoke_path", "introspect_path",
-                                       "access_token_ttl", "refresh_token_ttl",
-                                       "allow_account_password", "clients", "introspection"});
+  const auto map = reader.map(
+      *field, {"enabled", "token_path", "revoke_path", "introspect_path", "access_token_ttl",
+               "refresh_token_ttl", "allow_account_password", "clients", "introspection"});
   if (!map) return oauth;
   oauth.enabled = true;  // a section that is present means on, unless it says otherwise
   if (const auto f = map->get("enabled")) assign(oauth.enabled, reader.boolean(*f));
@@ -148,8 +148,9 @@ OAuth read_oauth(Reader& reader, const MapView& root, const std::string& base_di
       if (const auto ttl = parse_lifetime(*text)) {
         oauth.refresh_token_ttl = *ttl;
       } else {
-        reader.report(*f, shown(*f) + " is not a lifetime: a whole number and s, m, h or d, "
-                                      "from 1s to 3650d, like 30d");
+        reader.report(*f, shown(*f) +
+                              " is not a lifetime: a whole number and s, m, h or d, "
+                              "from 1s to 3650d, like 30d");
       }
     }
   }
@@ -183,7 +184,8 @@ OAuth read_oauth(Reader& reader, const MapView& root, const std::string& base_di
           if (is_client_id(*text)) {
             client.client_id = std::move(*text);
           } else {
-            reader.report(*id, shown(*id) + " must be 1 to 200 printable characters without spaces or ':'");
+            reader.report(
+                *id, shown(*id) + " must be 1 to 200 printable characters without spaces or ':'");
           }
         }
       }

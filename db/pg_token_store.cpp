@@ -32,8 +32,7 @@ void PgTokenStore::issue_pair(const auth::TokenGrant& grant, const auth::NewPair
 
 auth::RefreshResult PgTokenStore::refresh(const auth::Digest& presented,
                                           const std::optional<std::string>& client_id,
-                                          const auth::Scopes& requested,
-                                          const auth::NewPair& pair,
+                                          const auth::Scopes& requested, const auth::NewPair& pair,
                                           std::string_view audit_source) {
   return with_repository("refresh_token", audit_source, [&](TokenRepository& repository) {
     return repository.refresh(presented, client_id, requested, pair);

@@ -64,8 +64,8 @@ struct TokenEvent {
   std::optional<std::string> client_id;
 };
 
-void audit(pqxx::work& tx, std::int64_t user_id, const std::string& username,
-           const TokenEvent& e, const std::string& source) {
+void audit(pqxx::work& tx, std::int64_t user_id, const std::string& username, const TokenEvent& e,
+           const std::string& source) {
   tx.exec_prepared0(sql::kInsertTokenAuditEvent.name, user_id, username, std::string(e.event),
                     e.name, e.token_id, std::string(e.kind), e.family_id, e.client_id, source);
 }
@@ -161,7 +161,7 @@ std::vector<TokenInfo> TokenRepository::list_permanent(std::string_view username
       t.last_used_at = optional_time(row[5]);
       t.last_used_from = optional_text(row[6]);
       t.revoked_at = optional_time(row[7]);
-      t.state = t.revoked_at     ? TokenState::revoked
+      t.state = t.revoked_at        ? TokenState::revoked
                 : row[8].as<bool>() ? TokenState::expired
                                     : TokenState::active;
       tokens.push_back(std::move(t));
@@ -187,8 +187,7 @@ void TokenRepository::revoke_permanent(std::string_view username, std::string_vi
 
 void TokenRepository::issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair) {
   in_transaction(connection_, "issue_tokens", [&](pqxx::work& tx) {
-    const std::int64_t family =
-        tx.exec_prepared1(sql::kNextTokenFamily.name)[0].as<std::int64_t>();
+    const std::int64_t family = tx.exec_prepared1(sql::kNextTokenFamily.name)[0].as<std::int64_t>();
     insert_pair(tx, grant, pair, family, std::nullopt);
     audit(tx, grant.user_id, grant.username,
           {"token.issued", grant.name, {}, "access+refresh", family, grant.client_id}, source_);
@@ -226,8 +225,7 @@ auth::RefreshResult TokenRepository::refresh(const auth::Digest& presented,
       // means two parties hold it; end the whole grant, whoever the thief is.
       const pqxx::result revoked = tx.exec_prepared0(sql::kRevokeTokenFamily.name, family);
       audit(tx, grant.user_id, grant.username,
-            {"token.refresh_reused", grant.name, id, "refresh", family, grant.client_id},
-            source_);
+            {"token.refresh_reused", grant.name, id, "refresh", family, grant.client_id}, source_);
       if (revoked.affected_rows() > 0) notify(tx, grant.user_id);
       result.status = auth::RefreshStatus::reused;
       return result;
@@ -272,8 +270,8 @@ bool TokenRepository::revoke(const auth::Digest& digest) {
     if (kind == "refresh" && family) tx.exec_prepared0(sql::kRevokeTokenFamily.name, *family);
     const pqxx::result u = tx.exec_prepared(sql::kLockUserById.name, user_id);
     const std::string username = u.empty() ? std::string() : u[0][1].as<std::string>();
-    audit(tx, user_id, username,
-          {"token.revoked", r[0][4].as<std::string>(), id, kind, family, {}}, source_);
+    audit(tx, user_id, username, {"token.revoked", r[0][4].as<std::string>(), id, kind, family, {}},
+          source_);
     notify(tx, user_id);
     return true;
   });

@@ -1,10 +1,9 @@
 #include "proxy/authenticate_request.hpp"
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <functional>
 #include <variant>
-
-#include <boost/beast/core/string.hpp>
 
 #include "auth/authorization_header.hpp"
 #include "auth/token.hpp"
@@ -66,10 +65,11 @@ namespace {
 
 // Cache "username" of Bearer tokens: Basic user-ids cannot hold control characters (RFC 7617
 // §2), so no Basic login can ever hit a Bearer entry.
-constexpr std::string_view kBearerCacheUser = "\x01" "bearer";
+constexpr std::string_view kBearerCacheUser =
+    "\x01"
+    "bearer";
 
-AuthOutcome refuse(LocalReply reply, std::string reason,
-                   std::vector<std::string> challenges = {}) {
+AuthOutcome refuse(LocalReply reply, std::string reason, std::vector<std::string> challenges = {}) {
   AuthOutcome outcome;
   outcome.refusal = reply;
   outcome.reason = std::move(reason);
@@ -88,8 +88,8 @@ bool is_bearer_scheme(std::string_view value) {
 struct Attempt {
   std::string cache_user;  // Basic: the username as typed; Bearer: kBearerCacheUser
   std::string secret;
-  std::string account;     // budget key; empty for Bearer (no account is named)
-  std::string username;    // for the audit log; empty for Bearer
+  std::string account;   // budget key; empty for Bearer (no account is named)
+  std::string username;  // for the audit log; empty for Bearer
   bool bearer = false;
 };
 
@@ -113,10 +113,11 @@ AuthOutcome refusal_for(const config::Route& route, const Attempt& attempt,
   return outcome;
 }
 
-boost::asio::awaitable<AuthOutcome> verify_attempt(
-    Gateway& gateway, const config::Route& route, const auth::Policy& policy,
-    const Attempt& attempt, const std::string& client_address,
-    const std::function<auth::Decision()>& verify) {
+boost::asio::awaitable<AuthOutcome> verify_attempt(Gateway& gateway, const config::Route& route,
+                                                   const auth::Policy& policy,
+                                                   const Attempt& attempt,
+                                                   const std::string& client_address,
+                                                   const std::function<auth::Decision()>& verify) {
   // Budgets come before the cache: were a cache hit exempt, a guess matching a cached entry
   // would answer 200 while wrong guesses answer 429, a free oracle for the right password.
   const auto now = auth::FailureBudgets::Clock::now();
@@ -185,8 +186,10 @@ boost::asio::awaitable<AuthOutcome> verify_attempt(
   if (inflight.leader()) settle_budgets(gateway, decision->reason, address, attempt.account, now);
   if (decision->failed_user_id) {
     // Counted towards the account lock after the answer (see FailureRecording::deferred).
-    gateway.verify_pool.post([&authenticator = gateway.authenticator,
-                              id = *decision->failed_user_id] { authenticator.record_failure(id); });
+    gateway.verify_pool.post(
+        [&authenticator = gateway.authenticator, id = *decision->failed_user_id] {
+          authenticator.record_failure(id);
+        });
   }
   if (!decision->allowed()) {
     AuthOutcome outcome = refusal_for(route, attempt, decision->reason);
@@ -212,8 +215,7 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
   }
   const auto field = header.find(http::field::authorization);
   if (field == header.end()) {
-    co_return refuse(LocalReply::unauthorized, "missing_credentials",
-                     route_challenges(route.auth));
+    co_return refuse(LocalReply::unauthorized, "missing_credentials", route_challenges(route.auth));
   }
   auto parsed = auth::parse_authorization(field->value());
   if (auto* error = std::get_if<auth::AuthorizationError>(&parsed)) {
@@ -238,8 +240,7 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
     }
     Attempt attempt{std::string(kBearerCacheUser), bearer->token, "", "", true};
     // Named: GCC 12 mishandles temporaries with destructors inside a co_await expression.
-    const std::function<auth::Decision()> verify = [&authenticator, token = bearer->token,
-                                                    policy] {
+    const std::function<auth::Decision()> verify = [&authenticator, token = bearer->token, policy] {
       return authenticator.verify_bearer(token, policy);
     };
     co_return co_await verify_attempt(gateway, route, policy, attempt, client_address, verify);

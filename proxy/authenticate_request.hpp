@@ -2,13 +2,12 @@
 // IO thread, the Authenticator on a worker thread on a miss.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/beast/http/message.hpp>
 
 #include "auth/authenticator.hpp"
 #include "auth/failure_budget.hpp"

@@ -1,9 +1,8 @@
 #include "proxy/oauth_endpoint.hpp"
 
 #include <algorithm>
-#include <variant>
-
 #include <boost/json/object.hpp>
+#include <variant>
 
 #include "auth/authenticator.hpp"
 #include "auth/authorization_header.hpp"
@@ -131,8 +130,9 @@ asio::awaitable<EndpointResult> OAuthEndpoint::token(Gateway& gateway,
       co_return error(OAuthError::invalid_client, "client_id is required", "oauth_invalid_client",
                       basic_realm);
     }
-    const auto it = std::find_if(config_.clients.begin(), config_.clients.end(),
-                                 [&](const config::OAuthClient& c) { return c.id == *form.client_id; });
+    const auto it =
+        std::find_if(config_.clients.begin(), config_.clients.end(),
+                     [&](const config::OAuthClient& c) { return c.id == *form.client_id; });
     if (it == config_.clients.end()) {
       co_return error(OAuthError::invalid_client, "unknown client_id", "oauth_invalid_client",
                       basic_realm);
@@ -141,12 +141,13 @@ asio::awaitable<EndpointResult> OAuthEndpoint::token(Gateway& gateway,
   }
   const auto grant_type = form.fields.get("grant_type");
   if (!grant_type) {
-    co_return error(OAuthError::invalid_request, "grant_type is required", "oauth_missing_grant_type");
+    co_return error(OAuthError::invalid_request, "grant_type is required",
+                    "oauth_missing_grant_type");
   }
   if (*grant_type == "password") {
     if (form.client && !form.client->password_grant) {
-      co_return error(OAuthError::unauthorized_client,
-                      "this client may not use the password grant", "oauth_unauthorized_client");
+      co_return error(OAuthError::unauthorized_client, "this client may not use the password grant",
+                      "oauth_unauthorized_client");
     }
     co_return co_await password_grant(gateway, request, form);
   }
@@ -220,9 +221,8 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
   }
   settle_budgets(gateway, decision->reason, address, account, now);
   if (decision->failed_user_id) {
-    gateway.verify_pool.post([&authenticator, id = *decision->failed_user_id] {
-      authenticator.record_failure(id);
-    });
+    gateway.verify_pool.post(
+        [&authenticator, id = *decision->failed_user_id] { authenticator.record_failure(id); });
   }
   auto refused = [&](auth::DenyReason reason) {
     if (gateway.record_refusal) {
@@ -238,11 +238,12 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
       case auth::DenyReason::totp_requires_app_password:
         co_return error(OAuthError::invalid_grant, kUseAppPasswordHint, why);
       case auth::DenyReason::account_locked:
-        co_return retry_later(false,
-                              std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  decision->locked_until.value_or(std::chrono::system_clock::now()) -
-                                  std::chrono::system_clock::now()),
-                              why);
+        co_return retry_later(
+            false,
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                decision->locked_until.value_or(std::chrono::system_clock::now()) -
+                std::chrono::system_clock::now()),
+            why);
       case auth::DenyReason::store_unavailable:
         co_return retry_later(true, std::chrono::seconds(5), why);
       default:
@@ -291,7 +292,8 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
     }
   };
   const auto stored = co_await gateway.verify_pool.run(std::move(issue));
-  if (!stored || !*stored) co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
+  if (!stored || !*stored)
+    co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
   co_return answer(oauth_tokens(access, whole_seconds(config_.access_token_ttl), refresh, granted),
                    {}, identity.username);
 }
@@ -389,7 +391,8 @@ asio::awaitable<EndpointResult> OAuthEndpoint::revoke(Gateway& gateway,
                                                       const EndpointRequest& request,
                                                       const Form& form) {
   const auto token = form.fields.get("token");
-  if (!token) co_return error(OAuthError::invalid_request, "token is required", "oauth_missing_token");
+  if (!token)
+    co_return error(OAuthError::invalid_request, "token is required", "oauth_missing_token");
   // RFC 7009 §2.2: an invalid or unknown token is answered 200 all the same.
   const auto kind = auth::parse_token(*token);
   if (!kind) co_return answer(oauth_json({}));
@@ -406,7 +409,8 @@ asio::awaitable<EndpointResult> OAuthEndpoint::revoke(Gateway& gateway,
   };
   const auto revoked = co_await gateway.verify_pool.run(std::move(revoke_token));
   // RFC 7009 §2.2.1: 503 tells the client to retry later; the token may still be live.
-  if (!revoked || !*revoked) co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
+  if (!revoked || !*revoked)
+    co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
   co_return answer(oauth_json({}));
 }
 
@@ -424,11 +428,11 @@ asio::awaitable<EndpointResult> OAuthEndpoint::introspect(Gateway& gateway,
       field != request.message.end()) {
     const auto parsed = auth::parse_authorization(field->value());
     if (const auto* basic = std::get_if<auth::BasicCredentials>(&parsed)) {
-      const bool id_ok = auth::constant_time_equal(basic->username, config_.introspection->client_id);
-      const bool secret_ok =
-          auth::constant_time_equal(hasher_.digest("introspection_secret", basic->password),
-                                    hasher_.digest("introspection_secret",
-                                                   config_.introspection->client_secret));
+      const bool id_ok =
+          auth::constant_time_equal(basic->username, config_.introspection->client_id);
+      const bool secret_ok = auth::constant_time_equal(
+          hasher_.digest("introspection_secret", basic->password),
+          hasher_.digest("introspection_secret", config_.introspection->client_secret));
       authenticated = id_ok && secret_ok;
     }
   }
@@ -438,7 +442,8 @@ asio::awaitable<EndpointResult> OAuthEndpoint::introspect(Gateway& gateway,
                     "oauth_introspection_unauthorized", kClientRealm);
   }
   const auto token = form.fields.get("token");
-  if (!token) co_return error(OAuthError::invalid_request, "token is required", "oauth_missing_token");
+  if (!token)
+    co_return error(OAuthError::invalid_request, "token is required", "oauth_missing_token");
   const boost::json::object inactive{{"active", false}};
   const auto kind = auth::parse_token(*token);
   if (!kind) co_return answer(oauth_json(inactive));

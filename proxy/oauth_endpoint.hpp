@@ -20,8 +20,7 @@ class OAuthEndpoint : public LocalEndpoint {
   bool matches(std::string_view path) const override;
   // A grant is a few hundred bytes; anything near this is no OAuth client.
   std::size_t max_body_bytes() const override { return 8 * 1024; }
-  boost::asio::awaitable<EndpointResult> handle(Gateway& gateway,
-                                                EndpointRequest request) override;
+  boost::asio::awaitable<EndpointResult> handle(Gateway& gateway, EndpointRequest request) override;
 
  private:
   struct Form;

@@ -1,7 +1,6 @@
 #include "proxy/oauth_reply.hpp"
 
 #include <algorithm>
-
 #include <boost/json/serialize.hpp>
 
 namespace latchkey::proxy {

@@ -2,12 +2,11 @@
 // never cached (Cache-Control: no-store, Pragma: no-cache), built in this one place.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
 
 #include "auth/scopes.hpp"
 #include "proxy/local_reply.hpp"

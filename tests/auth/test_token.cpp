@@ -93,8 +93,8 @@ BOOST_AUTO_TEST_CASE(scope_lists_parse_sorted_without_duplicates) {
 BOOST_AUTO_TEST_CASE(malformed_scope_lists_are_refused) {
   BOOST_TEST(!parse_scope_list(""));
   BOOST_TEST(!parse_scope_list("   "));
-  BOOST_TEST(!parse_scope_list("a\"b"));   // %x22 is not a scope character
-  BOOST_TEST(!parse_scope_list("a\\b"));   // nor %x5C
+  BOOST_TEST(!parse_scope_list("a\"b"));  // %x22 is not a scope character
+  BOOST_TEST(!parse_scope_list("a\\b"));  // nor %x5C
   BOOST_TEST(!parse_scope_list("a\tb"));
   BOOST_TEST(!parse_scope_list(std::string(101, 'a')));
   BOOST_TEST(is_scope_token("!#[]~"));

@@ -68,8 +68,8 @@ BOOST_AUTO_TEST_CASE(bearer_token_allows_with_one_lookup_and_names_the_credentia
 BOOST_AUTO_TEST_CASE(mistyped_token_is_refused_without_a_store_call) {
   std::string typo = alice_token;
   typo[8] = typo[8] == 'Q' ? 'R' : 'Q';
-  BOOST_TEST((auth.verify_bearer(typo, tokens_and_app_passwords()).reason ==
-              DenyReason::not_a_token));
+  BOOST_TEST(
+      (auth.verify_bearer(typo, tokens_and_app_passwords()).reason == DenyReason::not_a_token));
   BOOST_TEST(store.find_token_calls == 0);
 }
 
@@ -77,8 +77,9 @@ BOOST_AUTO_TEST_CASE(refresh_tokens_and_unknown_tokens_are_no_route_credential) 
   BOOST_TEST((auth.verify_bearer(alice_refresh, tokens_and_app_passwords()).reason ==
               DenyReason::bad_token));
   BOOST_TEST(store.find_token_calls == 0);
-  BOOST_TEST((auth.verify_bearer(generate_token(TokenKind::permanent), tokens_and_app_passwords())
-                  .reason == DenyReason::bad_token));
+  BOOST_TEST((
+      auth.verify_bearer(generate_token(TokenKind::permanent), tokens_and_app_passwords()).reason ==
+      DenyReason::bad_token));
 }
 
 BOOST_AUTO_TEST_CASE(routes_without_tokens_refuse_bearer) {
@@ -114,8 +115,8 @@ BOOST_AUTO_TEST_CASE(token_only_route_refuses_anything_else_without_a_lookup) {
   p.accept_app_password = false;
   p.accept_token = true;
   p.account_password = AccountPasswordPolicy::deny;
-  BOOST_TEST((auth.verify({"alice", generate_app_password()}, p).reason ==
-              DenyReason::not_a_token));
+  BOOST_TEST(
+      (auth.verify({"alice", generate_app_password()}, p).reason == DenyReason::not_a_token));
   BOOST_TEST(store.calls() == 0);
   BOOST_TEST(auth.verify({"alice", alice_token}, p).allowed());
 }

@@ -10,7 +10,9 @@ using namespace latchkey::config::test;
 namespace {
 
 // The oauth section starts on line 5.
-std::string with_oauth(const std::string& section) { return kHead + kRoutes + section; }
+std::string with_oauth(const std::string& section) {
+  return kHead + kRoutes + section;
+}
 
 }  // namespace
 
@@ -33,24 +35,25 @@ BOOST_AUTO_TEST_CASE(absent_section_means_off_and_present_means_on_with_defaults
 
 BOOST_AUTO_TEST_CASE(every_key_is_read) {
   fake_env()["INTROSPECT"] = "a-secret-of-enough-length";
-  const Config c = parse(with_oauth(
-      "oauth:\n"
-      "  token_path: /auth/token\n"
-      "  revoke_path: /auth/revoke\n"
-      "  introspect_path: /auth/introspect\n"
-      "  access_token_ttl: 15m\n"
-      "  refresh_token_ttl: 90d\n"
-      "  allow_account_password: true\n"
-      "  clients:\n"
-      "    - { id: mobile, scopes: [tracker:write, tracker:read] }\n"
-      "    - { id: bot, grant_types: [refresh_token] }\n"
-      "  introspection: { client_id: tracker, client_secret: \"${INTROSPECT}\" }\n"));
+  const Config c = parse(
+      with_oauth("oauth:\n"
+                 "  token_path: /auth/token\n"
+                 "  revoke_path: /auth/revoke\n"
+                 "  introspect_path: /auth/introspect\n"
+                 "  access_token_ttl: 15m\n"
+                 "  refresh_token_ttl: 90d\n"
+                 "  allow_account_password: true\n"
+                 "  clients:\n"
+                 "    - { id: mobile, scopes: [tracker:write, tracker:read] }\n"
+                 "    - { id: bot, grant_types: [refresh_token] }\n"
+                 "  introspection: { client_id: tracker, client_secret: \"${INTROSPECT}\" }\n"));
   BOOST_TEST(c.oauth.token_path == "/auth/token");
   BOOST_TEST(c.oauth.access_token_ttl.count() == 15 * 60'000);
   BOOST_TEST(c.oauth.refresh_token_ttl.count() == 90LL * 24 * 3'600'000);
   BOOST_TEST(c.oauth.allow_account_password);
   BOOST_TEST_REQUIRE(c.oauth.clients.size() == 2u);
-  BOOST_TEST((*c.oauth.clients[0].scopes == std::vector<std::string>{"tracker:read", "tracker:write"}));
+  BOOST_TEST(
+      (*c.oauth.clients[0].scopes == std::vector<std::string>{"tracker:read", "tracker:write"}));
   BOOST_TEST(c.oauth.clients[0].password_grant);
   BOOST_TEST(!c.oauth.clients[1].password_grant);
   BOOST_TEST(c.oauth.clients[1].refresh_token_grant);
@@ -73,17 +76,20 @@ BOOST_AUTO_TEST_CASE(bad_values_name_their_key_and_line) {
   BOOST_TEST(problems_of(with_oauth("oauth: {access_token_ttl: 2h, refresh_token_ttl: 1h}\n")) ==
              std::vector<std::string>{"oauth.refresh_token_ttl: refresh_token_ttl is shorter "
                                       "than access_token_ttl (line 5)"});
-  BOOST_TEST(problems_of(with_oauth("oauth:\n  clients:\n    - {id: a}\n    - {id: a}\n")) ==
-             std::vector<std::string>{"oauth.clients[1]: client id \"a\" is listed twice (line 8)"});
-  BOOST_TEST(problems_of(with_oauth("oauth:\n  clients:\n    - {id: a, grant_types: [implicit]}\n")) ==
-             std::vector<std::string>{"oauth.clients[0].grant_types[0]: \"implicit\" is not one "
-                                      "of password, refresh_token (line 7)"});
+  BOOST_TEST(
+      problems_of(with_oauth("oauth:\n  clients:\n    - {id: a}\n    - {id: a}\n")) ==
+      std::vector<std::string>{"oauth.clients[1]: client id \"a\" is listed twice (line 8)"});
+  BOOST_TEST(
+      problems_of(with_oauth("oauth:\n  clients:\n    - {id: a, grant_types: [implicit]}\n")) ==
+      std::vector<std::string>{"oauth.clients[0].grant_types[0]: \"implicit\" is not one "
+                               "of password, refresh_token (line 7)"});
   BOOST_TEST(problems_of(with_oauth("oauth: {introspection: {client_id: t}}\n")) ==
              std::vector<std::string>{"oauth.introspection: one of client_secret_file or "
                                       "client_secret is required (line 5)"});
-  BOOST_TEST(problems_of(with_oauth("oauth: {introspection: {client_id: t, client_secret: short}}\n")) ==
-             std::vector<std::string>{"oauth.introspection: the introspection client secret "
-                                      "must be at least 16 bytes long (line 5)"});
+  BOOST_TEST(
+      problems_of(with_oauth("oauth: {introspection: {client_id: t, client_secret: short}}\n")) ==
+      std::vector<std::string>{"oauth.introspection: the introspection client secret "
+                               "must be at least 16 bytes long (line 5)"});
 }
 
 BOOST_AUTO_TEST_CASE(route_scopes_are_scope_tokens) {

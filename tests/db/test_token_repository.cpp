@@ -5,9 +5,9 @@
 
 #include "auth/app_password.hpp"
 #include "auth/token.hpp"
+#include "db/connection_pool.hpp"
 #include "db/errors.hpp"
 #include "db/pg_credential_store.hpp"
-#include "db/connection_pool.hpp"
 #include "db/token_repository.hpp"
 #include "db_fixture.hpp"
 
@@ -32,8 +32,8 @@ struct Fixture : db_test::MigratedDatabase {
 
   // An application password of alice and a grant for it.
   auth::TokenGrant app_grant(const std::string& name, auth::Scopes scopes = std::nullopt) {
-    const auto info = repository.create_app_password("alice", name,
-                                                     digest_of(auth::generate_app_password()));
+    const auto info =
+        repository.create_app_password("alice", name, digest_of(auth::generate_app_password()));
     auth::TokenGrant grant;
     grant.user_id = number("SELECT id FROM users WHERE username = 'alice'");
     grant.username = "alice";
@@ -51,7 +51,8 @@ struct Fixture : db_test::MigratedDatabase {
   };
   Issued new_pair() {
     Issued i{auth::generate_token(auth::TokenKind::access),
-             auth::generate_token(auth::TokenKind::refresh), {}};
+             auth::generate_token(auth::TokenKind::refresh),
+             {}};
     i.pair = {digest(i.access), 1h, digest(i.refresh), 24h};
     return i;
   }
@@ -59,8 +60,9 @@ struct Fixture : db_test::MigratedDatabase {
   bool live(const std::string& token) { return store.find_token(digest(token)).has_value(); }
 
   std::string events() {
-    return text("SELECT coalesce(string_agg(event, ' ' ORDER BY id), '') FROM audit_events "
-                "WHERE event LIKE 'token.%'");
+    return text(
+        "SELECT coalesce(string_agg(event, ' ' ORDER BY id), '') FROM audit_events "
+        "WHERE event LIKE 'token.%'");
   }
 };
 
@@ -99,8 +101,9 @@ BOOST_AUTO_TEST_CASE(names_are_unique_among_live_tokens_and_reusable_after_revoc
   BOOST_TEST((list[0].state == db::TokenState::revoked));
   BOOST_TEST((list[1].state == db::TokenState::active));
   BOOST_CHECK_THROW(tokens.list_permanent("nobody"), db::NotFound);
-  BOOST_CHECK_THROW(tokens.create_permanent("nobody", "x", auth::Digest{}, std::nullopt, std::nullopt),
-                    db::NotFound);
+  BOOST_CHECK_THROW(
+      tokens.create_permanent("nobody", "x", auth::Digest{}, std::nullopt, std::nullopt),
+      db::NotFound);
 }
 
 BOOST_AUTO_TEST_CASE(revoked_and_expired_tokens_are_not_found) {
@@ -126,7 +129,7 @@ BOOST_AUTO_TEST_CASE(issued_pairs_rotate_once_and_reuse_revokes_the_family) {
   BOOST_TEST(rotated.grant.name == "YouTrack Mobile");
   BOOST_TEST(!live(first.refresh));  // spent
   BOOST_TEST(live(second.refresh));
-  BOOST_TEST(live(first.access));    // access tokens live out their TTL
+  BOOST_TEST(live(first.access));  // access tokens live out their TTL
 
   const Issued third = new_pair();
   const auto replay = tokens.refresh(digest(first.refresh), "mobile", std::nullopt, third.pair);
@@ -136,8 +139,9 @@ BOOST_AUTO_TEST_CASE(issued_pairs_rotate_once_and_reuse_revokes_the_family) {
   BOOST_TEST(!live(first.access));
   BOOST_TEST(!live(third.access));  // nothing of the replay was stored
   BOOST_TEST(events() == "token.issued token.refresh_reused");
-  BOOST_TEST(text("SELECT detail->>'name' FROM audit_events WHERE event = 'token.refresh_reused'") ==
-             "YouTrack Mobile");
+  BOOST_TEST(
+      text("SELECT detail->>'name' FROM audit_events WHERE event = 'token.refresh_reused'") ==
+      "YouTrack Mobile");
 }
 
 BOOST_AUTO_TEST_CASE(refresh_checks_client_scope_and_unknown_tokens) {
@@ -147,11 +151,13 @@ BOOST_AUTO_TEST_CASE(refresh_checks_client_scope_and_unknown_tokens) {
   const Issued next = new_pair();
   BOOST_TEST((tokens.refresh(digest(first.refresh), "other", std::nullopt, next.pair).status ==
               auth::RefreshStatus::client_mismatch));
-  BOOST_TEST((tokens.refresh(digest(first.refresh), "mobile",
-                             std::vector<std::string>{"tracker:write"}, next.pair)
+  BOOST_TEST((tokens
+                  .refresh(digest(first.refresh), "mobile",
+                           std::vector<std::string>{"tracker:write"}, next.pair)
                   .status == auth::RefreshStatus::scope_exceeded));
-  BOOST_TEST((tokens.refresh(digest(auth::generate_token(auth::TokenKind::refresh)), "mobile",
-                             std::nullopt, next.pair)
+  BOOST_TEST((tokens
+                  .refresh(digest(auth::generate_token(auth::TokenKind::refresh)), "mobile",
+                           std::nullopt, next.pair)
                   .status == auth::RefreshStatus::unknown));
   BOOST_TEST(live(first.refresh));  // none of those spent it
   const auto ok = tokens.refresh(digest(first.refresh), "mobile", std::nullopt, next.pair);

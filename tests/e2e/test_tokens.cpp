@@ -2,9 +2,8 @@
 // route scopes, and the OAuth 2.0 endpoints (RFC 6749 password and refresh grants, RFC 7009
 // revocation, RFC 7662 introspection) with their exact statuses, bodies and headers.
 #define BOOST_TEST_DYN_LINK
-#include <boost/test/unit_test.hpp>
-
 #include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
 #include <thread>
 
 #include "auth/token.hpp"
@@ -26,7 +25,8 @@ DeploymentOptions token_options() {
       "  - name: writes\n"
       "    match: { path_prefix: /writes }\n"
       "    upstream: { url: \"{upstream}\" }\n"
-      "    auth: { accept: [token], account_password: deny, realm: writes, scopes: [tracker:write] }\n"
+      "    auth: { accept: [token], account_password: deny, realm: writes, scopes: [tracker:write] "
+      "}\n"
       "    forward: { identity_headers: { user: X-Forwarded-User } }\n";
   options.extra_sections =
       "oauth:\n"
@@ -75,9 +75,8 @@ std::string new_token(Deployment& d, const std::string& user, const std::string&
 
 HttpResult post_form(Deployment& d, const std::string& path, const std::string& body,
                      std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"-X", "POST", "-H",
-                                "Content-Type: application/x-www-form-urlencoded",
-                                "--data-raw", body};
+  std::vector<std::string> args{
+      "-X", "POST", "-H", "Content-Type: application/x-www-form-urlencoded", "--data-raw", body};
   args.insert(args.end(), extra.begin(), extra.end());
   return d.curl(path, args);
 }
@@ -111,9 +110,9 @@ struct Pair {
 
 Pair password_grant(Deployment& d, const std::string& user, const std::string& password,
                     const std::string& extra = "") {
-  const auto r = post_form(d, "/oauth/token",
-                           "grant_type=password&client_id=mobile&username=" + user +
-                               "&password=" + password + extra);
+  const auto r = post_form(
+      d, "/oauth/token",
+      "grant_type=password&client_id=mobile&username=" + user + "&password=" + password + extra);
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
   const auto o = json_of(r);
   return {text(o, "access_token"), text(o, "refresh_token")};
@@ -196,7 +195,8 @@ BOOST_AUTO_TEST_CASE(unknown_or_mistyped_token_is_invalid_token_and_malformed_he
              std::string::npos);
   BOOST_TEST(d.log_contains("\"reason\":\"not_a_token\""));
   // A refresh token is no credential for a route.
-  BOOST_TEST(d.curl("/api/x", bearer(auth::generate_token(auth::TokenKind::refresh))).status == 401);
+  BOOST_TEST(d.curl("/api/x", bearer(auth::generate_token(auth::TokenKind::refresh))).status ==
+             401);
   const auto malformed = d.curl("/api/x", {"-H", "Authorization: Bearer two words"});
   BOOST_TEST(malformed.status == 400);
   BOOST_TEST(malformed.header("WWW-Authenticate") ==
@@ -254,7 +254,8 @@ BOOST_AUTO_TEST_CASE(token_cli_refuses_bad_arguments_clearly) {
   const ProcessResult no_name = d.cli({"token", "new", "bob"});
   BOOST_TEST(no_name.exit_code == 2);
   BOOST_TEST(no_name.err.find("--name NAME is required") != std::string::npos);
-  const ProcessResult bad_expiry = d.cli({"token", "new", "bob", "--name", "x", "--expires", "soon"});
+  const ProcessResult bad_expiry =
+      d.cli({"token", "new", "bob", "--name", "x", "--expires", "soon"});
   BOOST_TEST(bad_expiry.exit_code == 2);
   BOOST_TEST(bad_expiry.err.find("--expires \"soon\" is not a lifetime") != std::string::npos);
   const ProcessResult bad_scope =
@@ -270,7 +271,8 @@ BOOST_AUTO_TEST_CASE(token_cli_refuses_bad_arguments_clearly) {
   BOOST_TEST(unknown_user.err.find("no user \"nobody\"") != std::string::npos);
   const ProcessResult unknown_name = d.cli({"token", "revoke", "bob", "never made"});
   BOOST_TEST(unknown_name.exit_code == 1);
-  BOOST_TEST(unknown_name.err.find("has no active token named \"never made\"") != std::string::npos);
+  BOOST_TEST(unknown_name.err.find("has no active token named \"never made\"") !=
+             std::string::npos);
 }
 
 // The mobile app flow of the issue, end to end.
@@ -278,9 +280,10 @@ BOOST_AUTO_TEST_CASE(mobile_flow_password_grant_bearer_refresh_and_revocation_of
   auto& d = tokens_deployment();
   const auto& accounts = Accounts::get();
   const std::string app = d.new_app_password("alice", "Phone flow");
-  const auto granted = post_form(d, "/oauth/token",
-                                 "grant_type=password&client_id=mobile&username=alice&password=" +
-                                     app + "&scope=tracker%3Aread");
+  const auto granted =
+      post_form(d, "/oauth/token",
+                "grant_type=password&client_id=mobile&username=alice&password=" + app +
+                    "&scope=tracker%3Aread");
   BOOST_TEST_REQUIRE(granted.status == 200, granted.body);
   check_no_store(granted);
   const auto o = json_of(granted);
@@ -352,15 +355,16 @@ BOOST_AUTO_TEST_CASE(token_endpoint_errors_follow_rfc_6749_section_5_2) {
   check_oauth_error(duplicate, 400, "invalid_request");
   BOOST_TEST(text(json_of(duplicate), "error_description").find("\"grant_type\"") !=
              std::string::npos);
-  check_oauth_error(post_form(d, "/oauth/token", "grant_type=password&client_id=mobile&username=alice"),
-                    400, "invalid_request");
+  check_oauth_error(
+      post_form(d, "/oauth/token", "grant_type=password&client_id=mobile&username=alice"), 400,
+      "invalid_request");
   check_oauth_error(post_form(d, "/oauth/token", "grant_type=password&password=x&username=alice"),
                     400, "invalid_client");  // the registry is configured: client_id needed
   check_oauth_error(post_form(d, "/oauth/token",
                               "grant_type=password&client_id=stranger&username=alice&password=x"),
                     400, "invalid_client");
-  const auto basic_client = post_form(d, "/oauth/token", "grant_type=password" + good,
-                                      {"-u", "mobile:some-secret"});
+  const auto basic_client =
+      post_form(d, "/oauth/token", "grant_type=password" + good, {"-u", "mobile:some-secret"});
   check_oauth_error(basic_client, 401, "invalid_client");
   BOOST_TEST(basic_client.header("WWW-Authenticate") ==
              "Basic realm=\"latchkey-oauth\", charset=\"UTF-8\"");
@@ -375,15 +379,16 @@ BOOST_AUTO_TEST_CASE(token_endpoint_errors_follow_rfc_6749_section_5_2) {
       d, "/oauth/token", "grant_type=password&client_id=mobile&username=alice&password=wrong-pw");
   check_oauth_error(wrong, 400, "invalid_grant");
   BOOST_TEST(text(json_of(wrong), "error_description") == "the username or password is wrong");
-  const auto totp = post_form(
-      d, "/oauth/token",
-      "grant_type=password&client_id=mobile&username=alice&password=alice-account-pw");
+  const auto totp =
+      post_form(d, "/oauth/token",
+                "grant_type=password&client_id=mobile&username=alice&password=alice-account-pw");
   check_oauth_error(totp, 400, "invalid_grant");
   BOOST_TEST(text(json_of(totp), "error_description").find("two-factor authentication") !=
              std::string::npos);
   // bob has no TOTP, but this deployment does not allow account passwords at the endpoint.
-  const auto bob = post_form(
-      d, "/oauth/token", "grant_type=password&client_id=mobile&username=bob&password=bob-account-pw");
+  const auto bob =
+      post_form(d, "/oauth/token",
+                "grant_type=password&client_id=mobile&username=bob&password=bob-account-pw");
   check_oauth_error(bob, 400, "invalid_grant");
   BOOST_TEST(text(json_of(bob), "error_description").find("application password") !=
              std::string::npos);
@@ -407,13 +412,14 @@ BOOST_AUTO_TEST_CASE(refresh_token_is_bound_to_its_client_and_cannot_widen_its_s
   auto& d = tokens_deployment();
   const auto& accounts = Accounts::get();
   const Pair pair = password_grant(d, "alice", accounts.alice_app, "&scope=tracker:read");
-  check_oauth_error(post_form(d, "/oauth/token",
-                              "grant_type=refresh_token&client_id=refresher&refresh_token=" +
-                                  pair.refresh),
-                    400, "invalid_grant");
+  check_oauth_error(
+      post_form(d, "/oauth/token",
+                "grant_type=refresh_token&client_id=refresher&refresh_token=" + pair.refresh),
+      400, "invalid_grant");
   check_oauth_error(post_form(d, "/oauth/token",
                               "grant_type=refresh_token&client_id=mobile&scope=tracker:write&"
-                              "refresh_token=" + pair.refresh),
+                              "refresh_token=" +
+                                  pair.refresh),
                     400, "invalid_scope");
   BOOST_TEST(refresh_grant(d, pair.refresh).status == 200);  // neither attempt spent it
 }
@@ -429,8 +435,8 @@ BOOST_AUTO_TEST_CASE(revocation_endpoint_follows_rfc_7009) {
                     "invalid_request");
   const Pair pair = password_grant(d, "alice", accounts.alice_app);
   BOOST_TEST(d.curl("/api/x", bearer(pair.access)).status == 200);
-  const auto revoked = post_form(d, "/oauth/revoke",
-                                 "token=" + pair.refresh + "&token_type_hint=refresh_token");
+  const auto revoked =
+      post_form(d, "/oauth/revoke", "token=" + pair.refresh + "&token_type_hint=refresh_token");
   BOOST_TEST(revoked.status == 200);
   check_no_store(revoked);
   check_oauth_error(refresh_grant(d, pair.refresh), 400, "invalid_grant");
@@ -470,8 +476,8 @@ BOOST_AUTO_TEST_CASE(introspection_needs_the_client_credential_and_follows_rfc_7
 
 BOOST_AUTO_TEST_CASE(oversize_token_request_body_gets_413) {
   auto& d = tokens_deployment();
-  const auto r = post_form(d, "/oauth/token", "grant_type=password&username=" +
-                                                  std::string(20000, 'a') + "&password=x");
+  const auto r = post_form(
+      d, "/oauth/token", "grant_type=password&username=" + std::string(20000, 'a') + "&password=x");
   BOOST_TEST(r.status == 413);
 }
 
@@ -485,10 +491,11 @@ BOOST_AUTO_TEST_CASE(token_endpoint_guesses_are_bounded_by_the_failure_budget) {
   d.add_user("carol", "carol-account-pw", true);
   const std::string app = d.new_app_password("carol", "phone");
   for (int i = 0; i < 3; ++i) {
-    check_oauth_error(post_form(d, "/oauth/token",
-                                "grant_type=password&client_id=mobile&username=carol&password=guess" +
-                                    std::to_string(i)),
-                      400, "invalid_grant");
+    check_oauth_error(
+        post_form(d, "/oauth/token",
+                  "grant_type=password&client_id=mobile&username=carol&password=guess" +
+                      std::to_string(i)),
+        400, "invalid_grant");
   }
   const auto throttled = post_form(
       d, "/oauth/token", "grant_type=password&client_id=mobile&username=carol&password=" + app);

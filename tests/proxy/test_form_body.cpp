@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(names_are_decoded_too_and_lowercase_hex_works) {
 
 BOOST_AUTO_TEST_CASE(parameters_without_value_count_as_omitted) {
   const auto f = fields("grant_type=password&scope=&client_id&&");
-  BOOST_TEST(!f.get("scope"));      // RFC 6749 §3.1
+  BOOST_TEST(!f.get("scope"));  // RFC 6749 §3.1
   BOOST_TEST(!f.get("client_id"));
   BOOST_TEST(f.values.size() == 1u);
   BOOST_TEST(fields("").values.empty());

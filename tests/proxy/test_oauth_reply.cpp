@@ -40,7 +40,8 @@ BOOST_AUTO_TEST_CASE(errors_are_400_json_with_their_code) {
 BOOST_AUTO_TEST_CASE(invalid_client_after_basic_is_401_with_a_challenge) {
   const LocalResponse r = oauth_error(OAuthError::invalid_client, "", "latchkey-oauth");
   BOOST_TEST(r.result_int() == 401u);
-  BOOST_TEST(r[http::field::www_authenticate] == "Basic realm=\"latchkey-oauth\", charset=\"UTF-8\"");
+  BOOST_TEST(r[http::field::www_authenticate] ==
+             "Basic realm=\"latchkey-oauth\", charset=\"UTF-8\"");
   BOOST_TEST(r.body() == "{\"error\":\"invalid_client\"}");
   // Only invalid_client turns into 401 (RFC 6749 §5.2).
   BOOST_TEST(oauth_error(OAuthError::invalid_grant, "x", "realm").result_int() == 400u);
@@ -57,8 +58,9 @@ BOOST_AUTO_TEST_CASE(success_has_the_section_5_1_fields) {
   BOOST_TEST(body.at("expires_in").as_int64() == 3600);
   BOOST_TEST(body.at("refresh_token").as_string() == "lkr_b");
   BOOST_TEST(body.at("scope").as_string() == "a b");
-  const auto all = boost::json::parse(
-      oauth_tokens("a", std::chrono::seconds(1), "r", std::nullopt).body()).as_object();
+  const auto all =
+      boost::json::parse(oauth_tokens("a", std::chrono::seconds(1), "r", std::nullopt).body())
+          .as_object();
   BOOST_TEST(!all.contains("scope"));
 }
 
@@ -97,10 +99,11 @@ BOOST_AUTO_TEST_CASE(bearer_errors_follow_rfc_6750_section_3) {
   BOOST_TEST(bearer_challenge(auth, BearerError::invalid_token) ==
              "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"the access "
              "token is unknown, expired or revoked\"");
-  BOOST_TEST(bearer_challenge(auth, BearerError::invalid_request).find(
-                 "error=\"invalid_request\"") != std::string::npos);
-  BOOST_TEST(bearer_challenge(auth, BearerError::insufficient_scope).ends_with(
-      ", scope=\"tracker:read tracker:write\""));
+  BOOST_TEST(
+      bearer_challenge(auth, BearerError::invalid_request).find("error=\"invalid_request\"") !=
+      std::string::npos);
+  BOOST_TEST(bearer_challenge(auth, BearerError::insufficient_scope)
+                 .ends_with(", scope=\"tracker:read tracker:write\""));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
