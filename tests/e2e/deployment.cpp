@@ -11,7 +11,6 @@
 #include <ctime>
 #include <sstream>
 #include <stdexcept>
-#include <string_view>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -26,6 +25,15 @@ namespace {
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+std::string with_upstream(std::string routes, const std::string& upstream) {
+  const std::string placeholder = "@UPSTREAM@";
+  for (auto at = routes.find(placeholder); at != std::string::npos;
+       at = routes.find(placeholder, at + upstream.size())) {
+    routes.replace(at, placeholder.size(), upstream);
+  }
+  return routes;
 }
 
 // Routes cover every policy the suites exercise; the upstream records what it received.
@@ -75,12 +83,8 @@ std::string config_text(int proxy_port, int admin_port, int upstream_port, int d
     << "  - name: slow\n"
     << "    match: { path_prefix: /slow }\n"
     << "    upstream: { url: \"" << upstream << "\", response_timeout: 500ms }\n"
-    << "    auth: none\n";
-  std::string extra = options.extra_routes;
-  for (std::size_t at; (at = extra.find("{upstream}")) != std::string::npos;) {
-    extra.replace(at, std::string_view("{upstream}").size(), upstream);
-  }
-  c << extra << options.extra_sections;
+    << "    auth: none\n"
+    << with_upstream(options.extra_routes, upstream) << options.extra_sections;
   return c.str();
 }
 

@@ -19,12 +19,12 @@ DeploymentOptions token_options() {
   options.extra_routes =
       "  - name: api\n"
       "    match: { path_prefix: /api }\n"
-      "    upstream: { url: \"{upstream}\" }\n"
+      "    upstream: { url: \"@UPSTREAM@\" }\n"
       "    auth: { accept: [app_password, token], realm: api }\n"
       "    forward: { identity_headers: { user: X-Forwarded-User } }\n"
       "  - name: writes\n"
       "    match: { path_prefix: /writes }\n"
-      "    upstream: { url: \"{upstream}\" }\n"
+      "    upstream: { url: \"@UPSTREAM@\" }\n"
       "    auth: { accept: [token], account_password: deny, realm: writes, scopes: [tracker:write] "
       "}\n"
       "    forward: { identity_headers: { user: X-Forwarded-User } }\n";
