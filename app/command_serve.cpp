@@ -23,6 +23,7 @@
 #include "db/pg_credential_store.hpp"
 #include "db/usage_recorder.hpp"
 #include "proxy/server.hpp"
+#include "web/account_endpoint.hpp"
 
 namespace latchkey::app {
 
@@ -154,6 +155,15 @@ int command_serve(Invocation& invocation) {
                          },
                          /*database_ready=*/{}, /*change_listener_connected=*/{},
                          /*local_endpoints=*/{}};
+  // The self-service page (web/), answered ahead of the routes on the proxy listener.
+  std::optional<web::AccountService> account_service;
+  if (config->self_service.enabled) {
+    account_service.emplace(pool, authenticator, hasher, auth::SecretBox(config->secrets.totp_key),
+                            db::SessionLifetime{config->self_service.session_idle,
+                                                config->self_service.session_max});
+    gateway.local_endpoints.push_back(
+        std::make_shared<web::AccountEndpoint>(config->self_service, *account_service));
+  }
   DatabaseProbe database_probe(pool);
   gateway.database_ready = [&database_probe] { return database_probe.healthy(); };
   gateway.change_listener_connected = [&listener] { return listener.connected(); };

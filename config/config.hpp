@@ -116,6 +116,14 @@ struct BruteForce {
   Duration lock_duration_max{3'600'000};
 };
 
+// The self-service Account Security page and its JSON API, on the proxy listener.
+struct SelfService {
+  bool enabled = false;
+  std::string path_prefix = "/-/account/";  // starts and ends with '/'
+  Duration session_idle{15 * 60 * 1000};      // a session unused this long ends
+  Duration session_max{12 * 60 * 60 * 1000};  // and ends this long after sign-in in any case
+};
+
 struct Config {
   std::string source;  // path of the file it came from, for messages
   std::vector<Listener> listen;
@@ -126,6 +134,7 @@ struct Config {
   Cache cache;
   BruteForce brute_force;
   std::vector<Route> routes;
+  SelfService self_service;
 };
 
 // Thrown by load_config/parse_config. what() joins every problem, one per line,

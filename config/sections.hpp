@@ -20,6 +20,10 @@ Server read_server(Reader& reader, const MapView& root);
 Cache read_cache(Reader& reader, const MapView& root);
 BruteForce read_brute_force(Reader& reader, const MapView& root);
 std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::string& base_dir);
+SelfService read_self_service(Reader& reader, const MapView& root);
+
+// A path prefix that requests are matched against as they are routed (decoded, merged).
+std::optional<std::string> read_path_prefix(Reader& reader, const Field& field);
 
 // Parts of one route, each in its own file.
 Upstream read_upstream(Reader& reader, const Field& field, const std::string& base_dir);

@@ -39,6 +39,7 @@ std::string config_text(int proxy_port, int admin_port, int upstream_port, int d
     << "cache: " << options.cache << "\n"
     << "brute_force: " << options.brute_force << "\n"
     << "server: { header_timeout: 1s }\n"
+    << (options.self_service.empty() ? "" : "self_service: " + options.self_service + "\n")
     << "routes:\n"
     << "  - name: tracker\n"
     << "    match: { path_prefix: / }\n"
