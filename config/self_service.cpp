@@ -18,10 +18,11 @@ SelfService read_self_service(Reader& reader, const MapView& root) {
   SelfService self_service;
   const auto field = root.get("self_service");
   const auto map = field ? reader.map(*field, {"enabled", "path_prefix", "session_idle",
-                                               "session_max"})
+                                               "session_max", "secure_cookie"})
                          : std::nullopt;
   if (!map) return self_service;
   if (const auto f = map->get("enabled")) assign(self_service.enabled, reader.boolean(*f));
+  if (const auto f = map->get("secure_cookie")) assign(self_service.secure_cookie, reader.boolean(*f));
   if (const auto f = map->get("path_prefix")) {
     if (const auto prefix = read_path_prefix(reader, *f)) {
       // The page answers ahead of the routes: "/" would hide every route behind it.

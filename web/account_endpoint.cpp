@@ -88,7 +88,8 @@ asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& g
   if (changes_state) {
     const RequestOrigin origin{request.message[http::field::origin],
                                request.message["Sec-Fetch-Site"],
-                               request.message[http::field::host], request.client_tls};
+                               request.message[http::field::host],
+                               request.client_tls || config_.secure_cookie};
     if (const auto problem = cross_site_problem(origin)) {
       co_return refused(error_response(http::status::forbidden, "cross_site",
                                        "Requests from other sites are refused."),
@@ -117,7 +118,8 @@ asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& g
                                        "Your session has ended; sign in again.");
     if (session_id) {
       response.set(http::field::set_cookie,
-                   cleared_cookie(kSessionCookie, prefix, request.client_tls));
+                   cleared_cookie(kSessionCookie, prefix,
+                                  request.client_tls || config_.secure_cookie));
     }
     co_return refused(std::move(response), "self_service_no_session");
   }

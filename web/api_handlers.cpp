@@ -197,7 +197,7 @@ asio::awaitable<EndpointResult> sign_in(ApiCall& call) {
       EndpointResult done = ok(session_json(call, user), call);
       done.response.set(http::field::set_cookie,
                         session_cookie(kSessionCookie, result.session_id, call.config.path_prefix,
-                                       call.request.client_tls));
+                                       call.request.client_tls || call.config.secure_cookie));
       co_return done;
     }
     case SignInStatus::totp_required:
@@ -235,7 +235,7 @@ asio::awaitable<EndpointResult> sign_out(ApiCall& call) {
   EndpointResult result{no_content(), call.session ? call.session->username : std::string(), {}};
   result.response.set(http::field::set_cookie,
                       cleared_cookie(kSessionCookie, call.config.path_prefix,
-                                     call.request.client_tls));
+                                     call.request.client_tls || call.config.secure_cookie));
   co_return result;
 }
 

@@ -13,9 +13,10 @@ std::optional<std::string_view> cross_site_problem(const RequestOrigin& request)
     return "csrf_cross_site";
   }
   if (!request.origin.empty()) {
-    const std::string expected = std::string(request.tls ? "https://" : "http://") +
-                                 std::string(request.host);
-    if (request.host.empty() || request.origin != expected) return "csrf_origin_mismatch";
+    const std::string host(request.host);
+    const bool same = !host.empty() && (request.origin == "https://" + host ||
+                                        (!request.https_only && request.origin == "http://" + host));
+    if (!same) return "csrf_origin_mismatch";
   }
   return std::nullopt;
 }

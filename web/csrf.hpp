@@ -18,7 +18,9 @@ struct RequestOrigin {
   std::string_view origin;          // Origin
   std::string_view sec_fetch_site;  // Sec-Fetch-Site
   std::string_view host;            // Host
-  bool tls = false;
+  // The page is served over https only (TLS here, or `secure_cookie` behind a terminator).
+  // Otherwise both schemes pass: a TLS terminator in front makes the browser say https.
+  bool https_only = false;
 };
 
 bool is_state_changing(std::string_view method);

@@ -23,11 +23,14 @@ BOOST_AUTO_TEST_CASE(off_by_default_with_documented_defaults) {
   BOOST_TEST(config.self_service.path_prefix == "/-/account/");
   BOOST_TEST(config.self_service.session_idle.count() == 15 * 60 * 1000);
   BOOST_TEST(config.self_service.session_max.count() == 12 * 60 * 60 * 1000);
+  BOOST_TEST(!config.self_service.secure_cookie);
 }
 
 BOOST_AUTO_TEST_CASE(reads_every_key) {
   const Config config = parse(with_self_service(
-      "{ enabled: true, path_prefix: /me/, session_idle: 5m, session_max: 1h }"));
+      "{ enabled: true, path_prefix: /me/, session_idle: 5m, session_max: 1h,"
+      " secure_cookie: true }"));
+  BOOST_TEST(config.self_service.secure_cookie);
   BOOST_TEST(config.self_service.enabled);
   BOOST_TEST(config.self_service.path_prefix == "/me/");
   BOOST_TEST(config.self_service.session_idle.count() == 5 * 60 * 1000);

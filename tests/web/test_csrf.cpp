@@ -18,6 +18,8 @@ BOOST_AUTO_TEST_CASE(only_reads_are_safe) {
 BOOST_AUTO_TEST_CASE(same_origin_and_scripts_pass) {
   BOOST_TEST(!cross_site_problem({"http://127.0.0.1:8080", "same-origin", "127.0.0.1:8080", false}));
   BOOST_TEST(!cross_site_problem({"https://t.example", "same-origin", "t.example", true}));
+  // Behind a TLS terminator latchkey itself sees plain HTTP while the browser says https.
+  BOOST_TEST(!cross_site_problem({"https://t.example", "same-origin", "t.example", false}));
   BOOST_TEST(!cross_site_problem({"", "", "t.example", true}));   // curl sends neither
   BOOST_TEST(!cross_site_problem({"", "none", "t.example", true}));  // typed by the user
 }
@@ -25,7 +27,7 @@ BOOST_AUTO_TEST_CASE(same_origin_and_scripts_pass) {
 BOOST_AUTO_TEST_CASE(other_sites_are_refused) {
   BOOST_TEST(cross_site_problem({"https://evil.example", "", "t.example", true}).value() ==
              "csrf_origin_mismatch");
-  // A page served over http must not act for the https one, nor another port.
+  // A page served over http must not act for an https-only one, nor another port.
   BOOST_TEST(cross_site_problem({"http://t.example", "", "t.example", true}).has_value());
   BOOST_TEST(cross_site_problem({"https://t.example:444", "", "t.example", true}).has_value());
   BOOST_TEST(cross_site_problem({"null", "", "t.example", true}).has_value());

@@ -271,6 +271,19 @@ BOOST_AUTO_TEST_CASE(password_change_revokes_app_passwords_unless_asked_not_to) 
   BOOST_TEST(client.call("GET", "session").status == 200);
 }
 
+BOOST_AUTO_TEST_CASE(behind_a_tls_terminator_the_cookie_is_secure_and_origins_https_only) {
+  Deployment d = make_deployment("{ enabled: true, secure_cookie: true }");
+  d.add_user("nora", "nora-account-pw", false);
+  PageClient client(d);
+  const HttpResult signed_in = client.sign_in("nora", "nora-account-pw");
+  BOOST_TEST(signed_in.status == 200);
+  BOOST_TEST(signed_in.header("Set-Cookie").find("; Secure") != std::string::npos);
+  const std::string host = d.base_url().substr(7);  // without "http://"
+  const std::string body = R"({"username":"nora","password":"nora-account-pw"})";
+  BOOST_TEST(client.call("POST", "session", body, {"-H", "Origin: http://" + host}).status == 403);
+  BOOST_TEST(client.call("POST", "session", body, {"-H", "Origin: https://" + host}).status == 200);
+}
+
 BOOST_AUTO_TEST_CASE(idle_session_expires) {
   Deployment d = make_deployment("{ enabled: true, session_idle: 1s, session_max: 1h }");
   d.add_user("mia", "mia-account-pw", false);
