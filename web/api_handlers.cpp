@@ -275,8 +275,15 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
   switch (call.api.action) {
     case ApiAction::get_session:
       if (!call.session) {
-        co_return refusal(http::status::unauthorized, "signed_out", "You are not signed in.",
-                          call, "self_service_no_session");
+        EndpointResult result = refusal(http::status::unauthorized, "signed_out",
+                                        "You are not signed in.", call, "self_service_no_session");
+        // A cookie of an ended session is dropped from the browser too.
+        if (!call.session_id.empty()) {
+          result.response.set(http::field::set_cookie,
+                              cleared_cookie(kSessionCookie, call.config.path_prefix,
+                                             call.request.client_tls || call.config.secure_cookie));
+        }
+        co_return result;
       }
       co_return ok(session_json(call, *call.session), call);
     case ApiAction::sign_in:
