@@ -158,9 +158,9 @@ int command_serve(Invocation& invocation) {
   // The self-service page (web/), answered ahead of the routes on the proxy listener.
   std::optional<web::AccountService> account_service;
   if (config->self_service.enabled) {
-    account_service.emplace(pool, authenticator, hasher, auth::SecretBox(config->secrets.totp_key),
-                            db::SessionLifetime{config->self_service.session_idle,
-                                                config->self_service.session_max});
+    account_service.emplace(
+        pool, authenticator, hasher, auth::SecretBox(config->secrets.totp_key),
+        db::SessionLifetime{config->self_service.session_idle, config->self_service.session_max});
     gateway.local_endpoints.push_back(
         std::make_shared<web::AccountEndpoint>(config->self_service, *account_service));
   }

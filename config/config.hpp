@@ -119,7 +119,7 @@ struct BruteForce {
 // The self-service Account Security page and its JSON API, on the proxy listener.
 struct SelfService {
   bool enabled = false;
-  std::string path_prefix = "/-/account/";  // starts and ends with '/'
+  std::string path_prefix = "/-/account/";    // starts and ends with '/'
   Duration session_idle{15 * 60 * 1000};      // a session unused this long ends
   Duration session_max{12 * 60 * 60 * 1000};  // and ends this long after sign-in in any case
   // Cookie `Secure` and https-only Origin even over plain HTTP: behind a TLS terminator.

@@ -21,9 +21,9 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
   detail::Reader reader(source_name, env);
   Config config;
   config.source = source_name;
-  const auto sections = reader.map(
-      detail::Field{root, ""},
-      {"listen", "admin", "database", "secrets", "server", "cache", "brute_force", "routes", "self_service"});
+  const auto sections =
+      reader.map(detail::Field{root, ""}, {"listen", "admin", "database", "secrets", "server",
+                                           "cache", "brute_force", "routes", "self_service"});
   if (sections) {
     config.listen = detail::read_listeners(reader, *sections, base_dir);
     config.admin = detail::read_admin(reader, *sections, config.listen);

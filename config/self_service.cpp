@@ -22,7 +22,8 @@ SelfService read_self_service(Reader& reader, const MapView& root) {
                          : std::nullopt;
   if (!map) return self_service;
   if (const auto f = map->get("enabled")) assign(self_service.enabled, reader.boolean(*f));
-  if (const auto f = map->get("secure_cookie")) assign(self_service.secure_cookie, reader.boolean(*f));
+  if (const auto f = map->get("secure_cookie"))
+    assign(self_service.secure_cookie, reader.boolean(*f));
   if (const auto f = map->get("path_prefix")) {
     if (const auto prefix = read_path_prefix(reader, *f)) {
       // The page answers ahead of the routes: "/" would hide every route behind it.
@@ -37,10 +38,10 @@ SelfService read_self_service(Reader& reader, const MapView& root) {
   }
   const auto idle_field = map->get("session_idle");
   const auto max_field = map->get("session_max");
-  const auto idle = idle_field ? reader.duration(*idle_field, kMinSession, kMaxSessionIdle)
-                               : std::nullopt;
-  const auto max = max_field ? reader.duration(*max_field, kMinSession, kMaxSessionMax)
-                             : std::nullopt;
+  const auto idle =
+      idle_field ? reader.duration(*idle_field, kMinSession, kMaxSessionIdle) : std::nullopt;
+  const auto max =
+      max_field ? reader.duration(*max_field, kMinSession, kMaxSessionMax) : std::nullopt;
   assign(self_service.session_idle, idle);
   assign(self_service.session_max, max);
   const bool idle_ok = !idle_field || idle;

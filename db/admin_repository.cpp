@@ -338,7 +338,8 @@ bool AdminRepository::accept_totp_step(std::int64_t user_id, std::string_view se
 bool AdminRepository::use_recovery_code(std::int64_t user_id, const auth::Digest& digest) {
   return in_transaction(connection_, "use_recovery_code", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, user_id).user;
-    const pqxx::result r = tx.exec_prepared(sql::kUseRecoveryCode.name, user.id, hex_encode(digest));
+    const pqxx::result r =
+        tx.exec_prepared(sql::kUseRecoveryCode.name, user.id, hex_encode(digest));
     if (r.empty()) return false;
     audit(tx, user, "recovery_code.used", source_);
     return true;
@@ -398,8 +399,7 @@ int AdminRepository::revoke_all_app_passwords(std::string_view username) {
 }
 
 int AdminRepository::change_password(std::int64_t user_id, std::string_view password_hash,
-                                     bool revoke_app_passwords,
-                                     const auth::Digest& keep_session) {
+                                     bool revoke_app_passwords, const auth::Digest& keep_session) {
   return in_transaction(connection_, "change_password", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, user_id).user;
     tx.exec_prepared0(sql::kSetPassword.name, user.id, std::string(password_hash));

@@ -86,10 +86,9 @@ asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& g
 
   // Login CSRF too: a state-changing call from another site never reaches a handler.
   if (changes_state) {
-    const RequestOrigin origin{request.message[http::field::origin],
-                               request.message["Sec-Fetch-Site"],
-                               request.message[http::field::host],
-                               request.client_tls || config_.secure_cookie};
+    const RequestOrigin origin{
+        request.message[http::field::origin], request.message["Sec-Fetch-Site"],
+        request.message[http::field::host], request.client_tls || config_.secure_cookie};
     if (const auto problem = cross_site_problem(origin)) {
       co_return refused(error_response(http::status::forbidden, "cross_site",
                                        "Requests from other sites are refused."),
@@ -117,9 +116,9 @@ asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& g
     Response response = error_response(http::status::unauthorized, "signed_out",
                                        "Your session has ended; sign in again.");
     if (session_id) {
-      response.set(http::field::set_cookie,
-                   cleared_cookie(kSessionCookie, prefix,
-                                  request.client_tls || config_.secure_cookie));
+      response.set(
+          http::field::set_cookie,
+          cleared_cookie(kSessionCookie, prefix, request.client_tls || config_.secure_cookie));
     }
     co_return refused(std::move(response), "self_service_no_session");
   }
@@ -142,9 +141,9 @@ asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& g
     boost::system::error_code ec;
     json::value body = json::parse(request.message.body(), ec);
     if (ec || !body.is_object()) {
-      co_return refused(error_response(http::status::bad_request, "bad_json",
-                                       "The body is not a JSON object."),
-                        "self_service_bad_json");
+      co_return refused(
+          error_response(http::status::bad_request, "bad_json", "The body is not a JSON object."),
+          "self_service_bad_json");
     }
     call.body = std::move(body.as_object());
   }

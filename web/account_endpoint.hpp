@@ -19,7 +19,7 @@ class AccountEndpoint : public proxy::LocalEndpoint {
   bool matches(std::string_view path) const override;
   std::size_t max_body_bytes() const override { return 16 * 1024; }
   boost::asio::awaitable<proxy::EndpointResult> handle(proxy::Gateway& gateway,
-                                                        proxy::EndpointRequest request) override;
+                                                       proxy::EndpointRequest request) override;
 
  private:
   config::SelfService config_;

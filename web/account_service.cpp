@@ -85,8 +85,7 @@ std::int64_t AccountService::check_totp(const db::TotpEnrolment& enrolment,
 }
 
 void AccountService::use_second_factor(db::AdminRepository& repository, std::int64_t user_id,
-                                       const std::string& username,
-                                       const std::string& code) const {
+                                       const std::string& username, const std::string& code) const {
   if (const auto digits = normalize_totp_code(code)) {
     const db::TotpEnrolment enrolment = repository.totp_enrolment(username);
     if (!enrolment.user.totp_enabled) throw wrong_code("totp_not_enabled", user_id);
@@ -305,15 +304,15 @@ int AccountService::change_password(const db::SessionUser& user, const std::stri
                                     const PasswordChange& change,
                                     const std::string& address) const {
   const auth::Policy policy{false, auth::AccountPasswordPolicy::allow};
-  const auth::Decision decision = authenticator_.verify(
-      auth::BasicCredentials{user.username, change.current_password}, policy);
+  const auth::Decision decision =
+      authenticator_.verify(auth::BasicCredentials{user.username, change.current_password}, policy);
   if (decision.reason == auth::DenyReason::store_unavailable) {
     throw auth::StoreUnavailable("cannot check the current password");
   }
   if (!decision.allowed()) {
-    Refused refused(decision.reason == auth::DenyReason::account_locked ? "account_locked"
-                                                                        : "bad_password",
-                    "The current password is wrong.");
+    Refused refused(
+        decision.reason == auth::DenyReason::account_locked ? "account_locked" : "bad_password",
+        "The current password is wrong.");
     refused.failed_user_id = decision.failed_user_id;
     throw refused;
   }

@@ -107,8 +107,7 @@ class AccountService {
   // `code`: a current TOTP code or a recovery code.
   void disable_totp(const db::SessionUser& user, const std::string& code,
                     const std::string& address) const;
-  std::vector<std::string> new_recovery_codes(const db::SessionUser& user,
-                                              const std::string& code,
+  std::vector<std::string> new_recovery_codes(const db::SessionUser& user, const std::string& code,
                                               const std::string& address) const;
   // Returns how many application passwords it revoked.
   int change_password(const db::SessionUser& user, const std::string& session_id,

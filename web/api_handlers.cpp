@@ -92,7 +92,8 @@ json::object session_json(const ApiCall& call, const db::SessionUser& user) {
 
 EndpointResult ok(json::value body, const ApiCall& call) {
   return EndpointResult{json_response(http::status::ok, body),
-                        call.session ? call.session->username : std::string(), {}};
+                        call.session ? call.session->username : std::string(),
+                        {}};
 }
 
 EndpointResult refusal(http::status status, std::string_view reason, std::string_view message,
@@ -103,11 +104,11 @@ EndpointResult refusal(http::status status, std::string_view reason, std::string
 }
 
 EndpointResult too_many(std::chrono::milliseconds wait, std::string reason, const ApiCall& call) {
-  EndpointResult result = refusal(http::status::too_many_requests, "too_many_attempts",
-                                  "Too many failed attempts; wait a moment and try again.", call,
-                                  std::move(reason));
-  const auto seconds = std::max<long long>(
-      1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+  EndpointResult result =
+      refusal(http::status::too_many_requests, "too_many_attempts",
+              "Too many failed attempts; wait a moment and try again.", call, std::move(reason));
+  const auto seconds =
+      std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
   result.response.set(http::field::retry_after, std::to_string(seconds));
   return result;
 }
@@ -171,8 +172,8 @@ asio::awaitable<EndpointResult> sign_in(ApiCall& call) {
   request.code = text_field(call.body, "code", false);
   request.client_address = call.request.client_address;
   if (request.username.empty() || request.password.empty()) {
-    co_return refusal(http::status::bad_request, "bad_request",
-                      "Enter your username and password.", call);
+    co_return refusal(http::status::bad_request, "bad_request", "Enter your username and password.",
+                      call);
   }
   Budget budget(call.gateway, request.client_address, request.username);
   if (auto over = budget.reserve(call)) co_return std::move(*over);
@@ -309,8 +310,8 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
       json::object body = app_password_json(created.info);
       body["password"] = created.password;
       std::fill(created.password.begin(), created.password.end(), '\0');
-      co_return EndpointResult{json_response(http::status::created, body),
-                               call.session->username, {}};
+      co_return EndpointResult{
+          json_response(http::status::created, body), call.session->username, {}};
     }
     case ApiAction::revoke_app_password: {
       auto job = [&] { return service.revoke_app_password(*call.session, call.api.id, address); };
@@ -345,8 +346,8 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
     case ApiAction::confirm_totp: {
       const std::string code = text_field(call.body, "code");
       const auto work = [&]() -> json::value {
-        return json::object{{"recovery_codes",
-                             codes_json(service.confirm_totp(*call.session, code, address))}};
+        return json::object{
+            {"recovery_codes", codes_json(service.confirm_totp(*call.session, code, address))}};
       };
       co_return co_await guarded(call, work);
     }
@@ -376,7 +377,8 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
         co_return refusal(http::status::bad_request, "bad_password", *problem, call);
       }
       const auto work = [&]() -> json::value {
-        const int revoked = service.change_password(*call.session, call.session_id, change, address);
+        const int revoked =
+            service.change_password(*call.session, call.session_id, change, address);
         return json::object{{"changed", true}, {"revoked_app_passwords", revoked}};
       };
       co_return co_await guarded(call, work);
@@ -406,8 +408,7 @@ asio::awaitable<EndpointResult> run_api_call(ApiCall& call) {
     result = refusal(http::status::forbidden, "refused", refused.what(), call, refused.reason());
   } catch (const db::NotFound&) {
     result = refusal(http::status::not_found, "not_found",
-                     "It does not exist, or was revoked already.", call,
-                     "self_service_not_found");
+                     "It does not exist, or was revoked already.", call, "self_service_not_found");
   } catch (const db::Conflict& e) {
     // Messages of the repository name only the user's own names (never a secret).
     result = refusal(http::status::conflict, "conflict", e.what(), call, "self_service_conflict");
@@ -416,8 +417,7 @@ asio::awaitable<EndpointResult> run_api_call(ApiCall& call) {
                      "self_service_invalid");
   } catch (const auth::StoreUnavailable&) {
     result = refusal(http::status::service_unavailable, "unavailable",
-                     "The database is unavailable; try again shortly.", call,
-                     "store_unavailable");
+                     "The database is unavailable; try again shortly.", call, "store_unavailable");
   }
   co_return std::move(*result);
 }

@@ -2,11 +2,10 @@
 // origin, the session and the CSRF token. Each does its blocking work on the blocking pool.
 #pragma once
 
-#include <optional>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <optional>
+#include <string>
 
 #include "config/config.hpp"
 #include "db/session_store.hpp"

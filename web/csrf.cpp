@@ -14,8 +14,9 @@ std::optional<std::string_view> cross_site_problem(const RequestOrigin& request)
   }
   if (!request.origin.empty()) {
     const std::string host(request.host);
-    const bool same = !host.empty() && (request.origin == "https://" + host ||
-                                        (!request.https_only && request.origin == "http://" + host));
+    const bool same =
+        !host.empty() && (request.origin == "https://" + host ||
+                          (!request.https_only && request.origin == "http://" + host));
     if (!same) return "csrf_origin_mismatch";
   }
   return std::nullopt;

@@ -28,8 +28,7 @@ std::optional<std::string> app_password_name_problem(std::string_view name) {
   }
   if (!db::is_valid_utf8(name)) return "The name is not valid text (UTF-8).";
   if (characters(name) > kMaxAppPasswordNameChars) {
-    return "The name is longer than " + std::to_string(kMaxAppPasswordNameChars) +
-           " characters.";
+    return "The name is longer than " + std::to_string(kMaxAppPasswordNameChars) + " characters.";
   }
   if (has_control(name)) return "The name contains a control character.";
   return std::nullopt;

@@ -8,7 +8,7 @@
 namespace latchkey::web {
 
 inline constexpr std::size_t kMaxAppPasswordNameChars = 100;
-inline constexpr std::size_t kMinAccountPasswordChars = 8;   // NIST SP 800-63B §5.1.1.2
+inline constexpr std::size_t kMinAccountPasswordChars = 8;     // NIST SP 800-63B §5.1.1.2
 inline constexpr std::size_t kMaxAccountPasswordBytes = 1024;  // as the CLI's limit
 
 // Why `name` cannot name an application password, or nullopt: 1 to 100 characters of UTF-8,

@@ -44,7 +44,9 @@ Response error_response(http::status status, std::string_view reason, std::strin
   return json_response(status, boost::json::object{{"error", reason}, {"message", message}});
 }
 
-Response no_content() { return with_headers(http::status::no_content, kApiPolicy); }
+Response no_content() {
+  return with_headers(http::status::no_content, kApiPolicy);
+}
 
 Response redirect(std::string_view location) {
   Response response = with_headers(http::status::permanent_redirect, kApiPolicy);

@@ -2,12 +2,11 @@
 // Content-Security-Policy (no inline script), no framing, no referrer, no caching.
 #pragma once
 
-#include <string>
-#include <string_view>
-
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
 
 #include "web/assets.hpp"
 

@@ -2,9 +2,8 @@
 // CLI, and runs walk.mjs in headless Chromium against it.
 #define BOOST_TEST_MODULE browser
 #define BOOST_TEST_DYN_LINK
-#include <boost/test/unit_test.hpp>
-
 #include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
 #include <ctime>
 #include <filesystem>
 #include <thread>
@@ -35,15 +34,15 @@ BOOST_AUTO_TEST_CASE(walk_through_the_account_security_page) {
   d.add_user("alice", "alice-account-pw", false);
   const ProcessResult enabled = d.cli({"totp", "enable", "alice", "--json"});
   BOOST_REQUIRE_MESSAGE(enabled.exit_code == 0, describe(enabled));
-  const auto secret = auth::base32_decode(
-      std::string(boost::json::parse(enabled.out).at("secret").as_string()));
+  const auto secret =
+      auth::base32_decode(std::string(boost::json::parse(enabled.out).at("secret").as_string()));
   BOOST_REQUIRE(secret.has_value());
   // Confirmed with the previous step's code, so the current one is left for the browser.
   while (std::time(nullptr) % auth::kTotpStepSeconds >= auth::kTotpStepSeconds - 5) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  const std::string code = auth::hotp_code(
-      *secret, static_cast<std::uint64_t>(auth::totp_step(std::time(nullptr)) - 1));
+  const std::string code =
+      auth::hotp_code(*secret, static_cast<std::uint64_t>(auth::totp_step(std::time(nullptr)) - 1));
   const ProcessResult confirmed = d.cli({"totp", "confirm", "alice", code});
   BOOST_REQUIRE_MESSAGE(confirmed.exit_code == 0, describe(confirmed));
 

@@ -27,9 +27,9 @@ BOOST_AUTO_TEST_CASE(off_by_default_with_documented_defaults) {
 }
 
 BOOST_AUTO_TEST_CASE(reads_every_key) {
-  const Config config = parse(with_self_service(
-      "{ enabled: true, path_prefix: /me/, session_idle: 5m, session_max: 1h,"
-      " secure_cookie: true }"));
+  const Config config = parse(
+      with_self_service("{ enabled: true, path_prefix: /me/, session_idle: 5m, session_max: 1h,"
+                        " secure_cookie: true }"));
   BOOST_TEST(config.self_service.secure_cookie);
   BOOST_TEST(config.self_service.enabled);
   BOOST_TEST(config.self_service.path_prefix == "/me/");

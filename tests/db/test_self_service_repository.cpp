@@ -3,7 +3,6 @@
 // session expiry by the server's clock.
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
-
 #include <thread>
 
 #include "db/errors.hpp"

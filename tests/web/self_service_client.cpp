@@ -35,7 +35,8 @@ HttpResult PageClient::call(const std::string& method, const std::string& path,
 
 HttpResult PageClient::sign_in(const std::string& username, const std::string& password,
                                const std::string& code) {
-  std::string body = "{\"username\":" + json_text(username) + ",\"password\":" + json_text(password);
+  std::string body =
+      "{\"username\":" + json_text(username) + ",\"password\":" + json_text(password);
   if (!code.empty()) body += ",\"code\":" + json_text(code);
   body += "}";
   HttpResult result = call("POST", "session", body);
@@ -63,8 +64,8 @@ std::string add_totp_user(Deployment& deployment, const std::string& username,
   deployment.add_user(username, password, false);
   const ProcessResult enabled = deployment.cli({"totp", "enable", username, "--json"});
   BOOST_REQUIRE_MESSAGE(enabled.exit_code == 0, describe(enabled));
-  const auto secret = auth::base32_decode(
-      std::string(boost::json::parse(enabled.out).at("secret").as_string()));
+  const auto secret =
+      auth::base32_decode(std::string(boost::json::parse(enabled.out).at("secret").as_string()));
   BOOST_REQUIRE(secret.has_value());
   const ProcessResult confirmed =
       deployment.cli({"totp", "confirm", username, totp_code(*secret, -1)});

@@ -16,11 +16,12 @@ BOOST_AUTO_TEST_CASE(only_reads_are_safe) {
 }
 
 BOOST_AUTO_TEST_CASE(same_origin_and_scripts_pass) {
-  BOOST_TEST(!cross_site_problem({"http://127.0.0.1:8080", "same-origin", "127.0.0.1:8080", false}));
+  BOOST_TEST(
+      !cross_site_problem({"http://127.0.0.1:8080", "same-origin", "127.0.0.1:8080", false}));
   BOOST_TEST(!cross_site_problem({"https://t.example", "same-origin", "t.example", true}));
   // Behind a TLS terminator latchkey itself sees plain HTTP while the browser says https.
   BOOST_TEST(!cross_site_problem({"https://t.example", "same-origin", "t.example", false}));
-  BOOST_TEST(!cross_site_problem({"", "", "t.example", true}));   // curl sends neither
+  BOOST_TEST(!cross_site_problem({"", "", "t.example", true}));      // curl sends neither
   BOOST_TEST(!cross_site_problem({"", "none", "t.example", true}));  // typed by the user
 }
 

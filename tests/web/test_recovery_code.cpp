@@ -1,6 +1,5 @@
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
-
 #include <set>
 
 #include "web/recovery_code.hpp"

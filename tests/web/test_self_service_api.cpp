@@ -2,9 +2,8 @@
 // recording upstream: sessions and their expiry, CSRF defences, application passwords that
 // work (and stop working) through the proxy, name checks, budgets and password change.
 #define BOOST_TEST_DYN_LINK
-#include <boost/test/unit_test.hpp>
-
 #include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
 #include <thread>
 
 #include "tests/web/self_service_client.hpp"
@@ -91,8 +90,8 @@ BOOST_AUTO_TEST_CASE(sign_in_sets_a_strict_session_cookie_and_sign_out_ends_it) 
                                       "ON u.id = s.user_id WHERE u.username = 'erin' AND "
                                       "length(s.id_hash) = 32") == "1");
   BOOST_TEST(d.database().query_value("SELECT count(*) FROM self_service_sessions WHERE "
-                                      "position(convert_to('" + value + "', 'UTF8') in id_hash) > 0") ==
-             "0");
+                                      "position(convert_to('" +
+                                      value + "', 'UTF8') in id_hash) > 0") == "0");
   BOOST_TEST(client.call("DELETE", "session").status == 204);
   client.forget_csrf();
   BOOST_TEST(client.call("GET", "session").status == 401);
@@ -122,20 +121,22 @@ BOOST_AUTO_TEST_CASE(state_changes_need_the_csrf_token_and_the_same_origin) {
   const HttpResult without = client.call("POST", "app-passwords", body);
   BOOST_TEST(without.status == 403);
   BOOST_TEST(json::parse(without.body).at("error").as_string() == "csrf_token");
-  BOOST_TEST(client.call("POST", "app-passwords", body, {"-H", "X-CSRF-Token: " + token + "0"})
-                 .status == 403);
+  BOOST_TEST(
+      client.call("POST", "app-passwords", body, {"-H", "X-CSRF-Token: " + token + "0"}).status ==
+      403);
   const std::vector<std::string> with_token{"-H", "X-CSRF-Token: " + token};
   auto with = [&](std::vector<std::string> more) {
     more.insert(more.begin(), with_token.begin(), with_token.end());
     return more;
   };
-  BOOST_TEST(client.call("POST", "app-passwords", body,
-                         with({"-H", "Origin: https://evil.example"}))
-                 .status == 403);
+  BOOST_TEST(
+      client.call("POST", "app-passwords", body, with({"-H", "Origin: https://evil.example"}))
+          .status == 403);
   BOOST_TEST(client.call("POST", "app-passwords", body, with({"-H", "Sec-Fetch-Site: cross-site"}))
                  .status == 403);
-  BOOST_TEST(client.call("POST", "app-passwords", "",
-                         with({"-H", "Content-Type: text/plain", "--data-binary", body}))
+  BOOST_TEST(client
+                 .call("POST", "app-passwords", "",
+                       with({"-H", "Content-Type: text/plain", "--data-binary", body}))
                  .status == 415);
   // Nothing was created by the refused calls.
   BOOST_TEST(d.cli({"app-password", "list", "gina", "--json"}).out == "[]\n");
@@ -143,8 +144,9 @@ BOOST_AUTO_TEST_CASE(state_changes_need_the_csrf_token_and_the_same_origin) {
   BOOST_TEST(client.call("POST", "app-passwords", body, with({"-H", origin})).status == 201);
   // Login CSRF: a sign-in posted from another site is refused too.
   PageClient other(d, "other");
-  BOOST_TEST(other.call("POST", "session", R"({"username":"gina","password":"gina-account-pw"})",
-                        {"-H", "Origin: https://evil.example"})
+  BOOST_TEST(other
+                 .call("POST", "session", R"({"username":"gina","password":"gina-account-pw"})",
+                       {"-H", "Origin: https://evil.example"})
                  .status == 403);
   BOOST_TEST(d.log_contains("csrf_origin_mismatch"));
 }
@@ -215,8 +217,7 @@ BOOST_AUTO_TEST_CASE(names_are_checked_with_clear_messages) {
              std::string::npos);
   const HttpResult too_long = create(std::string(101, 'x'));
   BOOST_TEST(too_long.status == 400);
-  BOOST_TEST(json::parse(too_long.body).at("message").as_string().find("100") !=
-             std::string::npos);
+  BOOST_TEST(json::parse(too_long.body).at("message").as_string().find("100") != std::string::npos);
   BOOST_TEST(create(std::string(100, 'x')).status == 201);
   BOOST_TEST(create("Tablet").status == 201);
   const HttpResult duplicate = create("Tablet");
@@ -260,9 +261,9 @@ BOOST_AUTO_TEST_CASE(password_change_revokes_app_passwords_unless_asked_not_to) 
   PageClient again(d, "again");
   BOOST_TEST(again.sign_in("lena", "lena-account-pw").status == 401);
   BOOST_TEST(again.sign_in("lena", "lena-second-pw").status == 200);
-  const HttpResult revoke = client.call(
-      "POST", "password",
-      R"({"current_password":"lena-second-pw","new_password":"lena-third-pw"})");
+  const HttpResult revoke =
+      client.call("POST", "password",
+                  R"({"current_password":"lena-second-pw","new_password":"lena-third-pw"})");
   BOOST_TEST(revoke.status == 200);
   BOOST_TEST(json::parse(revoke.body).at("revoked_app_passwords").as_int64() == 1);
   BOOST_TEST(proxy_status_settled(d, "lena:" + kept, 401) == 401);

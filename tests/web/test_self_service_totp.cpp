@@ -1,9 +1,8 @@
 // Two-factor sign-in and enrolment through the self-service API: each TOTP code works once,
 // recovery codes work once instead of a code, and turning TOTP off needs a current code.
 #define BOOST_TEST_DYN_LINK
-#include <boost/test/unit_test.hpp>
-
 #include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "auth/totp.hpp"
 #include "tests/web/self_service_client.hpp"
@@ -68,8 +67,8 @@ BOOST_AUTO_TEST_CASE(enrolment_on_the_page_gives_ten_single_use_recovery_codes) 
   BOOST_TEST(json::parse(client.call("GET", "totp").body).at("pending").as_bool());
   const HttpResult bad = client.call("POST", "totp/confirm", R"({"code":"12345"})");
   BOOST_TEST(bad.status == 403);
-  const HttpResult confirmed = client.call(
-      "POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, -1)) + "}");
+  const HttpResult confirmed =
+      client.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, -1)) + "}");
   BOOST_TEST_REQUIRE(confirmed.status == 200);
   const json::value confirmation = json::parse(confirmed.body);
   const auto& codes = confirmation.at("recovery_codes").as_array();
@@ -99,12 +98,12 @@ BOOST_AUTO_TEST_CASE(turning_totp_off_needs_a_current_code) {
   BOOST_TEST_REQUIRE(client.sign_in("sven", "sven-account-pw", totp_code(secret, 0)).status == 200);
   const HttpResult missing = client.call("POST", "totp/disable", R"({"code":""})");
   BOOST_TEST(missing.status == 403);
-  const HttpResult replayed = client.call(
-      "POST", "totp/disable", "{\"code\":" + json_text(totp_code(secret, 0)) + "}");
+  const HttpResult replayed =
+      client.call("POST", "totp/disable", "{\"code\":" + json_text(totp_code(secret, 0)) + "}");
   BOOST_TEST(replayed.status == 403);
   BOOST_TEST(json::parse(client.call("GET", "totp").body).at("enabled").as_bool());
-  const HttpResult off = client.call(
-      "POST", "totp/disable", "{\"code\":" + json_text(totp_code(secret, 1)) + "}");
+  const HttpResult off =
+      client.call("POST", "totp/disable", "{\"code\":" + json_text(totp_code(secret, 1)) + "}");
   BOOST_TEST(off.status == 200);
   BOOST_TEST(!json::parse(client.call("GET", "totp").body).at("enabled").as_bool());
   PageClient later(d, "later");
