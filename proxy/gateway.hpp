@@ -11,6 +11,7 @@
 #include "auth/verified_cache.hpp"
 #include "config/config.hpp"
 #include "proxy/blocking_pool.hpp"
+#include "proxy/identity_assertion.hpp"
 #include "proxy/inflight_attempts.hpp"
 #include "proxy/local_endpoint.hpp"
 #include "proxy/log_sink.hpp"
@@ -25,11 +26,13 @@ struct Routing {
   explicit Routing(std::shared_ptr<const config::Config> c)
       : config(std::move(c)),
         router(config->routes),
-        identity_header_names(collect_identity_header_names_for(config->routes)) {}
+        identity_header_names(collect_identity_header_names_for(config->routes)),
+        assertions(config->routes) {}
 
   std::shared_ptr<const config::Config> config;
   Router router;
   std::vector<std::string> identity_header_names;
+  IdentityAssertions assertions;  // signing keys parsed once, here
 
  private:
   static std::vector<std::string> collect_identity_header_names_for(

@@ -177,6 +177,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
   context.client_address = record.client;
   context.client_tls = false;
   context.identity_header_names = &routing.identity_header_names;
+  context.assertions = &routing.assertions;
   ForwardResult result = co_await forward_request(gateway, routing, *route,
                                                   identity ? &*identity : nullptr, client, buffer,
                                                   parser, context, record);
