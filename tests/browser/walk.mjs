@@ -74,11 +74,14 @@ try {
   await page.getByRole('button', { name: 'New password' }).click();
   const dialog = page.getByRole('dialog', { name: 'New application password' });
   await dialog.waitFor();
-  // Keyboard only from here: the name field has focus, Enter generates.
+  // Keyboard only here: the dialog puts focus on the name field, Enter generates, and the
+  // focus moves to Copy password.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'new-password-name');
   await page.keyboard.type('YouTrack Mobile');
   await shot(page, 'new-password-dialog');
-  await dialog.getByRole('button', { name: 'Generate password' }).click();
+  await page.keyboard.press('Enter');
   await dialog.getByRole('button', { name: 'Copy password' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'copy-password');
   const shown = (await page.locator('#new-password-value').textContent()).trim();
   assert.match(shown, /^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$/);
   await dialog.getByRole('button', { name: 'Copy password' }).click();
