@@ -2,6 +2,7 @@
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
 
+#include "config/reload_plan.hpp"
 #include "tests/config/config_test_support.hpp"
 
 namespace latchkey::config::test {
@@ -65,6 +66,17 @@ BOOST_AUTO_TEST_CASE(mistakes_name_the_key_and_line) {
   const auto too_short = problems_of(with_self_service("{ session_idle: 10ms }"));
   BOOST_TEST_REQUIRE(too_short.size() == 1u);
   BOOST_TEST(too_short[0].find("self_service.session_idle") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_reload_keeps_the_running_page_and_names_it) {
+  const Config running = parse(with_self_service("{ enabled: true }"));
+  const ReloadPlan plan =
+      plan_reload(running, parse(with_self_service("{ enabled: true, session_idle: 1m }")));
+  BOOST_TEST(plan.needs_restart == std::vector<std::string>{"self_service"},
+             boost::test_tools::per_element());
+  BOOST_TEST(plan.effective.self_service.session_idle.count() == 15 * 60 * 1000);
+  BOOST_TEST(plan_reload(running, parse(with_self_service("{ enabled: true }")))
+                 .needs_restart.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
