@@ -5,6 +5,7 @@
 #include <pqxx/except>
 #include <stdexcept>
 
+#include "auth/totp.hpp"
 #include "db/connection.hpp"
 #include "db/migrations.hpp"
 
@@ -34,7 +35,7 @@ AdminContext::AdminContext(const Invocation& invocation)
       totp_box_(config_.secrets.totp_key) {}
 
 std::string totp_seal_context(std::int64_t user_id) {
-  return "totp:user:" + std::to_string(user_id);
+  return auth::totp_seal_context(user_id);
 }
 
 void wipe(std::string& secret) {

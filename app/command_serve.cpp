@@ -25,6 +25,7 @@
 #include "proxy/oauth_endpoint.hpp"
 #include "db/usage_recorder.hpp"
 #include "proxy/server.hpp"
+#include "web/account_endpoint.hpp"
 
 namespace latchkey::app {
 
@@ -160,6 +161,15 @@ int command_serve(Invocation& invocation) {
   if (config->oauth.enabled) {
     gateway.local_endpoints.push_back(
         std::make_shared<proxy::OAuthEndpoint>(config->oauth, token_store, store, hasher));
+  }
+  // The self-service page (web/), answered ahead of the routes on the proxy listener.
+  std::optional<web::AccountService> account_service;
+  if (config->self_service.enabled) {
+    account_service.emplace(
+        pool, authenticator, hasher, auth::SecretBox(config->secrets.totp_key),
+        db::SessionLifetime{config->self_service.session_idle, config->self_service.session_max});
+    gateway.local_endpoints.push_back(
+        std::make_shared<web::AccountEndpoint>(config->self_service, *account_service));
   }
   DatabaseProbe database_probe(pool);
   gateway.database_ready = [&database_probe] { return database_probe.healthy(); };

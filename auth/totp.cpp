@@ -181,4 +181,8 @@ std::optional<std::string> base32_decode(std::string_view text) {
   return out;
 }
 
+std::string totp_seal_context(std::int64_t user_id) {
+  return "totp:user:" + std::to_string(user_id);
+}
+
 }  // namespace latchkey::auth

@@ -27,6 +27,10 @@ std::optional<std::int64_t> verify_totp(std::string_view secret, std::string_vie
 // otpauth://totp/latchkey:USER?secret=BASE32&issuer=latchkey&algorithm=SHA1&digits=6&period=30
 std::string otpauth_uri(std::string_view username, std::string_view secret);
 
+// The AAD under which a user's TOTP secret is sealed (SecretBox): a sealed value moved to
+// another row does not open. Shared by the CLI and the self-service page.
+std::string totp_seal_context(std::int64_t user_id);
+
 // RFC 4648 base32, upper case, no padding (what authenticator apps expect).
 std::string base32_encode(std::string_view bytes);
 std::optional<std::string> base32_decode(std::string_view text);  // ignores case, spaces, '='

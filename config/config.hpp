@@ -172,6 +172,16 @@ struct OAuth {
   std::optional<IntrospectionClient> introspection;  // nullopt: no introspection endpoint
 };
 
+// The self-service Account Security page and its JSON API, on the proxy listener.
+struct SelfService {
+  bool enabled = false;
+  std::string path_prefix = "/-/account/";    // starts and ends with '/'
+  Duration session_idle{15 * 60 * 1000};      // a session unused this long ends
+  Duration session_max{12 * 60 * 60 * 1000};  // and ends this long after sign-in in any case
+  // Cookie `Secure` and https-only Origin even over plain HTTP: behind a TLS terminator.
+  bool secure_cookie = false;
+};
+
 struct Config {
   std::string source;  // path of the file it came from, for messages
   std::vector<Listener> listen;
@@ -183,6 +193,7 @@ struct Config {
   BruteForce brute_force;
   std::vector<Route> routes;
   OAuth oauth;
+  SelfService self_service;
 };
 
 // Thrown by load_config/parse_config. what() joins every problem, one per line,

@@ -81,6 +81,15 @@ ReloadPlan plan_reload(const Config& running, Config next) {
                "brute_force.lock_duration", changed);
   keep_running(next.brute_force.lock_duration_max, running.brute_force.lock_duration_max,
                equal<Duration>, "brute_force.lock_duration_max", changed);
+  // The self-service page is built once at start-up (its endpoint, sessions' lifetimes).
+  keep_running(
+      next.self_service, running.self_service,
+      [](const SelfService& a, const SelfService& b) {
+        return std::tie(a.enabled, a.path_prefix, a.session_idle, a.session_max,
+                        a.secure_cookie) ==
+               std::tie(b.enabled, b.path_prefix, b.session_idle, b.session_max, b.secure_cookie);
+      },
+      "self_service", changed);
   return ReloadPlan{std::move(next), std::move(changed)};
 }
 

@@ -47,6 +47,8 @@ bool is_canonical_path(std::string_view path) {
   return plain_characters && path.find("//") == std::string_view::npos && !has_dot_segment(path);
 }
 
+}  // namespace
+
 std::optional<std::string> read_path_prefix(Reader& reader, const Field& field) {
   auto prefix = reader.text(field);
   if (!prefix) return std::nullopt;
@@ -63,6 +65,8 @@ std::optional<std::string> read_path_prefix(Reader& reader, const Field& field) 
   }
   return prefix;
 }
+
+namespace {
 
 // Reads `match` into the route; false when it had a problem, so duplicates are not judged.
 bool read_match(Reader& reader, const Field& field, Route& route) {

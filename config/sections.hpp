@@ -30,6 +30,10 @@ std::optional<std::string> read_secret_reference(Reader& reader, const MapView& 
                                                  const std::string& base_dir);
 // RFC 6749 §3.3 scope tokens, each checked; reports problems at the items.
 std::vector<std::string> read_scope_list(Reader& reader, const Field& field);
+SelfService read_self_service(Reader& reader, const MapView& root);
+
+// A path prefix that requests are matched against as they are routed (decoded, merged).
+std::optional<std::string> read_path_prefix(Reader& reader, const Field& field);
 
 // Parts of one route, each in its own file.
 Upstream read_upstream(Reader& reader, const Field& field, const std::string& base_dir);

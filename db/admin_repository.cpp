@@ -76,6 +76,16 @@ void audit(pqxx::work& tx, const UserInfo& user, const char* event, const std::s
                     detail.name, detail.app_password_id, source);
 }
 
+// Replaces the user's recovery codes by `digests`.
+void store_recovery_codes(pqxx::work& tx, const UserInfo& user,
+                          const std::vector<auth::Digest>& digests, const std::string& source) {
+  tx.exec_prepared0(sql::kDeleteRecoveryCodes.name, user.id);
+  for (const auth::Digest& digest : digests) {
+    tx.exec_prepared0(sql::kInsertRecoveryCode.name, user.id, hex_encode(digest));
+  }
+  audit(tx, user, "recovery_codes.created", source);
+}
+
 // Replicas drop cached verifications of this user once the transaction commits.
 void notify_credentials_changed(pqxx::work& tx, const UserInfo& user) {
   tx.exec_prepared(sql::kNotifyCredentialsChanged.name, std::to_string(user.id));
@@ -185,7 +195,8 @@ void AdminRepository::set_totp_pending(std::int64_t user_id, std::string_view se
 }
 
 void AdminRepository::confirm_totp(std::int64_t user_id, std::string_view sealed_secret,
-                                   std::int64_t step) {
+                                   std::int64_t step,
+                                   const std::vector<auth::Digest>& recovery_codes) {
   in_transaction(connection_, "confirm_totp", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, user_id).user;
     if (user.totp_enabled) throw Conflict("TOTP is already enabled for " + quoted(user.username));
@@ -196,6 +207,7 @@ void AdminRepository::confirm_totp(std::int64_t user_id, std::string_view sealed
                      " was already used, or the enrolment changed meanwhile");
     }
     audit(tx, user, "totp.enabled", source_);
+    if (!recovery_codes.empty()) store_recovery_codes(tx, user, recovery_codes, source_);
     notify_credentials_changed(tx, user);
   });
 }
@@ -207,6 +219,7 @@ void AdminRepository::disable_totp(std::string_view username) {
       throw Conflict("TOTP is not enabled for " + quoted(enrolment.user.username));
     }
     tx.exec_prepared0(sql::kDisableTotp.name, enrolment.user.id);
+    tx.exec_prepared0(sql::kDeleteRecoveryCodes.name, enrolment.user.id);
     audit(tx, enrolment.user, "totp.disabled", source_);
     notify_credentials_changed(tx, enrolment.user);
   });
@@ -278,6 +291,91 @@ void AdminRepository::revoke_app_password(std::string_view username, std::string
     audit(tx, user, "app_password.revoked", source_,
           {std::string(name), r[0][0].as<std::int64_t>()});
     notify_credentials_changed(tx, user);
+  });
+}
+
+bool AdminRepository::accept_totp_step(std::int64_t user_id, std::string_view sealed_secret,
+                                       std::int64_t step) {
+  return in_transaction(connection_, "accept_totp_step", [&](pqxx::work& tx) {
+    const pqxx::result r =
+        tx.exec_prepared0(sql::kAcceptTotpStep.name, user_id, hex_encode(sealed_secret), step);
+    return r.affected_rows() == 1;
+  });
+}
+
+bool AdminRepository::use_recovery_code(std::int64_t user_id, const auth::Digest& digest) {
+  return in_transaction(connection_, "use_recovery_code", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, user_id).user;
+    const pqxx::result r =
+        tx.exec_prepared(sql::kUseRecoveryCode.name, user.id, hex_encode(digest));
+    if (r.empty()) return false;
+    audit(tx, user, "recovery_code.used", source_);
+    return true;
+  });
+}
+
+int AdminRepository::recovery_codes_left(std::int64_t user_id) {
+  return in_transaction(connection_, "recovery_codes_left", [&](pqxx::work& tx) {
+    return tx.exec_prepared1(sql::kCountRecoveryCodes.name, user_id)[0].as<int>();
+  });
+}
+
+void AdminRepository::replace_recovery_codes(std::int64_t user_id,
+                                             const std::vector<auth::Digest>& digests) {
+  in_transaction(connection_, "replace_recovery_codes", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, user_id).user;
+    if (!user.totp_enabled) throw Conflict("TOTP is not enabled for " + quoted(user.username));
+    store_recovery_codes(tx, user, digests, source_);
+  });
+}
+
+std::string AdminRepository::revoke_app_password(std::string_view username, std::int64_t id) {
+  return in_transaction(connection_, "revoke_app_password", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, username).user;
+    const pqxx::result r = tx.exec_prepared(sql::kRevokeAppPasswordById.name, user.id, id);
+    if (r.empty()) {
+      throw NotFound(quoted(user.username) + " has no active application password with id " +
+                     std::to_string(id));
+    }
+    std::string name = r[0][1].as<std::string>();
+    audit(tx, user, "app_password.revoked", source_, {name, id});
+    notify_credentials_changed(tx, user);
+    return name;
+  });
+}
+
+namespace {
+
+int revoke_all(pqxx::work& tx, const UserInfo& user, const std::string& source) {
+  const pqxx::result r = tx.exec_prepared(sql::kRevokeAllAppPasswords.name, user.id);
+  for (const auto& row : r) {
+    audit(tx, user, "app_password.revoked", source,
+          {row[1].as<std::string>(), row[0].as<std::int64_t>()});
+  }
+  return static_cast<int>(r.size());
+}
+
+}  // namespace
+
+int AdminRepository::revoke_all_app_passwords(std::string_view username) {
+  return in_transaction(connection_, "revoke_all_app_passwords", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, username).user;
+    const int count = revoke_all(tx, user, source_);
+    if (count > 0) notify_credentials_changed(tx, user);
+    return count;
+  });
+}
+
+int AdminRepository::change_password(std::int64_t user_id, std::string_view password_hash,
+                                     bool revoke_app_passwords, const auth::Digest& keep_session) {
+  return in_transaction(connection_, "change_password", [&](pqxx::work& tx) {
+    const UserInfo user = lock_user(tx, user_id).user;
+    tx.exec_prepared0(sql::kSetPassword.name, user.id, std::string(password_hash));
+    audit(tx, user, "user.password_changed", source_);
+    tx.exec_prepared0(sql::kDeleteOtherSessions.name, user.id, hex_encode(keep_session));
+    const int revoked = revoke_app_passwords ? revoke_all(tx, user, source_) : 0;
+    notify_credentials_changed(tx, user);
+    return revoked;
   });
 }
 

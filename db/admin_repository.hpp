@@ -81,9 +81,29 @@ class AdminRepository {
   void set_totp_pending(std::int64_t user_id, std::string_view sealed_secret);
   // Enables TOTP if the stored secret is still `sealed_secret` and `step` is newer than any
   // step accepted before; Conflict otherwise (a replayed or raced code, or a new enrolment).
-  void confirm_totp(std::int64_t user_id, std::string_view sealed_secret, std::int64_t step);
-  // Removes an enabled or pending secret; Conflict when there is none.
+  // `recovery_codes` (keyed digests) replace any earlier ones in the same transaction.
+  void confirm_totp(std::int64_t user_id, std::string_view sealed_secret, std::int64_t step,
+                    const std::vector<auth::Digest>& recovery_codes = {});
+  // Removes an enabled or pending secret and the recovery codes; Conflict when there is none.
   void disable_totp(std::string_view username);
+
+  // ---- self-service (web/) ----
+  // Takes `step` of the enabled secret `sealed_secret` at sign-in; false when that step (or a
+  // later one) was accepted before or the secret changed meanwhile: each code works once.
+  bool accept_totp_step(std::int64_t user_id, std::string_view sealed_secret, std::int64_t step);
+  // Marks an unused recovery code used; false when there is no such unused code.
+  bool use_recovery_code(std::int64_t user_id, const auth::Digest& digest);
+  int recovery_codes_left(std::int64_t user_id);
+  // Replaces every recovery code of an account with TOTP enabled; Conflict otherwise.
+  void replace_recovery_codes(std::int64_t user_id, const std::vector<auth::Digest>& digests);
+  // Revokes the live password `id` of the user; returns its name. NotFound when none.
+  std::string revoke_app_password(std::string_view username, std::int64_t id);
+  // Revokes every live password of the user; returns how many.
+  int revoke_all_app_passwords(std::string_view username);
+  // Sets the password hash, ends the user's other sessions (all but `keep_session`), and
+  // revokes every application password when asked; returns how many were revoked.
+  int change_password(std::int64_t user_id, std::string_view password_hash,
+                      bool revoke_app_passwords, const auth::Digest& keep_session);
 
   // `scopes`: what the password (and tokens issued for it) may do; nullopt: everything.
   AppPasswordInfo create_app_password(std::string_view username, std::string_view name,

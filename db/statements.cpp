@@ -32,6 +32,14 @@ void prepare_statements(pqxx::connection_base& connection) {
       sql::kInsertTokenAuditEvent, sql::kSetAppPasswordScopes,
   };
   for (const Statement& statement : kTokens) connection.prepare(statement.name, statement.sql);
+  // The self-service page (web/).
+  static constexpr Statement kSelfService[] = {
+      sql::kRevokeAllAppPasswords, sql::kRevokeAppPasswordById, sql::kAcceptTotpStep,
+      sql::kDeleteRecoveryCodes,   sql::kInsertRecoveryCode,    sql::kUseRecoveryCode,
+      sql::kCountRecoveryCodes,    sql::kInsertSession,         sql::kTouchSession,
+      sql::kDeleteSession,         sql::kDeleteExpiredSessions, sql::kDeleteOtherSessions,
+  };
+  for (const Statement& statement : kSelfService) connection.prepare(statement.name, statement.sql);
   // Write-behind and `latchkey audit` (db/audit_log.cpp), kept apart from the list above.
   static constexpr Statement kAudit[] = {sql::kInsertAuditDropped, sql::kListAuditEvents};
   for (const Statement& statement : kAudit) connection.prepare(statement.name, statement.sql);

@@ -254,6 +254,67 @@ inline constexpr Statement kRevokeAppPassword{
     "UPDATE app_passwords SET revoked_at = now() "
     "WHERE user_id = $1 AND name = $2 AND revoked_at IS NULL RETURNING id"};
 
+// Every live application password of a user at once (self-service "Revoke all", password
+// change).
+inline constexpr Statement kRevokeAllAppPasswords{
+    "lk_revoke_all_app_passwords",
+    "UPDATE app_passwords SET revoked_at = now() "
+    "WHERE user_id = $1 AND revoked_at IS NULL RETURNING id, name"};
+
+inline constexpr Statement kRevokeAppPasswordById{
+    "lk_revoke_app_password_by_id",
+    "UPDATE app_passwords SET revoked_at = now() "
+    "WHERE user_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id, name"};
+
+// ---- self-service: TOTP at sign-in, recovery codes, sessions ---------------------------
+
+// A TOTP code at sign-in: compare-and-set like kConfirmTotp, so each step works once even
+// when two replicas check the same code at the same moment.
+inline constexpr Statement kAcceptTotpStep{
+    "lk_accept_totp_step",
+    "UPDATE users SET totp_last_step = $3 WHERE id = $1 AND totp_enabled "
+    "AND totp_secret_sealed = decode($2, 'hex') "
+    "AND (totp_last_step IS NULL OR totp_last_step < $3)"};
+
+inline constexpr Statement kDeleteRecoveryCodes{"lk_delete_recovery_codes",
+                                                "DELETE FROM recovery_codes WHERE user_id = $1"};
+inline constexpr Statement kInsertRecoveryCode{
+    "lk_insert_recovery_code",
+    "INSERT INTO recovery_codes (user_id, hash) VALUES ($1, decode($2, 'hex'))"};
+inline constexpr Statement kUseRecoveryCode{
+    "lk_use_recovery_code",
+    "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND hash = decode($2, 'hex') "
+    "AND used_at IS NULL RETURNING id"};
+inline constexpr Statement kCountRecoveryCodes{
+    "lk_count_recovery_codes",
+    "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL"};
+
+// Sessions: $2 idle and $3 absolute lifetime in ms; the server's clock decides for every
+// replica. A session of a disabled account, or one past either limit, is not found.
+inline constexpr Statement kInsertSession{
+    "lk_insert_session",
+    "INSERT INTO self_service_sessions (id_hash, user_id, client_address) "
+    "VALUES (decode($1, 'hex'), $2, $3)"};
+inline constexpr Statement kTouchSession{
+    "lk_touch_session",
+    "UPDATE self_service_sessions s SET last_seen_at = now() FROM users u "
+    "WHERE s.id_hash = decode($1, 'hex') AND u.id = s.user_id AND NOT u.disabled "
+    "AND s.last_seen_at > now() - $2::bigint * interval '1 millisecond' "
+    "AND s.created_at > now() - $3::bigint * interval '1 millisecond' "
+    "RETURNING u.id, u.username, u.totp_enabled, "
+    "u.totp_secret_sealed IS NOT NULL AND NOT u.totp_enabled"};
+inline constexpr Statement kDeleteSession{
+    "lk_delete_session", "DELETE FROM self_service_sessions WHERE id_hash = decode($1, 'hex')"};
+inline constexpr Statement kDeleteExpiredSessions{
+    "lk_delete_expired_sessions",
+    "DELETE FROM self_service_sessions "
+    "WHERE last_seen_at <= now() - $1::bigint * interval '1 millisecond' "
+    "OR created_at <= now() - $2::bigint * interval '1 millisecond'"};
+// A password change signs out every other browser of the account.
+inline constexpr Statement kDeleteOtherSessions{
+    "lk_delete_other_sessions",
+    "DELETE FROM self_service_sessions WHERE user_id = $1 AND id_hash <> decode($2, 'hex')"};
+
 // ---- audit_events ----------------------------------------------------------------------
 
 inline constexpr Statement kInsertAuditEvent{

@@ -48,6 +48,7 @@ std::string render_config(int proxy_port, int admin_port, int upstream_port, int
     << "cache: " << options.cache << "\n"
     << "brute_force: " << options.brute_force << "\n"
     << "server: " << options.server << "\n"
+    << (options.self_service.empty() ? "" : "self_service: " + options.self_service + "\n")
     << "routes:\n"
     << "  - name: tracker\n"
     << "    match: { path_prefix: / }\n"

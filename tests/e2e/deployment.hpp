@@ -32,6 +32,7 @@ struct DeploymentOptions {
   std::string brute_force =
       "{ per_address: { burst: 100000, per_minute: 100000 }, "
       "per_account: { burst: 1000, per_minute: 1000 }, lock_after: 100 }";
+  std::string self_service;  // the `self_service:` section, YAML flow style; empty: none
   std::string server = "{ header_timeout: 1s }";  // the `server:` section, YAML flow style
   // Lines appended to `routes:` ("  - name: ..."), for a suite that needs routes of its own;
   // every @UPSTREAM@ becomes the recording upstream's URL.

@@ -57,6 +57,14 @@ BOOST_AUTO_TEST_CASE(account_locks_after_consecutive_failures_and_unlock_ends_it
       " per_minute: 1000 }, lock_after: 3, lock_duration: 10m, lock_duration_max: 1h }"));
   d.add_user("sam", "sam-account-pw", false);  // no TOTP: account password allowed here
   for (int i = 0; i < 3; ++i) BOOST_TEST(d.curl("/x", {"-u", "sam:wrong"}).status == 401);
+  // Failures are written after the answer: under load the next request could overtake the
+  // third one's write, so wait for the lock before trying the right password.
+  std::string lock_written;
+  for (int i = 0; i < 60 && lock_written != "t"; ++i) {
+    lock_written = d.database().query_value(
+        "SELECT locked_until IS NOT NULL FROM users WHERE username = 'sam'");
+    if (lock_written != "t") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   const auto locked = d.curl("/x", {"-u", "sam:sam-account-pw"});  // the right one
   BOOST_TEST(locked.status == 429);
   BOOST_TEST(std::stoi(locked.header("Retry-After")) > 60);

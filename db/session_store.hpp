@@ -1,0 +1,47 @@
+// Browser sessions of the self-service page, shared by every replica through PostgreSQL.
+// Only the keyed digest of a session id is stored. Blocking: worker threads only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/keyed_hash.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace latchkey::db {
+
+struct SessionUser {
+  std::int64_t user_id = 0;
+  std::string username;
+  bool totp_enabled = false;
+  bool totp_pending = false;
+};
+
+struct SessionLifetime {
+  std::chrono::milliseconds idle;  // unused this long: gone
+  std::chrono::milliseconds max;   // this long after sign-in: gone in any case
+};
+
+class SessionStore {
+ public:
+  // Throws auth::StoreUnavailable when the connection breaks mid-call.
+  SessionStore(pqxx::connection_base& connection, SessionLifetime lifetime);
+
+  // Stores a new session and drops expired ones of every user (they are never found again).
+  void create(const auth::Digest& id_digest, std::int64_t user_id, std::string_view address);
+  // The live session's user, its idle clock restarted; nullopt when unknown or expired.
+  std::optional<SessionUser> touch(const auth::Digest& id_digest);
+  void remove(const auth::Digest& id_digest);
+
+ private:
+  pqxx::connection_base& connection_;
+  SessionLifetime lifetime_;
+};
+
+}  // namespace latchkey::db

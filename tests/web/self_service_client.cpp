@@ -1,0 +1,76 @@
+#include "tests/web/self_service_client.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+#include <ctime>
+#include <thread>
+
+#include "auth/totp.hpp"
+
+namespace latchkey::test {
+
+std::string json_text(const std::string& text) {
+  return boost::json::serialize(boost::json::value(boost::json::string(text)));
+}
+
+PageClient::PageClient(Deployment& deployment, std::string name)
+    : deployment_(deployment),
+      jar_("/tmp/latchkey-jar-" + std::to_string(::getpid()) + "-" + name + "-" +
+           std::to_string(reinterpret_cast<std::uintptr_t>(this))) {
+  std::remove(jar_.c_str());
+}
+
+HttpResult PageClient::call(const std::string& method, const std::string& path,
+                            const std::string& json_body,
+                            const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args{"-X", method, "-b", jar_, "-c", jar_};
+  if (!json_body.empty()) {
+    args.insert(args.end(), {"-H", "Content-Type: application/json", "--data-binary", json_body});
+  }
+  if (!csrf_.empty()) args.insert(args.end(), {"-H", "X-CSRF-Token: " + csrf_});
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return deployment_.curl("/-/account/api/" + path, args);
+}
+
+HttpResult PageClient::sign_in(const std::string& username, const std::string& password,
+                               const std::string& code) {
+  std::string body =
+      "{\"username\":" + json_text(username) + ",\"password\":" + json_text(password);
+  if (!code.empty()) body += ",\"code\":" + json_text(code);
+  body += "}";
+  HttpResult result = call("POST", "session", body);
+  if (result.status == 200) {
+    csrf_ = std::string(boost::json::parse(result.body).at("csrf_token").as_string());
+  }
+  return result;
+}
+
+void wait_for_fresh_step() {
+  // Codes are computed and checked a moment apart: never across a step boundary.
+  while (std::time(nullptr) % auth::kTotpStepSeconds >= auth::kTotpStepSeconds - 4) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+std::string totp_code(const std::string& secret, int step_offset) {
+  wait_for_fresh_step();
+  const auto step = auth::totp_step(std::time(nullptr)) + step_offset;
+  return auth::hotp_code(secret, static_cast<std::uint64_t>(step));
+}
+
+std::string add_totp_user(Deployment& deployment, const std::string& username,
+                          const std::string& password) {
+  deployment.add_user(username, password, false);
+  const ProcessResult enabled = deployment.cli({"totp", "enable", username, "--json"});
+  BOOST_REQUIRE_MESSAGE(enabled.exit_code == 0, describe(enabled));
+  const auto secret =
+      auth::base32_decode(std::string(boost::json::parse(enabled.out).at("secret").as_string()));
+  BOOST_REQUIRE(secret.has_value());
+  const ProcessResult confirmed =
+      deployment.cli({"totp", "confirm", username, totp_code(*secret, -1)});
+  BOOST_REQUIRE_MESSAGE(confirmed.exit_code == 0, describe(confirmed));
+  return *secret;
+}
+
+}  // namespace latchkey::test

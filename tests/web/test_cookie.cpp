@@ -1,0 +1,39 @@
+#define BOOST_TEST_DYN_LINK
+#include <boost/test/unit_test.hpp>
+
+#include "web/cookie.hpp"
+
+using latchkey::web::cleared_cookie;
+using latchkey::web::find_cookie;
+using latchkey::web::session_cookie;
+
+BOOST_AUTO_TEST_SUITE(cookie)
+
+BOOST_AUTO_TEST_CASE(finds_the_named_cookie_among_others) {
+  BOOST_TEST(find_cookie("a=1; latchkey_session=abc-_9; b=2", "latchkey_session").value() ==
+             "abc-_9");
+  BOOST_TEST(find_cookie("latchkey_session=x", "latchkey_session").value() == "x");
+  BOOST_TEST(find_cookie("  latchkey_session = \"q\" ;", "latchkey_session").value() == "q");
+}
+
+BOOST_AUTO_TEST_CASE(first_copy_wins_and_names_match_exactly) {
+  BOOST_TEST(find_cookie("s=1; s=2", "s").value() == "1");
+  BOOST_TEST(!find_cookie("xs=1; S=2", "s").has_value());
+  BOOST_TEST(!find_cookie("", "s").has_value());
+  BOOST_TEST(!find_cookie("s; t", "s").has_value());
+  BOOST_TEST(find_cookie("s=", "s").value().empty());
+}
+
+BOOST_AUTO_TEST_CASE(session_cookie_is_http_only_strict_and_scoped) {
+  BOOST_TEST(session_cookie("latchkey_session", "v", "/-/account/", false) ==
+             "latchkey_session=v; Path=/-/account/; HttpOnly; SameSite=Strict");
+  BOOST_TEST(session_cookie("latchkey_session", "v", "/-/account/", true) ==
+             "latchkey_session=v; Path=/-/account/; HttpOnly; SameSite=Strict; Secure");
+}
+
+BOOST_AUTO_TEST_CASE(cleared_cookie_expires_at_once) {
+  BOOST_TEST(cleared_cookie("latchkey_session", "/a/", true) ==
+             "latchkey_session=; Path=/a/; HttpOnly; SameSite=Strict; Secure; Max-Age=0");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

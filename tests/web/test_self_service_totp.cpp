@@ -1,0 +1,130 @@
+// Two-factor sign-in and enrolment through the self-service API: each TOTP code works once,
+// recovery codes work once instead of a code, and turning TOTP off needs a current code.
+#define BOOST_TEST_DYN_LINK
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include "auth/totp.hpp"
+#include "tests/web/self_service_client.hpp"
+
+namespace latchkey::test {
+namespace {
+
+namespace json = boost::json;
+
+Deployment& totp_deployment() {
+  static Deployment instance([] {
+    DeploymentOptions options;
+    options.self_service = kSelfService;
+    return options;
+  }());
+  return instance;
+}
+
+std::string error_of(const HttpResult& result) {
+  return std::string(json::parse(result.body).at("error").as_string());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(self_service_totp)
+
+BOOST_AUTO_TEST_CASE(sign_in_asks_for_the_code_and_accepts_each_code_once) {
+  Deployment& d = totp_deployment();
+  const std::string secret = add_totp_user(d, "quinn", "quinn-account-pw");
+  PageClient client(d);
+  const HttpResult asked = client.sign_in("quinn", "quinn-account-pw");
+  BOOST_TEST(asked.status == 401);
+  BOOST_TEST(error_of(asked) == "totp_required");
+  BOOST_TEST(asked.header("Set-Cookie").empty());
+  // The question is only asked after the right password.
+  BOOST_TEST(error_of(client.sign_in("quinn", "wrong")) == "bad_credentials");
+  const std::string code = totp_code(secret, 0);
+  const std::string wrong = code == "000000" ? "000001" : "000000";
+  BOOST_TEST(error_of(client.sign_in("quinn", "quinn-account-pw", wrong)) == "bad_credentials");
+  BOOST_TEST(client.sign_in("quinn", "quinn-account-pw", code).status == 200);
+  BOOST_TEST(client.call("GET", "session").status == 200);
+  // The same code again, from another browser: replayed, refused.
+  PageClient replay(d, "replay");
+  BOOST_TEST(replay.sign_in("quinn", "quinn-account-pw", code).status == 401);
+  BOOST_TEST(d.log_contains("totp_replayed"));
+  // And the code of the step confirmed by the CLI is older still.
+  BOOST_TEST(replay.sign_in("quinn", "quinn-account-pw", totp_code(secret, -1)).status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(enrolment_on_the_page_gives_ten_single_use_recovery_codes) {
+  Deployment& d = totp_deployment();
+  d.add_user("rita", "rita-account-pw", false);
+  PageClient client(d);
+  BOOST_TEST_REQUIRE(client.sign_in("rita", "rita-account-pw").status == 200);
+  const HttpResult started = client.call("POST", "totp");
+  BOOST_TEST_REQUIRE(started.status == 200);
+  const json::value start = json::parse(started.body);
+  BOOST_TEST(std::string(start.at("qr_svg").as_string()).starts_with("<svg"));
+  BOOST_TEST(std::string(start.at("otpauth_uri").as_string()).starts_with("otpauth://totp/"));
+  const auto secret = auth::base32_decode(std::string(start.at("secret").as_string()));
+  BOOST_TEST_REQUIRE(secret.has_value());
+  BOOST_TEST(json::parse(client.call("GET", "totp").body).at("pending").as_bool());
+  const HttpResult bad = client.call("POST", "totp/confirm", R"({"code":"12345"})");
+  BOOST_TEST(bad.status == 403);
+  const HttpResult confirmed =
+      client.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, -1)) + "}");
+  BOOST_TEST_REQUIRE(confirmed.status == 200);
+  const json::value confirmation = json::parse(confirmed.body);
+  const auto& codes = confirmation.at("recovery_codes").as_array();
+  BOOST_TEST_REQUIRE(codes.size() == 10u);
+  const std::string recovery(codes[3].as_string());
+  BOOST_TEST(recovery.size() == 11u);
+  // The proxy now refuses the account password alone.
+  BOOST_TEST(d.curl("/x", {"-u", "rita:rita-account-pw"}).status == 401);
+  // Recovery codes are stored hashed.
+  BOOST_TEST(d.database().query_value(
+                 "SELECT count(*) FROM recovery_codes r JOIN users u ON u.id = r.user_id "
+                 "WHERE u.username = 'rita' AND length(r.hash) = 32") == "10");
+  PageClient other(d, "other");
+  BOOST_TEST(other.sign_in("rita", "rita-account-pw", recovery).status == 200);
+  BOOST_TEST(json::parse(other.call("GET", "totp").body).at("recovery_codes_left").as_int64() == 9);
+  PageClient third(d, "third");
+  BOOST_TEST(third.sign_in("rita", "rita-account-pw", recovery).status == 401);  // used up
+  BOOST_TEST(third.sign_in("rita", "rita-account-pw", std::string(codes[4].as_string())).status ==
+             200);
+  BOOST_TEST(d.cli({"audit", "rita"}).out.find("recovery_code.used") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(turning_totp_off_needs_a_current_code) {
+  Deployment& d = totp_deployment();
+  const std::string secret = add_totp_user(d, "sven", "sven-account-pw");
+  PageClient client(d);
+  BOOST_TEST_REQUIRE(client.sign_in("sven", "sven-account-pw", totp_code(secret, 0)).status == 200);
+  const HttpResult missing = client.call("POST", "totp/disable", R"({"code":""})");
+  BOOST_TEST(missing.status == 403);
+  const HttpResult replayed =
+      client.call("POST", "totp/disable", "{\"code\":" + json_text(totp_code(secret, 0)) + "}");
+  BOOST_TEST(replayed.status == 403);
+  BOOST_TEST(json::parse(client.call("GET", "totp").body).at("enabled").as_bool());
+  const HttpResult off =
+      client.call("POST", "totp/disable", "{\"code\":" + json_text(totp_code(secret, 1)) + "}");
+  BOOST_TEST(off.status == 200);
+  BOOST_TEST(!json::parse(client.call("GET", "totp").body).at("enabled").as_bool());
+  PageClient later(d, "later");
+  BOOST_TEST(later.sign_in("sven", "sven-account-pw").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(password_change_with_totp_needs_the_code) {
+  Deployment& d = totp_deployment();
+  const std::string secret = add_totp_user(d, "tara", "tara-account-pw");
+  PageClient client(d);
+  BOOST_TEST_REQUIRE(client.sign_in("tara", "tara-account-pw", totp_code(secret, 0)).status == 200);
+  const HttpResult without = client.call(
+      "POST", "password", R"({"current_password":"tara-account-pw","new_password":"tara-new-pw"})");
+  BOOST_TEST(without.status == 403);
+  const HttpResult with = client.call(
+      "POST", "password",
+      "{\"current_password\":\"tara-account-pw\",\"new_password\":\"tara-new-pw\",\"code\":" +
+          json_text(totp_code(secret, 1)) + "}");
+  BOOST_TEST(with.status == 200);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace latchkey::test

@@ -1,0 +1,330 @@
+#include "web/account_service.hpp"
+
+#include "auth/app_password.hpp"
+#include "auth/password_hash.hpp"
+#include "auth/random.hpp"
+#include "auth/totp.hpp"
+#include "web/qr_svg.hpp"
+#include "web/recovery_code.hpp"
+
+namespace latchkey::web {
+namespace {
+
+// A pooled connection is busy at most this long before the call gives up (503).
+constexpr std::chrono::seconds kDatabaseWait{5};
+constexpr std::size_t kSessionIdBytes = 32;  // 256 bits, far above OWASP's 64-bit minimum
+constexpr std::string_view kSessionDigestLabel = "self_service_session";
+constexpr std::string_view kWrongCode = "The code is wrong, expired or already used.";
+
+// URL-safe base64 without padding (RFC 4648 §5): a cookie value needs no quoting.
+std::string base64url(std::string_view bytes) {
+  static constexpr std::string_view kSymbols =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string text;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (unsigned char byte : bytes) {
+    bits = (bits << 8) | byte;
+    count += 8;
+    while (count >= 6) {
+      count -= 6;
+      text += kSymbols[(bits >> count) & 0x3f];
+    }
+  }
+  if (count > 0) text += kSymbols[(bits << (6 - count)) & 0x3f];
+  return text;
+}
+
+void wipe(std::string& secret) {
+  std::fill(secret.begin(), secret.end(), '\0');
+  secret.clear();
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Refused wrong_code(std::string reason, std::int64_t user_id) {
+  Refused refused(std::move(reason), std::string(kWrongCode));
+  refused.failed_user_id = user_id;
+  return refused;
+}
+
+}  // namespace
+
+AccountService::AccountService(db::ConnectionPool& pool, const auth::Authenticator& authenticator,
+                               const auth::KeyedHasher& hasher, auth::SecretBox totp_box,
+                               db::SessionLifetime lifetime)
+    : pool_(pool),
+      authenticator_(authenticator),
+      hasher_(hasher),
+      totp_box_(std::move(totp_box)),
+      lifetime_(lifetime) {}
+
+auth::Digest AccountService::session_digest(const std::string& session_id) const {
+  return hasher_.digest(kSessionDigestLabel, session_id);
+}
+
+std::int64_t AccountService::check_totp(const db::TotpEnrolment& enrolment,
+                                        const std::string& code) const {
+  const std::int64_t user_id = enrolment.user.id;
+  if (!enrolment.sealed_secret) throw wrong_code("totp_not_enrolled", user_id);
+  std::optional<std::string> secret =
+      totp_box_.open(*enrolment.sealed_secret, auth::totp_seal_context(user_id));
+  if (!secret) throw std::runtime_error("a TOTP secret does not open with the configured totp_key");
+  const std::int64_t now = unix_now();
+  const auto step = auth::verify_totp(*secret, code, now, enrolment.last_step);
+  const bool right_but_used =
+      !step && enrolment.last_step && auth::verify_totp(*secret, code, now, std::nullopt);
+  wipe(*secret);
+  if (right_but_used) throw wrong_code("totp_replayed", user_id);
+  if (!step) throw wrong_code("bad_totp_code", user_id);
+  return *step;
+}
+
+void AccountService::use_second_factor(db::AdminRepository& repository, std::int64_t user_id,
+                                       const std::string& username, const std::string& code) const {
+  if (const auto digits = normalize_totp_code(code)) {
+    const db::TotpEnrolment enrolment = repository.totp_enrolment(username);
+    if (!enrolment.user.totp_enabled) throw wrong_code("totp_not_enabled", user_id);
+    const std::int64_t step = check_totp(enrolment, *digits);
+    // A code checked by two requests (or replicas) at once is still accepted only once.
+    if (!repository.accept_totp_step(user_id, *enrolment.sealed_secret, step)) {
+      throw wrong_code("totp_replayed", user_id);
+    }
+    return;
+  }
+  if (const auto recovery = normalize_recovery_code(code)) {
+    if (!repository.use_recovery_code(user_id,
+                                      hasher_.digest(kRecoveryCodeDigestLabel, *recovery))) {
+      throw wrong_code("bad_recovery_code", user_id);
+    }
+    return;
+  }
+  throw wrong_code("malformed_code", user_id);
+}
+
+std::vector<std::string> AccountService::make_recovery_codes(
+    std::vector<auth::Digest>& digests) const {
+  std::vector<std::string> codes;
+  for (std::size_t i = 0; i < kRecoveryCodeCount; ++i) {
+    codes.push_back(generate_recovery_code());
+    digests.push_back(
+        hasher_.digest(kRecoveryCodeDigestLabel, *normalize_recovery_code(codes.back())));
+  }
+  return codes;
+}
+
+SignInResult AccountService::sign_in(const SignInRequest& request) const {
+  SignInResult result;
+  // The Argon2 verification, the lock and the unknown-user cost are the proxy's own.
+  const auth::Policy policy{false, auth::AccountPasswordPolicy::allow};
+  const auth::Decision decision =
+      authenticator_.verify(auth::BasicCredentials{request.username, request.password}, policy);
+  result.failed_user_id = decision.failed_user_id;
+  result.reason = std::string(auth::to_string(decision.reason));
+  if (!decision.allowed()) {
+    switch (decision.reason) {
+      case auth::DenyReason::account_locked:
+        result.status = SignInStatus::locked;
+        result.locked_until = decision.locked_until;
+        break;
+      case auth::DenyReason::store_unavailable:
+        result.status = SignInStatus::unavailable;
+        result.guess = false;
+        break;
+      case auth::DenyReason::unknown_user:
+      case auth::DenyReason::bad_password:
+        result.status = SignInStatus::refused;
+        break;
+      default:  // disabled: a right password, so no guess
+        result.status = SignInStatus::refused;
+        result.guess = false;
+        break;
+    }
+    return result;
+  }
+  const auth::Identity& identity = *decision.identity;
+  result.username = identity.username;
+  if (identity.totp_enabled && request.code.empty()) {
+    result.status = SignInStatus::totp_required;
+    result.reason = "totp_required";
+    result.guess = false;
+    return result;
+  }
+  try {
+    result.session_id = pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+      db::AdminRepository repository(connection, request.client_address);
+      if (identity.totp_enabled) {
+        use_second_factor(repository, identity.user_id, identity.username, request.code);
+      }
+      std::string id = base64url(auth::random_bytes(kSessionIdBytes));
+      db::SessionStore(connection, lifetime_)
+          .create(session_digest(id), identity.user_id, request.client_address);
+      return id;
+    });
+  } catch (const Refused& refused) {
+    result.status = SignInStatus::refused;
+    result.reason = refused.reason();
+    result.failed_user_id = refused.failed_user_id;
+    return result;
+  } catch (const auth::StoreUnavailable&) {
+    result.status = SignInStatus::unavailable;
+    result.reason = "store_unavailable";
+    result.guess = false;
+    return result;
+  }
+  result.status = SignInStatus::signed_in;
+  result.reason.clear();
+  result.guess = false;
+  return result;
+}
+
+std::optional<db::SessionUser> AccountService::find_session(const std::string& session_id) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::SessionStore(connection, lifetime_).touch(session_digest(session_id));
+  });
+}
+
+void AccountService::sign_out(const std::string& session_id) const {
+  pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    db::SessionStore(connection, lifetime_).remove(session_digest(session_id));
+  });
+}
+
+std::vector<db::AppPasswordInfo> AccountService::list_app_passwords(
+    const db::SessionUser& user) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::AdminRepository(connection).list_app_passwords(user.username);
+  });
+}
+
+NewAppPassword AccountService::create_app_password(const db::SessionUser& user,
+                                                   const std::string& name,
+                                                   const std::string& address) const {
+  std::string canonical = auth::generate_app_password();
+  const auth::Digest digest = hasher_.digest(auth::kAppPasswordDigestLabel, canonical);
+  NewAppPassword created;
+  created.info = pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::AdminRepository(connection, address)
+        .create_app_password(user.username, name, digest);
+  });
+  created.password = auth::format_app_password(canonical);
+  wipe(canonical);
+  return created;
+}
+
+std::string AccountService::revoke_app_password(const db::SessionUser& user, std::int64_t id,
+                                                const std::string& address) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::AdminRepository(connection, address).revoke_app_password(user.username, id);
+  });
+}
+
+int AccountService::revoke_all_app_passwords(const db::SessionUser& user,
+                                             const std::string& address) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::AdminRepository(connection, address).revoke_all_app_passwords(user.username);
+  });
+}
+
+TotpStatus AccountService::totp_status(const db::SessionUser& user) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    db::AdminRepository repository(connection);
+    const db::TotpEnrolment enrolment = repository.totp_enrolment(user.username);
+    TotpStatus status;
+    status.enabled = enrolment.user.totp_enabled;
+    status.pending = enrolment.user.totp_pending;
+    status.recovery_codes_left = status.enabled ? repository.recovery_codes_left(user.user_id) : 0;
+    return status;
+  });
+}
+
+TotpStart AccountService::start_totp(const db::SessionUser& user,
+                                     const std::string& address) const {
+  std::string secret = auth::random_bytes(auth::kTotpSecretBytes);
+  const std::string sealed = totp_box_.seal(secret, auth::totp_seal_context(user.user_id));
+  pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    db::AdminRepository(connection, address).set_totp_pending(user.user_id, sealed);
+  });
+  TotpStart start;
+  start.secret = auth::base32_encode(secret);
+  start.otpauth_uri = auth::otpauth_uri(user.username, secret);
+  start.qr_svg = qr_svg(start.otpauth_uri);
+  wipe(secret);
+  return start;
+}
+
+std::vector<std::string> AccountService::confirm_totp(const db::SessionUser& user,
+                                                      const std::string& code,
+                                                      const std::string& address) const {
+  const auto digits = normalize_totp_code(code);
+  if (!digits) throw wrong_code("malformed_code", user.user_id);
+  std::vector<auth::Digest> digests;
+  std::vector<std::string> codes = make_recovery_codes(digests);
+  pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    db::AdminRepository repository(connection, address);
+    const db::TotpEnrolment enrolment = repository.totp_enrolment(user.username);
+    if (enrolment.user.totp_enabled) throw db::Conflict("TOTP is already on.");
+    const std::int64_t step = check_totp(enrolment, *digits);
+    repository.confirm_totp(user.user_id, *enrolment.sealed_secret, step, digests);
+  });
+  return codes;
+}
+
+void AccountService::disable_totp(const db::SessionUser& user, const std::string& code,
+                                  const std::string& address) const {
+  pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    db::AdminRepository repository(connection, address);
+    const db::TotpEnrolment enrolment = repository.totp_enrolment(user.username);
+    // A pending enrolment was never proven: dropping it needs no code.
+    if (enrolment.user.totp_enabled) {
+      use_second_factor(repository, user.user_id, user.username, code);
+    }
+    repository.disable_totp(user.username);
+  });
+}
+
+std::vector<std::string> AccountService::new_recovery_codes(const db::SessionUser& user,
+                                                            const std::string& code,
+                                                            const std::string& address) const {
+  std::vector<auth::Digest> digests;
+  std::vector<std::string> codes = make_recovery_codes(digests);
+  pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    db::AdminRepository repository(connection, address);
+    use_second_factor(repository, user.user_id, user.username, code);
+    repository.replace_recovery_codes(user.user_id, digests);
+  });
+  return codes;
+}
+
+int AccountService::change_password(const db::SessionUser& user, const std::string& session_id,
+                                    const PasswordChange& change,
+                                    const std::string& address) const {
+  const auth::Policy policy{false, auth::AccountPasswordPolicy::allow};
+  const auth::Decision decision =
+      authenticator_.verify(auth::BasicCredentials{user.username, change.current_password}, policy);
+  if (decision.reason == auth::DenyReason::store_unavailable) {
+    throw auth::StoreUnavailable("cannot check the current password");
+  }
+  if (!decision.allowed()) {
+    Refused refused(
+        decision.reason == auth::DenyReason::account_locked ? "account_locked" : "bad_password",
+        "The current password is wrong.");
+    refused.failed_user_id = decision.failed_user_id;
+    throw refused;
+  }
+  const std::string hash = auth::hash_password(change.new_password);
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    db::AdminRepository repository(connection, address);
+    if (decision.identity->totp_enabled) {
+      use_second_factor(repository, user.user_id, user.username, change.code);
+    }
+    return repository.change_password(user.user_id, hash, change.revoke_app_passwords,
+                                      session_digest(session_id));
+  });
+}
+
+}  // namespace latchkey::web

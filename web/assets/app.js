@@ -1,0 +1,292 @@
+// latchkey self-service page: plain DOM, no framework. Talks to the JSON API next to it
+// (api/...); state-changing calls carry the session's CSRF token.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  let csrf = '';
+  let totpEnabled = false;
+
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (method !== 'GET') headers['X-CSRF-Token'] = csrf;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch('api/' + path, {
+      method, headers, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+    if (response.status === 401 && data.error === 'signed_out') showSignIn('Your session ended; sign in again.');
+    return { status: response.status, ok: response.ok, data };
+  }
+
+  function formatTime(iso) {
+    return iso ? new Date(iso).toLocaleString() : 'never';
+  }
+
+  // ---- sign-in ----
+
+  function showSignIn(message) {
+    csrf = '';
+    $('account-view').hidden = true;
+    $('sign-out').hidden = true;
+    $('whoami').hidden = true;
+    $('sign-in-view').hidden = false;
+    $('sign-in-error').textContent = message || '';
+    $('sign-in-username').focus();
+  }
+
+  function showAccount(session) {
+    csrf = session.csrf_token;
+    totpEnabled = session.totp_enabled;
+    $('sign-in-view').hidden = true;
+    $('account-view').hidden = false;
+    $('sign-out').hidden = false;
+    $('whoami').hidden = false;
+    $('whoami').textContent = session.username;
+    $('profile-username').textContent = session.username;
+    $('sign-in-form').reset();
+    $('sign-in-code-field').hidden = true;
+    refreshTotp();
+    refreshAppPasswords();
+  }
+
+  $('sign-in-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = {
+      username: $('sign-in-username').value,
+      password: $('sign-in-password').value,
+    };
+    if (!$('sign-in-code-field').hidden) body.code = $('sign-in-code').value;
+    const result = await api('POST', 'session', body);
+    if (result.ok) {
+      showAccount(result.data);
+      $('tab-profile').focus();
+      return;
+    }
+    if (result.data.error === 'totp_required') {
+      $('sign-in-code-field').hidden = false;
+      $('sign-in-error').textContent = result.data.message;
+      $('sign-in-code').focus();
+      return;
+    }
+    $('sign-in-error').textContent = result.data.message || 'Sign-in failed.';
+  });
+
+  $('sign-out').addEventListener('click', async () => {
+    await api('DELETE', 'session');
+    showSignIn('You are signed out.');
+  });
+
+  // ---- tabs (WAI-ARIA tabs pattern: arrow keys move between tabs) ----
+
+  const tabs = [$('tab-profile'), $('tab-security')];
+  function selectTab(tab) {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute('aria-selected', String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      $(other.getAttribute('aria-controls')).hidden = !selected;
+    }
+  }
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => selectTab(tab));
+    tab.addEventListener('keydown', (event) => {
+      if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
+      const next = tabs[(tabs.indexOf(tab) + (event.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
+      selectTab(next);
+      next.focus();
+    });
+  }
+
+  // ---- dialogs ----
+
+  for (const button of document.querySelectorAll('.close-dialog')) {
+    button.addEventListener('click', () => button.closest('dialog').close());
+  }
+
+  function confirmAction(text) {
+    return new Promise((resolve) => {
+      const dialog = $('confirm-dialog');
+      $('confirm-text').textContent = text;
+      const yes = () => { dialog.close('yes'); };
+      $('confirm-yes').addEventListener('click', yes, { once: true });
+      dialog.addEventListener('close', () => {
+        $('confirm-yes').removeEventListener('click', yes);
+        resolve(dialog.returnValue === 'yes');
+      }, { once: true });
+      dialog.returnValue = '';
+      dialog.showModal();
+    });
+  }
+
+  // ---- application passwords ----
+
+  async function refreshAppPasswords() {
+    const result = await api('GET', 'app-passwords');
+    if (!result.ok) return;
+    const body = $('app-passwords').tBodies[0];
+    body.replaceChildren();
+    const live = result.data.app_passwords.filter((p) => p.state !== 'revoked');
+    for (const p of live) {
+      const row = body.insertRow();
+      row.insertCell().textContent = p.name + (p.state === 'expired' ? ' (expired)' : '');
+      row.insertCell().textContent = formatTime(p.created_at);
+      row.insertCell().textContent = formatTime(p.last_used_at);
+      row.insertCell().textContent = p.last_used_from || '–';
+      const revoke = document.createElement('button');
+      revoke.type = 'button';
+      revoke.textContent = 'Revoke';
+      revoke.setAttribute('aria-label', 'Revoke ' + p.name);
+      revoke.addEventListener('click', async () => {
+        if (!await confirmAction('Revoke "' + p.name + '"? Apps using it are signed out at once.')) return;
+        const done = await api('DELETE', 'app-passwords/' + p.id);
+        $('app-passwords-error').textContent = done.ok ? '' : done.data.message;
+        await refreshAppPasswords();
+        $('new-password').focus();
+      });
+      row.insertCell().append(revoke);
+    }
+    $('app-passwords').hidden = live.length === 0;
+    $('app-passwords-empty').hidden = live.length !== 0;
+    $('revoke-all').hidden = live.length === 0;
+  }
+
+  $('new-password').addEventListener('click', () => {
+    $('new-password-form').reset();
+    $('new-password-form').hidden = false;
+    $('new-password-result').hidden = true;
+    $('new-password-error').textContent = '';
+    $('new-password-copied').textContent = '';
+    $('new-password-dialog').showModal();
+    $('new-password-name').focus();
+  });
+
+  $('new-password-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const name = $('new-password-name').value;
+    const result = await api('POST', 'app-passwords', { name });
+    if (!result.ok) {
+      $('new-password-error').textContent = result.data.message || 'Could not create it.';
+      $('new-password-name').focus();
+      return;
+    }
+    $('new-password-for').textContent = result.data.name;
+    $('new-password-value').textContent = result.data.password;
+    $('new-password-form').hidden = true;
+    $('new-password-result').hidden = false;
+    $('copy-password').focus();
+    refreshAppPasswords();
+  });
+
+  $('copy-password').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText($('new-password-value').textContent);
+      $('new-password-copied').textContent = 'Copied to the clipboard.';
+    } catch {
+      $('new-password-copied').textContent = 'Copying failed; select the password and copy it.';
+    }
+  });
+
+  $('new-password-dialog').addEventListener('close', () => {
+    $('new-password-value').textContent = '';  // the password is not kept in the page
+    $('new-password').focus();
+  });
+
+  $('revoke-all').addEventListener('click', async () => {
+    if (!await confirmAction('Revoke all your application passwords? Every app using one is signed out at once.')) return;
+    const done = await api('DELETE', 'app-passwords');
+    $('app-passwords-error').textContent = done.ok ? '' : done.data.message;
+    await refreshAppPasswords();
+    $('new-password').focus();
+  });
+
+  // ---- TOTP ----
+
+  function showCodes(list, codes) {
+    list.replaceChildren(...codes.map((code) => {
+      const item = document.createElement('li');
+      item.textContent = code;
+      return item;
+    }));
+  }
+
+  async function refreshTotp() {
+    const result = await api('GET', 'totp');
+    if (!result.ok) return;
+    totpEnabled = result.data.enabled;
+    $('totp-status').textContent = totpEnabled
+      ? 'Two-factor authentication is on. Recovery codes left: ' + result.data.recovery_codes_left + '.'
+      : 'Two-factor authentication is off.';
+    $('totp-start').hidden = totpEnabled;
+    $('totp-off-form').hidden = !totpEnabled;
+    $('password-code-field').hidden = !totpEnabled;
+  }
+
+  $('totp-start').addEventListener('click', async () => {
+    const result = await api('POST', 'totp');
+    if (!result.ok) { $('totp-error').textContent = result.data.message; return; }
+    $('totp-qr').src = 'data:image/svg+xml;base64,' + btoa(result.data.qr_svg);
+    $('totp-secret').textContent = result.data.secret;
+    $('totp-enrol').hidden = false;
+    $('totp-start').hidden = true;
+    $('totp-codes').hidden = true;
+    $('totp-confirm-code').focus();
+  });
+
+  $('totp-confirm-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const result = await api('POST', 'totp/confirm', { code: $('totp-confirm-code').value });
+    if (!result.ok) { $('totp-error').textContent = result.data.message; return; }
+    $('totp-error').textContent = '';
+    $('totp-enrol').hidden = true;
+    $('totp-confirm-form').reset();
+    showCodes($('totp-code-list'), result.data.recovery_codes);
+    $('totp-codes').hidden = false;
+    await refreshTotp();
+  });
+
+  $('totp-off-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const result = await api('POST', 'totp/disable', { code: $('totp-off-code').value });
+    $('totp-error').textContent = result.ok ? '' : result.data.message;
+    $('totp-off-form').reset();
+    $('totp-codes').hidden = true;
+    await refreshTotp();
+  });
+
+  $('totp-new-codes').addEventListener('click', async () => {
+    const result = await api('POST', 'totp/recovery-codes', { code: $('totp-off-code').value });
+    if (!result.ok) { $('totp-error').textContent = result.data.message; return; }
+    $('totp-error').textContent = '';
+    $('totp-off-form').reset();
+    showCodes($('codes-dialog-list'), result.data.recovery_codes);
+    $('codes-dialog').showModal();
+    await refreshTotp();
+  });
+
+  // ---- permanent tokens: api/tokens answers 501 until they land; the section says so ----
+
+  // ---- password ----
+
+  $('password-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const result = await api('POST', 'password', {
+      current_password: $('password-current').value,
+      new_password: $('password-new').value,
+      code: $('password-code').value,
+      revoke_app_passwords: $('password-revoke').checked,
+    });
+    $('password-error').textContent = result.ok ? '' : result.data.message;
+    $('password-message').textContent = result.ok
+      ? 'Password changed. Application passwords revoked: ' + result.data.revoked_app_passwords + '.'
+      : '';
+    if (result.ok) { $('password-form').reset(); refreshAppPasswords(); }
+  });
+
+  // ---- start ----
+
+  api('GET', 'session').then((result) => {
+    if (result.ok) showAccount(result.data); else showSignIn('');
+  });
+})();

@@ -1,0 +1,46 @@
+#include "web/cookie.hpp"
+
+namespace latchkey::web {
+namespace {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::string attributes(std::string_view path, bool secure) {
+  std::string text = "; Path=" + std::string(path) + "; HttpOnly; SameSite=Strict";
+  if (secure) text += "; Secure";
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> find_cookie(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto end = std::min(header.find(';'), header.size());
+    const std::string_view pair = trim(header.substr(0, end));
+    header.remove_prefix(std::min(end + 1, header.size()));
+    const auto equals = pair.find('=');
+    if (equals == std::string_view::npos) continue;
+    if (trim(pair.substr(0, equals)) != name) continue;
+    std::string_view value = trim(pair.substr(equals + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    return std::string(value);
+  }
+  return std::nullopt;
+}
+
+std::string session_cookie(std::string_view name, std::string_view value, std::string_view path,
+                           bool secure) {
+  return std::string(name) + "=" + std::string(value) + attributes(path, secure);
+}
+
+std::string cleared_cookie(std::string_view name, std::string_view path, bool secure) {
+  return std::string(name) + "=" + attributes(path, secure) + "; Max-Age=0";
+}
+
+}  // namespace latchkey::web
