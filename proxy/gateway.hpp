@@ -15,6 +15,7 @@
 #include "proxy/log_sink.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/router.hpp"
+#include "proxy/tls_context.hpp"
 #include "proxy/upstream_pool.hpp"
 
 namespace latchkey::proxy {
@@ -24,11 +25,13 @@ struct Routing {
   explicit Routing(std::shared_ptr<const config::Config> c)
       : config(std::move(c)),
         router(config->routes),
-        identity_header_names(collect_identity_header_names_for(config->routes)) {}
+        identity_header_names(collect_identity_header_names_for(config->routes)),
+        upstream_tls(config->routes) {}
 
   std::shared_ptr<const config::Config> config;
   Router router;
   std::vector<std::string> identity_header_names;
+  UpstreamTlsContexts upstream_tls;  // https routes: read their CA and client files once
 
  private:
   static std::vector<std::string> collect_identity_header_names_for(

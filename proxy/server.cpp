@@ -51,7 +51,7 @@ tcp::acceptor bind_acceptor(asio::io_context& io, const config::Endpoint& addres
 }  // namespace
 
 Server::Server(Gateway& gateway, std::shared_ptr<const Routing> routing)
-    : gateway_(gateway), routing_(std::move(routing)) {
+    : gateway_(gateway), routing_(std::move(routing)), tls_(routing_->config->listen) {
   for (const auto& listener : routing_->config->listen) {
     listeners_.push_back(bind_acceptor(io_, listener.address));
   }
@@ -60,7 +60,7 @@ Server::Server(Gateway& gateway, std::shared_ptr<const Routing> routing)
   }
 }
 
-asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
+asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, std::size_t listener) {
   for (;;) {
     // Each connection gets its own strand: its handlers never run concurrently.
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io_), kTuple);
@@ -75,7 +75,11 @@ asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
     socket.set_option(tcp::no_delay(true), ec);
     ++active_sessions_;
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(std::move(socket), gateway_, routing_),
+    // The context current now: a reload later changes new connections only.
+    auto tls = tls_.current(listener);
+    auto session = tls ? run_tls_session(std::move(socket), std::move(tls), gateway_, routing_)
+                       : run_session(std::move(socket), gateway_, routing_);
+    asio::co_spawn(executor, std::move(session),
                    [this](std::exception_ptr error) {
                      --active_sessions_;
                      if (error) {
@@ -141,13 +145,15 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
 }
 
 void Server::run(std::chrono::milliseconds drain) {
-  for (auto& acceptor : listeners_) {
-    asio::co_spawn(io_, accept_loop(acceptor), asio::detached);
+  for (std::size_t i = 0; i < listeners_.size(); ++i) {
+    asio::co_spawn(io_, accept_loop(listeners_[i], i), asio::detached);
   }
   for (auto& acceptor : admin_) {
     asio::co_spawn(io_, admin_loop(acceptor), asio::detached);
   }
   asio::signal_set signals(io_, SIGINT, SIGTERM);
+  asio::signal_set tls_reload_signals(io_, SIGHUP);
+  watch_tls_reload(tls_reload_signals);
   asio::steady_timer drain_timer(io_);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
@@ -176,8 +182,10 @@ void Server::run(std::chrono::milliseconds drain) {
   for (const auto& listener : config.listen) {
     gateway_.log.event("info", "listening",
                        {{"address", listener.address.host},
-                        {"port", listener.address.port}});
+                        {"port", listener.address.port},
+                        {"tls", listener.tls.has_value()}});
   }
+  warn_unverified_upstreams();
   int threads = config.server.threads;
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> workers;

@@ -7,8 +7,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include "proxy/gateway.hpp"
+#include "proxy/tls_context.hpp"
 
 namespace latchkey::proxy {
 
@@ -21,8 +23,17 @@ class Server {
   // `drain`, and returns.
   void run(std::chrono::milliseconds drain = std::chrono::seconds(10));
 
+  // Re-reads every TLS listener's certificate and key. New connections take the new ones;
+  // open connections keep theirs. When a file fails, every listener keeps its old context and
+  // the error is logged. Reads files: call it off the IO threads.
+  void reload_tls();
+
  private:
-  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
+                                           std::size_t listener);
+  // server_tls.cpp: SIGHUP runs reload_tls() on a worker thread.
+  void watch_tls_reload(boost::asio::signal_set& signals);
+  void warn_unverified_upstreams();
   boost::asio::awaitable<void> admin_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> admin_session(boost::asio::ip::tcp::socket socket);
 
@@ -30,6 +41,7 @@ class Server {
   std::shared_ptr<const Routing> routing_;
   boost::asio::io_context io_;
   std::vector<boost::asio::ip::tcp::acceptor> listeners_;
+  ServerTlsContexts tls_;  // indexed like listeners_
   std::vector<boost::asio::ip::tcp::acceptor> admin_;
   std::atomic<int> active_sessions_{0};
 };

@@ -8,12 +8,14 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "proxy/access_log.hpp"
 #include "proxy/authenticate_request.hpp"
 #include "proxy/forward.hpp"
 #include "proxy/local_reply.hpp"
 #include "proxy/request_checks.hpp"
+#include "proxy/tls_session.hpp"
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;
@@ -35,6 +37,12 @@ void count_request(Metrics& metrics, const AccessRecord& record) {
                     "route=\"" + route + "\",status=\"" + std::to_string(record.status) + "\"");
 }
 
+std::string peer_address(const asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  return ec ? "unknown" : peer.address().to_string();
+}
+
 struct HeadRead {
   boost::system::error_code error;
   std::string_view reason;  // why a head was refused, for the log and metrics
@@ -49,7 +57,8 @@ std::size_t head_end(std::string_view bytes) {
 // Waits for a whole request head, checks its raw bytes, then parses it. Unlike tcp_stream's
 // own expiry, which closes the socket, the deadline only cancels the read, so that a partial
 // head can still be answered with 408.
-asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
+template <class Stream>
+asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
                                                   beast::flat_buffer& buffer, RequestParser& parser,
                                                   std::chrono::milliseconds timeout,
                                                   std::size_t max_header_bytes) {
@@ -60,12 +69,13 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
   auto deadline = std::make_shared<Deadline>();
   asio::steady_timer timer(client.get_executor(), timeout);
   // Same strand as this coroutine: `done` is set before the handler could see a dead socket.
-  timer.async_wait([deadline, &socket = client.socket()](boost::system::error_code ec) {
+  auto& tcp = beast::get_lowest_layer(client);
+  timer.async_wait([deadline, &socket = tcp.socket()](boost::system::error_code ec) {
     if (ec || deadline->done) return;
     deadline->fired = true;
     socket.cancel(ec);
   });
-  client.expires_never();
+  tcp.expires_never();
   auto finish = [&](HeadRead result) {
     deadline->done = true;
     timer.cancel();
@@ -92,7 +102,7 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
       co_return finish({http::error::header_limit, "header_too_large"});
     }
     auto space = buffer.prepare(std::min<std::size_t>(max_header_bytes - buffer.size(), 8192));
-    auto [ec, n] = co_await client.socket().async_read_some(space, kTuple);
+    auto [ec, n] = co_await client.async_read_some(space, kTuple);
     if (ec) co_return finish({ec, ""});
     buffer.commit(n);
   }
@@ -101,8 +111,9 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
 }
 
 // What happens to one request; returns whether the connection may carry another.
-asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
-                                     beast::tcp_stream& client, beast::flat_buffer& buffer,
+template <class Stream>
+asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, Stream& client,
+                                     bool client_tls, beast::flat_buffer& buffer,
                                      RequestParser& parser, AccessRecord& record) {
   auto& request = parser.get();
   record.method = std::string(request.method_string());
@@ -116,7 +127,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
                        std::nullopt) -> asio::awaitable<bool> {
     auto response = make_local_reply(kind, version, keep_alive, realm, retry_after);
     record.status = response.result_int();
-    client.expires_after(kReplyWriteTimeout);
+    beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
     auto [ec, n] = co_await http::async_write(client, response, kTuple);
     co_return !ec && keep_alive;
   };
@@ -164,7 +175,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
 
   ForwardContext context;
   context.client_address = record.client;
-  context.client_tls = false;
+  context.client_tls = client_tls;  // drives X-Forwarded-Proto
   context.identity_header_names = &routing.identity_header_names;
   ForwardResult result = co_await forward_request(gateway, routing, *route,
                                                   identity ? &*identity : nullptr, client, buffer,
@@ -172,14 +183,11 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
   co_return result.client_keep_alive;
 }
 
-}  // namespace
-
-asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway,
-                                  std::shared_ptr<const Routing> routing) {
-  boost::system::error_code endpoint_error;
-  const auto peer = socket.remote_endpoint(endpoint_error);
-  const std::string client_address = endpoint_error ? "unknown" : peer.address().to_string();
-  beast::tcp_stream client(std::move(socket));
+// The keep-alive loop over one client connection, plain or TLS; returns when it should close.
+template <class Stream>
+asio::awaitable<void> serve_requests(Stream& client, bool client_tls,
+                                     const std::string& client_address, Gateway& gateway,
+                                     std::shared_ptr<const Routing> routing) {
   beast::flat_buffer buffer;
   const config::Server& limits = routing->config->server;
   bool first = true;
@@ -201,13 +209,14 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
         record.status = 408;
         record.reason = "header_timeout";
         auto response = make_local_reply(LocalReply::request_timeout, 11, false, "latchkey");
-        client.expires_after(kReplyWriteTimeout);
+        beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
         co_await http::async_write(client, response, kTuple);
         write_access_log(gateway.log, record);
         count_request(gateway.metrics, record);
       } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                  ec != asio::error::connection_reset && ec != asio::error::eof &&
-                 ec != asio::error::operation_aborted) {
+                 ec != asio::error::operation_aborted &&
+                 ec != asio::ssl::error::stream_truncated) {
         // The parser refused the head: framing, size or syntax.
         record.status = 400;
         record.reason = std::string(head.reason.empty() ? "bad_request_head" : head.reason);
@@ -216,7 +225,7 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
                            {"reason", record.reason},
                            {"error", ec.message()}});
         auto response = make_local_reply(LocalReply::bad_request, 11, false, "latchkey");
-        client.expires_after(kReplyWriteTimeout);
+        beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
         co_await http::async_write(client, response, kTuple);
         write_access_log(gateway.log, record);
         count_request(gateway.metrics, record);
@@ -227,14 +236,36 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
     }
     first = false;
     const bool keep_alive =
-        co_await handle_request(gateway, *routing, client, buffer, parser, record);
+        co_await handle_request(gateway, *routing, client, client_tls, buffer, parser, record);
     write_access_log(gateway.log, record);
     count_request(gateway.metrics, record);
     if (!keep_alive) break;
   }
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway,
+                                  std::shared_ptr<const Routing> routing) {
+  const std::string client_address = peer_address(socket);
+  beast::tcp_stream client(std::move(socket));
+  co_await serve_requests(client, false, client_address, gateway, std::move(routing));
   boost::system::error_code ignored;
   client.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   client.close();
+}
+
+asio::awaitable<void> run_tls_session(asio::ip::tcp::socket socket,
+                                      std::shared_ptr<TlsContext> tls, Gateway& gateway,
+                                      std::shared_ptr<const Routing> routing) {
+  const std::string client_address = peer_address(socket);
+  beast::ssl_stream<beast::tcp_stream> client(std::move(socket), *tls);
+  const auto handshake_timeout = routing->config->server.header_timeout;
+  if (co_await tls_handshake(client, handshake_timeout, client_address, gateway)) {
+    co_await serve_requests(client, true, client_address, gateway, std::move(routing));
+    co_await tls_shutdown(client);
+  }
+  beast::get_lowest_layer(client).close();
 }
 
 }  // namespace latchkey::proxy
