@@ -100,15 +100,18 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
 
   auto executor = client.get_executor();
   boost::system::error_code connect_error;
+  std::string tls_detail;
   const auto tls = routing.upstream_tls.for_route(route);
-  auto upstream = co_await gateway.upstreams.acquire(route.upstream, tls, executor, connect_error);
+  auto upstream = co_await gateway.upstreams.acquire(route.upstream, tls, executor, connect_error,
+                                                     tls_detail);
   auto fail = [&](UpstreamFailure failure,
                   boost::system::error_code cause = {}) -> asio::awaitable<ForwardResult> {
     record.reason = std::string(failure_reason(failure));
     if (failure == UpstreamFailure::tls_failed) {
       // Why matters to the operator (unknown CA, wrong name, refused client certificate).
-      gateway.log.event("warning", "upstream_tls_failed",
-                        {{"route", route.name}, {"error", cause.message()}});
+      boost::json::object fields{{"route", route.name}, {"error", cause.message()}};
+      if (!tls_detail.empty()) fields["certificate"] = tls_detail;
+      gateway.log.event("warning", "upstream_tls_failed", std::move(fields));
     }
     gateway.metrics.increment("latchkey_upstream_errors_total",
                               "route=\"" + route.name + "\",reason=\"" + record.reason + "\"");
@@ -170,7 +173,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
       if (upstream->reused && !sent_anything && !request_has_body) {
         // A pooled connection closed by the upstream as we reused it: retry once, fresh.
         boost::system::error_code retry_error;
-        auto fresh = co_await gateway.upstreams.connect(route.upstream, tls, executor, retry_error);
+        auto fresh = co_await gateway.upstreams.connect(route.upstream, tls, executor, retry_error,
+                                                        tls_detail);
         upstream.reset();
         if (fresh) upstream.emplace(std::move(*fresh));
         if (!upstream) co_return co_await fail(connect_failure(retry_error), retry_error);

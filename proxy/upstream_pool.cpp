@@ -51,16 +51,16 @@ std::optional<UpstreamStream> UpstreamPool::take_idle(const config::Upstream& up
 
 asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::acquire(
     const config::Upstream& upstream, std::shared_ptr<TlsContext> tls,
-    asio::any_io_executor executor, boost::system::error_code& error) {
+    asio::any_io_executor executor, boost::system::error_code& error, std::string& tls_detail) {
   if (auto stream = take_idle(upstream, tls, executor)) {
     co_return UpstreamConnection{std::move(*stream), true};
   }
-  co_return co_await connect(upstream, std::move(tls), executor, error);
+  co_return co_await connect(upstream, std::move(tls), executor, error, tls_detail);
 }
 
 asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
     const config::Upstream& upstream, std::shared_ptr<TlsContext> tls,
-    asio::any_io_executor executor, boost::system::error_code& error) {
+    asio::any_io_executor executor, boost::system::error_code& error, std::string& tls_detail) {
   const auto expiry = std::chrono::steady_clock::now() + upstream.connect_timeout;
   std::vector<tcp::endpoint> endpoints;
   boost::system::error_code not_literal;
@@ -119,6 +119,9 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
       asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
   if (handshake_error) {
     error = handshake_error;
+    // "certificate verify failed" alone does not say whether the CA or the name was wrong.
+    const long verdict = SSL_get_verify_result(stream.tls().native_handle());
+    if (verdict != X509_V_OK) tls_detail = X509_verify_cert_error_string(verdict);
     co_return std::nullopt;
   }
   co_return UpstreamConnection{std::move(stream), false};

@@ -32,15 +32,17 @@ class UpstreamPool {
   // An idle connection bound to `executor` if one is alive, otherwise a new one; over TLS
   // with `tls` when it is set (https upstreams). On failure sets `error`
   // (boost::beast::error::timeout when connect_timeout passed; an SSL category error when
-  // the TLS handshake failed).
+  // the TLS handshake failed, with the certificate check's verdict in `tls_detail`).
   boost::asio::awaitable<std::optional<UpstreamConnection>> acquire(
       const config::Upstream& upstream, std::shared_ptr<TlsContext> tls,
-      boost::asio::any_io_executor executor, boost::system::error_code& error);
+      boost::asio::any_io_executor executor, boost::system::error_code& error,
+      std::string& tls_detail);
 
   // Always a new connection (used to retry after a reused one turned out dead).
   boost::asio::awaitable<std::optional<UpstreamConnection>> connect(
       const config::Upstream& upstream, std::shared_ptr<TlsContext> tls,
-      boost::asio::any_io_executor executor, boost::system::error_code& error);
+      boost::asio::any_io_executor executor, boost::system::error_code& error,
+      std::string& tls_detail);
 
   void release(const config::Upstream& upstream, UpstreamStream stream);
   std::size_t idle_count() const;

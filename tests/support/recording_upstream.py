@@ -20,8 +20,9 @@ same JSON is appended to FILE as one line per request (every request, special pa
 flushed at once.
 
 With --tls-cert and --tls-key it speaks HTTPS (TLS 1.2+, ALPN http/1.1); --tls-client-ca
-then also requires a client certificate signed by that CA, and each record gains
-"tls_client_subject": the client certificate's common name ("" without one).
+then also requires a client certificate signed by that CA. In TLS mode each record gains
+"tls_client_subject", the client certificate's common name ("" without one), and
+"client_port", the TCP port of the connection it came on (equal ports: a reused connection).
 
 Special paths (GET; HEAD gives the same headers with no body):
     /download?bytes=N         N bytes of the pattern 00 01 .. ff 00 01 .., Content-Length,
@@ -236,6 +237,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             names = [value for rdn in peer.get("subject", ()) for key, value in rdn
                      if key == "commonName"]
             description["tls_client_subject"] = names[0] if names else ""
+            description["client_port"] = self.client_address[1]
         line = json.dumps(description) + "\n"
         self.server.recorder.record(line)
         payload = line.encode()
