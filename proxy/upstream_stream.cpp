@@ -31,10 +31,12 @@ bool UpstreamStream::reusable() {
 
 void UpstreamStream::rebind(executor_type executor) {
   tcp::socket old = tcp_->release_socket();
-  const auto protocol = old.local_endpoint().protocol();
-  const auto fd = old.release();
+  boost::system::error_code ec;
+  const auto protocol = old.local_endpoint(ec).protocol();
+  const auto fd = old.release(ec);
   tcp::socket socket(executor);
-  socket.assign(protocol, fd);
+  // A socket that died meanwhile stays closed here; the request then fails and is retried.
+  if (!ec) socket.assign(protocol, fd, ec);
   // Replaced in place (same type, same storage), so the TLS layer's reference to it stays
   // valid (C++20 [basic.life]/8).
   std::destroy_at(tcp_.get());

@@ -120,6 +120,36 @@ BOOST_AUTO_TEST_CASE(an_https_upstream_with_a_trusted_certificate_is_reached) {
   BOOST_TEST(d.upstream_records("trusted").back().at("path").as_string() == "/by-name/x");
 }
 
+// Bodies stream through TLS on both sides, byte for byte.
+BOOST_AUTO_TEST_CASE(bodies_cross_tls_on_both_sides_intact) {
+  auto& d = tls_deployment();
+  constexpr int kBytes = 3 * 1024 * 1024 + 17;
+  const auto download = d.curl_tls("/download?bytes=" + std::to_string(kBytes),
+                                   {"-D", d.file("download.headers")});
+  BOOST_TEST_REQUIRE(download.status == 200, download.error);
+  BOOST_TEST(download.body.size() == static_cast<std::size_t>(kBytes));
+  const std::string headers = read_file(d.file("download.headers"));
+  const ProcessResult digest = run_process(
+      {"/usr/bin/python3", "-c",
+       "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"},
+      RunOptions{download.body});
+  BOOST_TEST(headers.find("X-Body-Sha256: " + digest.out.substr(0, 64)) != std::string::npos);
+
+  std::string upload(kBytes, '\0');
+  for (std::size_t i = 0; i < upload.size(); ++i) upload[i] = static_cast<char>(i * 7 % 251);
+  write_file(d.file("upload.bin"), upload);
+  const auto uploaded =
+      d.curl_tls("/verified/upload", {"--data-binary", "@" + d.file("upload.bin")});
+  BOOST_TEST_REQUIRE(uploaded.status == 200, uploaded.error);
+  const ProcessResult upload_digest = run_process(
+      {"/usr/bin/python3", "-c",
+       "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"},
+      RunOptions{upload});
+  const auto record = d.upstream_records("trusted").back();
+  BOOST_TEST(record.at("body_bytes").as_int64() == kBytes);
+  BOOST_TEST(record.at("body_sha256").as_string() == upload_digest.out.substr(0, 64));
+}
+
 BOOST_AUTO_TEST_CASE(tls_upstream_connections_are_pooled) {
   auto& d = tls_deployment();
   BOOST_TEST_REQUIRE(d.curl_plain("/verified/pool-1").status == 200);
@@ -171,6 +201,11 @@ BOOST_AUTO_TEST_CASE(skipping_verification_works_only_where_opted_in_and_is_logg
   BOOST_TEST(line.find("\"warning\"") != std::string::npos);
   BOOST_TEST(line.find("\"route\":\"skip-verify\"") != std::string::npos);
   BOOST_TEST(d.log_count("upstream_tls_verify_disabled") == 1u);  // only that route
+  const auto checked = d.check_config();
+  BOOST_TEST(checked.exit_code == 0);
+  BOOST_TEST(checked.err ==
+             "warning: routes[5].upstream.tls_insecure_skip_verify: the certificate of 127.0.0.1 "
+             "is not verified; anyone on the path can read and change that traffic\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_client_certificate_is_presented_to_an_upstream_that_requires_one) {

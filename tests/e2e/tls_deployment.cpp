@@ -52,6 +52,10 @@ TlsDeployment::TlsDeployment()
     << "    match: { path_prefix: /verified }\n"
     << "    upstream: { url: \"" << https(trusted_port) << "\", ca_file: trusted-ca.crt }\n"
     << "    auth: none\n"
+    << "  - name: download\n"
+    << "    match: { path_prefix: /download }\n"
+    << "    upstream: { url: \"" << https(trusted_port) << "\", ca_file: trusted-ca.crt }\n"
+    << "    auth: none\n"
     << "  - name: by-name\n"
     << "    match: { path_prefix: /by-name }\n"
     << "    upstream: { url: \"https://localhost:" << trusted_port
@@ -154,6 +158,10 @@ CurlResult TlsDeployment::curl_plain(const std::string& path) {
   result.body = last == std::string::npos ? "" : run.out.substr(0, last);
   result.status = std::atoi(run.out.substr(last + 1).c_str());
   return result;
+}
+
+ProcessResult TlsDeployment::check_config() const {
+  return run_process({LATCHKEY_BINARY, "--config", dir_.file("latchkey.yaml"), "check-config"});
 }
 
 std::string TlsDeployment::metrics() {

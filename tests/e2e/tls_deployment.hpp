@@ -41,6 +41,8 @@ class TlsDeployment {
   CurlResult curl_tls(const std::string& path, const std::vector<std::string>& extra_args = {});
   CurlResult curl_plain(const std::string& path);
   std::string metrics();
+  std::string file(const std::string& name) const { return dir_.file(name); }
+  ProcessResult check_config() const;  // `latchkey check-config` on this deployment's file
 
   // Records of the named upstream: "trusted", "rogue", "wrong-host", "mutual".
   std::vector<boost::json::value> upstream_records(const std::string& upstream) const;
