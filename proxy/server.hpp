@@ -27,6 +27,8 @@ class Server {
   // open connections keep theirs. When a file fails, every listener keeps its old context and
   // the error is logged. Reads files: call it off the IO threads.
   void reload_tls();
+  // The same with the listeners of a reloaded config (same count and order).
+  void reload_tls(const std::vector<config::Listener>& listeners);
 
  private:
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
@@ -34,6 +36,7 @@ class Server {
   // server_tls.cpp: SIGHUP runs reload_tls() on a worker thread.
   void watch_tls_reload(boost::asio::signal_set& signals);
   void warn_unverified_upstreams();
+  void report_tls_reload(const std::vector<std::string>& problems);
   boost::asio::awaitable<void> admin_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> admin_session(boost::asio::ip::tcp::socket socket);
 

@@ -5,8 +5,14 @@
 namespace latchkey::proxy {
 
 void Server::reload_tls() {
-  if (!tls_.any()) return;
-  const auto problems = tls_.reload();
+  if (tls_.any()) report_tls_reload(tls_.reload());
+}
+
+void Server::reload_tls(const std::vector<config::Listener>& listeners) {
+  report_tls_reload(tls_.reload(listeners));
+}
+
+void Server::report_tls_reload(const std::vector<std::string>& problems) {
   if (problems.empty()) {
     gateway_.log.event("info", "tls_reloaded");
     gateway_.metrics.increment("latchkey_tls_reloads_total", "result=\"ok\"");

@@ -101,6 +101,7 @@ std::shared_ptr<TlsContext> ServerTlsContexts::current(std::size_t listener) con
 }
 
 bool ServerTlsContexts::any() const {
+  std::lock_guard lock(mutex_);
   for (const auto& files : files_) {
     if (files) return true;
   }
@@ -108,21 +109,33 @@ bool ServerTlsContexts::any() const {
 }
 
 std::vector<std::string> ServerTlsContexts::reload() {
+  std::vector<config::Listener> listeners;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& files : files_) listeners.push_back(config::Listener{{}, files});
+  }
+  return reload(listeners);
+}
+
+std::vector<std::string> ServerTlsContexts::reload(const std::vector<config::Listener>& listeners) {
+  std::vector<std::optional<config::TlsFiles>> files;
   std::vector<std::shared_ptr<TlsContext>> fresh;
   std::vector<std::string> problems;
-  for (std::size_t i = 0; i < files_.size(); ++i) {
-    if (!files_[i]) {
-      fresh.push_back(nullptr);
-      continue;
-    }
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    files.push_back(listeners[i].tls);
     try {
-      fresh.push_back(make_server_tls_context(*files_[i]));
+      fresh.push_back(listeners[i].tls ? make_server_tls_context(*listeners[i].tls) : nullptr);
     } catch (const std::exception& e) {
       problems.push_back("listen[" + std::to_string(i) + "].tls: " + e.what());
     }
   }
-  if (!problems.empty()) return problems;
   std::lock_guard lock(mutex_);
+  if (listeners.size() != contexts_.size()) {
+    problems.push_back("the number of listeners changed (" + std::to_string(contexts_.size()) +
+                       " to " + std::to_string(listeners.size()) + "); restart to rebind");
+  }
+  if (!problems.empty()) return problems;
+  files_.swap(files);
   contexts_.swap(fresh);
   return problems;  // the old contexts die with the last connection that uses them
 }

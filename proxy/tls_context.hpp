@@ -34,9 +34,12 @@ class ServerTlsContexts {
   // Re-reads every TLS listener's files. All or nothing: when one fails, every listener keeps
   // its context and the problems are returned, one per listener.
   std::vector<std::string> reload();
+  // The same with the listeners of a reloaded config (same count and order: sockets stay
+  // bound), which may name other files or turn TLS on or off for a listener.
+  std::vector<std::string> reload(const std::vector<config::Listener>& listeners);
 
  private:
-  std::vector<std::optional<config::TlsFiles>> files_;
+  std::vector<std::optional<config::TlsFiles>> files_;  // guarded by mutex_ after construction
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<TlsContext>> contexts_;
 };

@@ -258,6 +258,8 @@ BOOST_AUTO_TEST_CASE(a_broken_certificate_at_reload_keeps_the_old_one_and_is_log
   d.send_sighup();
   BOOST_TEST_REQUIRE(d.wait_for_log("\"tls_reload_failed\"", failures + 1));
   BOOST_TEST(d.log_text().find("listen[1].tls") != std::string::npos);
+  BOOST_TEST(d.metrics().find("latchkey_tls_reloads_total{result=\"failed\"} 1") !=
+             std::string::npos);
   TlsClient client(d.tls_port(), trusting_test_ca());
   BOOST_TEST(client.peer_serial() == serving);
   BOOST_TEST(client.get("/verified/after-failed-reload").status == 200);
