@@ -52,8 +52,8 @@ std::optional<Certificate> read_chain(const std::string& path, int& count, std::
   // The loop ends at the first block that is not a certificate: at the end of the file that
   // is "no start line"; anything else is a damaged certificate.
   const unsigned long error = ERR_peek_last_error();
-  const bool clean_end = ERR_GET_LIB(error) == ERR_LIB_PEM &&
-                         ERR_GET_REASON(error) == PEM_R_NO_START_LINE;
+  const bool clean_end =
+      ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE;
   ERR_clear_error();
   if (!clean_end) {
     why = quote(path) + " has a certificate that does not parse (certificate " +
@@ -83,8 +83,8 @@ std::optional<std::string> private_key_problem(const std::string& path,
   if (!bio) return why;
   ERR_clear_error();
   // A null passphrase callback result refuses encrypted keys instead of prompting on a tty.
-  Key key(PEM_read_bio_PrivateKey(bio->get(), nullptr,
-                                  [](char*, int, int, void*) { return 0; }, nullptr),
+  Key key(PEM_read_bio_PrivateKey(
+              bio->get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr),
           &EVP_PKEY_free);
   ERR_clear_error();
   if (!key) return quote(path) + " holds no unencrypted PEM private key";
@@ -94,7 +94,8 @@ std::optional<std::string> private_key_problem(const std::string& path,
   if (!certificate) return std::nullopt;  // the certificate's own key reports that
   const bool matches = X509_check_private_key(certificate->get(), key.get()) == 1;
   ERR_clear_error();
-  if (!matches) return quote(path) + " is not the private key of the certificate in " + quote(cert_path);
+  if (!matches)
+    return quote(path) + " is not the private key of the certificate in " + quote(cert_path);
   return std::nullopt;
 }
 

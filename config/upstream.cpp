@@ -40,8 +40,9 @@ void read_upstream_tls(Reader& reader, const MapView& map, Upstream& upstream,
     if (value && *value && !upstream.scheme.empty() && upstream.scheme != "https") {
       reader.report(*skip, "is only allowed with an https:// upstream url");
     } else if (value && *value && ca_file) {
-      reader.report(*skip, "conflicts with " + ca_file->path + "; a CA file is pointless when "
-                           "certificates are not verified");
+      reader.report(*skip, "conflicts with " + ca_file->path +
+                               "; a CA file is pointless when "
+                               "certificates are not verified");
     } else if (value) {
       upstream.tls_insecure_skip_verify = *value;
     }
@@ -70,9 +71,9 @@ void read_upstream_tls(Reader& reader, const MapView& map, Upstream& upstream,
 
 Upstream read_upstream(Reader& reader, const Field& field, const std::string& base_dir) {
   Upstream upstream;
-  const auto map = reader.map(field, {"url", "ca_file", "tls_insecure_skip_verify", "client_cert_file",
-                                      "client_key_file", "connect_timeout", "response_timeout",
-                                      "idle_timeout", "max_idle_connections"});
+  const auto map = reader.map(
+      field, {"url", "ca_file", "tls_insecure_skip_verify", "client_cert_file", "client_key_file",
+              "connect_timeout", "response_timeout", "idle_timeout", "max_idle_connections"});
   if (!map) return upstream;
   if (const auto url = map->require("url")) {
     if (const auto text = reader.text(*url)) {

@@ -1,8 +1,6 @@
 #include "proxy/forward.hpp"
 
 #include <array>
-#include <memory>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -10,6 +8,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <memory>
 
 #include "proxy/local_reply.hpp"
 
@@ -27,15 +26,24 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 using ResponseParser = http::response_parser<http::buffer_body>;
 
 // Why an upstream exchange failed; decides 502 vs 504 and whether a retry is safe.
-enum class UpstreamFailure { none, connect_refused, connect_timeout, tls_failed, write_failed,
-                             response_timeout, bad_response, reset_before_response };
+enum class UpstreamFailure {
+  none,
+  connect_refused,
+  connect_timeout,
+  tls_failed,
+  write_failed,
+  response_timeout,
+  bad_response,
+  reset_before_response
+};
 
 std::string_view failure_reason(UpstreamFailure f) {
   switch (f) {
     case UpstreamFailure::none: return "";
     case UpstreamFailure::connect_refused: return "upstream_connect_failed";
     case UpstreamFailure::connect_timeout: return "upstream_connect_timeout";
-    case UpstreamFailure::tls_failed: return "upstream_tls_failed";
+    case UpstreamFailure::tls_failed:
+      return "upstream_tls_failed";
     case UpstreamFailure::write_failed: return "upstream_write_failed";
     case UpstreamFailure::response_timeout: return "upstream_response_timeout";
     case UpstreamFailure::bad_response: return "upstream_bad_response";
@@ -81,11 +89,9 @@ asio::awaitable<void> send_local(ClientStream& client, LocalReply kind, unsigned
 template <class ClientStream>
 asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& routing,
                                                const config::Route& route,
-                                               const auth::Identity* identity,
-                                               ClientStream& client,
+                                               const auth::Identity* identity, ClientStream& client,
                                                beast::flat_buffer& client_buffer,
-                                               RequestParser& parser,
-                                               const ForwardContext& context,
+                                               RequestParser& parser, const ForwardContext& context,
                                                AccessRecord& record) {
   const config::Server& limits = routing.config->server;
   auto& request = parser.get();
@@ -102,8 +108,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   boost::system::error_code connect_error;
   std::string tls_detail;
   const auto tls = routing.upstream_tls.for_route(route);
-  auto upstream = co_await gateway.upstreams.acquire(route.upstream, tls, executor, connect_error,
-                                                     tls_detail);
+  auto upstream =
+      co_await gateway.upstreams.acquire(route.upstream, tls, executor, connect_error, tls_detail);
   auto fail = [&](UpstreamFailure failure,
                   boost::system::error_code cause = {}) -> asio::awaitable<ForwardResult> {
     record.reason = std::string(failure_reason(failure));

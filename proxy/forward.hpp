@@ -27,8 +27,7 @@ struct ForwardResult {
 template <class ClientStream>
 boost::asio::awaitable<ForwardResult> forward_request(
     Gateway& gateway, const Routing& routing, const config::Route& route,
-    const auth::Identity* identity, ClientStream& client,
-    boost::beast::flat_buffer& client_buffer, RequestParser& parser,
-    const ForwardContext& context, AccessRecord& record);
+    const auth::Identity* identity, ClientStream& client, boost::beast::flat_buffer& client_buffer,
+    RequestParser& parser, const ForwardContext& context, AccessRecord& record);
 
 }  // namespace latchkey::proxy

@@ -79,17 +79,16 @@ asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, std::size_t l
     auto tls = tls_.current(listener);
     auto session = tls ? run_tls_session(std::move(socket), std::move(tls), gateway_, routing_)
                        : run_session(std::move(socket), gateway_, routing_);
-    asio::co_spawn(executor, std::move(session),
-                   [this](std::exception_ptr error) {
-                     --active_sessions_;
-                     if (error) {
-                       try {
-                         std::rethrow_exception(error);
-                       } catch (const std::exception& e) {
-                         gateway_.log.event("error", "session_failed", {{"error", e.what()}});
-                       }
-                     }
-                   });
+    asio::co_spawn(executor, std::move(session), [this](std::exception_ptr error) {
+      --active_sessions_;
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          gateway_.log.event("error", "session_failed", {{"error", e.what()}});
+        }
+      }
+    });
   }
 }
 

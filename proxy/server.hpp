@@ -2,12 +2,11 @@
 #pragma once
 
 #include <atomic>
-#include <memory>
-#include <vector>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <vector>
 
 #include "proxy/gateway.hpp"
 #include "proxy/tls_context.hpp"

@@ -40,9 +40,10 @@ void Server::warn_unverified_upstreams() {
       gateway_.log.event("warning", "upstream_tls_verify_disabled",
                          {{"route", route.name},
                           {"upstream", route.upstream.host},
-                          {"detail", "tls_insecure_skip_verify: the upstream's certificate and "
-                                     "name are not checked; anyone on the path can read and "
-                                     "change this traffic"}});
+                          {"detail",
+                           "tls_insecure_skip_verify: the upstream's certificate and "
+                           "name are not checked; anyone on the path can read and "
+                           "change this traffic"}});
     }
   }
 }

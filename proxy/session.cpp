@@ -58,8 +58,8 @@ std::size_t head_end(std::string_view bytes) {
 // own expiry, which closes the socket, the deadline only cancels the read, so that a partial
 // head can still be answered with 408.
 template <class Stream>
-asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
-                                                  beast::flat_buffer& buffer, RequestParser& parser,
+asio::awaitable<HeadRead> read_head_with_deadline(Stream& client, beast::flat_buffer& buffer,
+                                                  RequestParser& parser,
                                                   std::chrono::milliseconds timeout,
                                                   std::size_t max_header_bytes) {
   struct Deadline {
@@ -215,8 +215,7 @@ asio::awaitable<void> serve_requests(Stream& client, bool client_tls,
         count_request(gateway.metrics, record);
       } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                  ec != asio::error::connection_reset && ec != asio::error::eof &&
-                 ec != asio::error::operation_aborted &&
-                 ec != asio::ssl::error::stream_truncated) {
+                 ec != asio::error::operation_aborted && ec != asio::ssl::error::stream_truncated) {
         // The parser refused the head: framing, size or syntax.
         record.status = 400;
         record.reason = std::string(head.reason.empty() ? "bad_request_head" : head.reason);
@@ -255,9 +254,8 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
   client.close();
 }
 
-asio::awaitable<void> run_tls_session(asio::ip::tcp::socket socket,
-                                      std::shared_ptr<TlsContext> tls, Gateway& gateway,
-                                      std::shared_ptr<const Routing> routing) {
+asio::awaitable<void> run_tls_session(asio::ip::tcp::socket socket, std::shared_ptr<TlsContext> tls,
+                                      Gateway& gateway, std::shared_ptr<const Routing> routing) {
   const std::string client_address = peer_address(socket);
   beast::ssl_stream<beast::tcp_stream> client(std::move(socket), *tls);
   const auto handshake_timeout = routing->config->server.header_timeout;

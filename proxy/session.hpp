@@ -2,10 +2,9 @@
 // it, relay the answer, and repeat while keep-alive holds.
 #pragma once
 
-#include <memory>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <memory>
 
 #include "proxy/gateway.hpp"
 #include "proxy/tls_context.hpp"

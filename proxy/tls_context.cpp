@@ -1,9 +1,9 @@
 #include "proxy/tls_context.hpp"
 
 #include <openssl/ssl.h>
-#include <boost/asio/ip/address.hpp>
 #include <openssl/x509v3.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <stdexcept>
 #include <string_view>
 
@@ -29,8 +29,8 @@ void check(const boost::system::error_code& ec, const std::string& what) {
 // Settings both sides share: TLS 1.2 minimum, no compression or renegotiation, modern ciphers.
 void harden(TlsContext& context) {
   context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                      ssl::context::no_tlsv1_1 | ssl::context::no_compression);
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                      ssl::context::no_compression);
   SSL_CTX* native = context.native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
@@ -47,8 +47,8 @@ void use_certificate(TlsContext& context, const std::string& cert_file,
   context.use_private_key_file(key_file, ssl::context::pem, ec);
   check(ec, "\"" + key_file + "\"");
   if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
-    throw std::runtime_error("\"" + key_file + "\" is not the private key of the certificate in \"" +
-                             cert_file + "\"");
+    throw std::runtime_error(
+        "\"" + key_file + "\" is not the private key of the certificate in \"" + cert_file + "\"");
   }
 }
 

@@ -3,14 +3,13 @@
 // upstream route.
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "config/config.hpp"
 

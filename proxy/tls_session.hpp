@@ -2,12 +2,11 @@
 // and counted, and a bounded close_notify exchange at the end.
 #pragma once
 
-#include <chrono>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <string>
 
 #include "proxy/gateway.hpp"
 

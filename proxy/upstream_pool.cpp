@@ -1,11 +1,10 @@
 #include "proxy/upstream_pool.hpp"
 
-#include <cstdio>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <cstdio>
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;

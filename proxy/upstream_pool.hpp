@@ -5,6 +5,9 @@
 // another route.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -12,10 +15,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/system/error_code.hpp>
 
 #include "config/config.hpp"
 #include "proxy/upstream_stream.hpp"

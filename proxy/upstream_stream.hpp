@@ -3,14 +3,13 @@
 // one, else straight to the TCP stream; the deadlines always live on the TCP stream.
 #pragma once
 
-#include <chrono>
-#include <memory>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <memory>
 
 #include "proxy/tls_context.hpp"
 

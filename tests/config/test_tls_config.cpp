@@ -31,8 +31,9 @@ Pki& pki() {
 
 // Lines 2-4 after a one-line listen section.
 std::string with_listen(const std::string& listen) {
-  return listen + "database: {url: \"postgres://db/latchkey\"}\n"
-                  "secrets: {pepper: \"${PEPPER}\", totp_key: \"${TOTP_KEY}\"}\n" +
+  return listen +
+         "database: {url: \"postgres://db/latchkey\"}\n"
+         "secrets: {pepper: \"${PEPPER}\", totp_key: \"${TOTP_KEY}\"}\n" +
          kRoutes;
 }
 
@@ -46,7 +47,9 @@ std::string upstream_with(const std::string& lines) {
   return kHead + "routes:\n  - name: app\n    upstream:\n" + lines;
 }
 
-std::string in_quotes(const std::string& path) { return "\"" + path + "\""; }
+std::string in_quotes(const std::string& path) {
+  return "\"" + path + "\"";
+}
 
 }  // namespace
 
@@ -61,16 +64,16 @@ BOOST_AUTO_TEST_CASE(a_tls_listener_with_a_matching_certificate_and_key_loads) {
 
 BOOST_AUTO_TEST_CASE(relative_tls_paths_are_taken_from_the_config_directory) {
   const auto& dir = pki().dir.path().string();
-  const auto config = latchkey::config::parse_config(tls_listener("server.crt", "server.key"), "test.yaml", dir,
-                                   &lookup_fake_env);
+  const auto config = latchkey::config::parse_config(tls_listener("server.crt", "server.key"),
+                                                     "test.yaml", dir, &lookup_fake_env);
   BOOST_TEST(config.listen.at(0).tls->cert_file == dir + "/server.crt");
   BOOST_TEST(config.listen.at(0).tls->key_file == dir + "/server.key");
 }
 
 BOOST_AUTO_TEST_CASE(a_certificate_file_with_its_chain_is_accepted) {
-  const std::string chain = pki().dir.write(
-      "chain.crt", latchkey::test::read_file(pki().server.cert_file) +
-                       latchkey::test::read_file(pki().ca.ca_file()));
+  const std::string chain =
+      pki().dir.write("chain.crt", latchkey::test::read_file(pki().server.cert_file) +
+                                       latchkey::test::read_file(pki().ca.ca_file()));
   BOOST_CHECK_NO_THROW(parse(tls_listener(chain, pki().server.key_file)));
 }
 
@@ -95,27 +98,34 @@ BOOST_AUTO_TEST_CASE(broken_tls_files_are_refused_with_the_key_and_line) {
     std::string yaml;
     std::vector<std::string> expected;
   } cases[] = {
-      {"certificate file that is not PEM", tls_listener(not_pem, server.key_file),
+      {"certificate file that is not PEM",
+       tls_listener(not_pem, server.key_file),
        {"listen[0].tls.cert_file: " + in_quotes(not_pem) + " holds no PEM certificate (line 1)"}},
-      {"damaged certificate", tls_listener(damaged_file, server.key_file),
+      {"damaged certificate",
+       tls_listener(damaged_file, server.key_file),
        {"listen[0].tls.cert_file: " + in_quotes(damaged_file) +
         " has a certificate that does not parse (certificate 1) (line 1)"}},
-      {"certificate path is a directory", tls_listener(directory, server.key_file),
-       {"listen[0].tls.cert_file: cannot read " + in_quotes(directory) + ": Is a directory (line 1)"}},
-      {"key file holds a certificate", tls_listener(server.cert_file, server.cert_file),
+      {"certificate path is a directory",
+       tls_listener(directory, server.key_file),
+       {"listen[0].tls.cert_file: cannot read " + in_quotes(directory) +
+        ": Is a directory (line 1)"}},
+      {"key file holds a certificate",
+       tls_listener(server.cert_file, server.cert_file),
        {"listen[0].tls.key_file: " + in_quotes(server.cert_file) +
         " holds no unencrypted PEM private key (line 1)"}},
-      {"key of another certificate", tls_listener(server.cert_file, other.key_file),
+      {"key of another certificate",
+       tls_listener(server.cert_file, other.key_file),
        {"listen[0].tls.key_file: " + in_quotes(other.key_file) +
         " is not the private key of the certificate in " + in_quotes(server.cert_file) +
         " (line 1)"}},
       {"ca_file that is not PEM",
        upstream_with("      url: https://backend\n      ca_file: " + in_quotes(not_pem) + "\n"),
-       {"routes[0].upstream.ca_file: " + in_quotes(not_pem) + " holds no PEM certificate (line 8)"}},
+       {"routes[0].upstream.ca_file: " + in_quotes(not_pem) +
+        " holds no PEM certificate (line 8)"}},
       {"client key of another certificate",
        upstream_with("      url: https://backend\n      client_cert_file: " +
-                     in_quotes(pki().client.cert_file) + "\n      client_key_file: " +
-                     in_quotes(other.key_file) + "\n"),
+                     in_quotes(pki().client.cert_file) +
+                     "\n      client_key_file: " + in_quotes(other.key_file) + "\n"),
        {"routes[0].upstream.client_key_file: " + in_quotes(other.key_file) +
         " is not the private key of the certificate in " + in_quotes(pki().client.cert_file) +
         " (line 9)"}},
@@ -133,10 +143,11 @@ BOOST_AUTO_TEST_CASE(broken_tls_files_are_refused_with_the_key_and_line) {
 }
 
 BOOST_AUTO_TEST_CASE(an_https_upstream_keeps_its_ca_and_client_certificate) {
-  const auto config = parse(upstream_with(
-      "      url: https://backend.internal:8443/app\n      ca_file: " + in_quotes(pki().ca.ca_file()) +
-      "\n      client_cert_file: " + in_quotes(pki().client.cert_file) +
-      "\n      client_key_file: " + in_quotes(pki().client.key_file) + "\n"));
+  const auto config =
+      parse(upstream_with("      url: https://backend.internal:8443/app\n      ca_file: " +
+                          in_quotes(pki().ca.ca_file()) +
+                          "\n      client_cert_file: " + in_quotes(pki().client.cert_file) +
+                          "\n      client_key_file: " + in_quotes(pki().client.key_file) + "\n"));
   const auto& upstream = config.routes.at(0).upstream;
   BOOST_TEST(upstream.scheme == "https");
   BOOST_TEST(upstream.port == 8443);

@@ -551,11 +551,14 @@ const std::vector<Case> kCases = {
      upstream_with("      url: https://x\n      client_key_file: /nonexistent/c.key\n"),
      {"routes[0].upstream.client_key_file: needs client_cert_file as well (line 8)"}},
     {"client certificate with http",
-     upstream_with("      url: http://x\n      client_cert_file: c.crt\n      client_key_file: c.key\n"),
+     upstream_with(
+         "      url: http://x\n      client_cert_file: c.crt\n      client_key_file: c.key\n"),
      {"routes[0].upstream.client_cert_file: is only allowed with an https:// upstream url (line 8)",
-      "routes[0].upstream.client_key_file: is only allowed with an https:// upstream url (line 9)"}},
+      "routes[0].upstream.client_key_file: is only allowed with an https:// upstream url (line "
+      "9)"}},
     {"client certificate files missing",
-     upstream_with("      url: https://x\n      client_cert_file: c.crt\n      client_key_file: c.key\n"),
+     upstream_with(
+         "      url: https://x\n      client_cert_file: c.crt\n      client_key_file: c.key\n"),
      {R"(routes[0].upstream.client_cert_file: cannot read "/etc/latchkey/c.crt": No such file or directory (line 8))",
       R"(routes[0].upstream.client_key_file: cannot read "/etc/latchkey/c.key": No such file or directory (line 9))"}},
     {"ca_file with http",

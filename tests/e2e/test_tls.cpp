@@ -68,8 +68,9 @@ BOOST_AUTO_TEST_CASE(tls_1_1_is_refused_and_the_failure_is_logged_and_counted) {
   BOOST_CHECK_THROW(TlsClient(d.tls_port(), old_client), std::runtime_error);
   BOOST_TEST(d.wait_for_log("tls_handshake_failed", before + 1));
   BOOST_TEST(d.log_text().find("unsupported protocol") != std::string::npos);
-  BOOST_TEST(d.metrics().find("latchkey_tls_handshake_failures_total{reason=\"handshake_error\"}") !=
-             std::string::npos);
+  BOOST_TEST(
+      d.metrics().find("latchkey_tls_handshake_failures_total{reason=\"handshake_error\"}") !=
+      std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(alpn_selects_http_1_1_and_never_h2) {
@@ -124,8 +125,8 @@ BOOST_AUTO_TEST_CASE(an_https_upstream_with_a_trusted_certificate_is_reached) {
 BOOST_AUTO_TEST_CASE(bodies_cross_tls_on_both_sides_intact) {
   auto& d = tls_deployment();
   constexpr int kBytes = 3 * 1024 * 1024 + 17;
-  const auto download = d.curl_tls("/download?bytes=" + std::to_string(kBytes),
-                                   {"-D", d.file("download.headers")});
+  const auto download =
+      d.curl_tls("/download?bytes=" + std::to_string(kBytes), {"-D", d.file("download.headers")});
   BOOST_TEST_REQUIRE(download.status == 200, download.error);
   BOOST_TEST(download.body.size() == static_cast<std::size_t>(kBytes));
   const std::string headers = read_file(d.file("download.headers"));
@@ -168,8 +169,10 @@ BOOST_AUTO_TEST_CASE(an_upstream_certificate_from_an_unknown_ca_gives_502) {
   BOOST_TEST(d.upstream_records("rogue").size() == before);  // no request was sent
   BOOST_TEST(d.wait_for_log("upstream_tls_failed"));
   BOOST_TEST(d.log_text().find("unable to get local issuer certificate") != std::string::npos);
-  BOOST_TEST(d.metrics().find("latchkey_upstream_errors_total{route=\"unknown-ca\",reason=\"upstream_tls_failed\"}") !=
-             std::string::npos);
+  BOOST_TEST(
+      d.metrics().find(
+          "latchkey_upstream_errors_total{route=\"unknown-ca\",reason=\"upstream_tls_failed\"}") !=
+      std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(the_system_store_does_not_trust_the_test_ca) {
@@ -196,8 +199,8 @@ BOOST_AUTO_TEST_CASE(skipping_verification_works_only_where_opted_in_and_is_logg
   const std::string log = d.log_text();
   const auto warning = log.find("upstream_tls_verify_disabled");
   BOOST_TEST_REQUIRE(warning != std::string::npos);
-  const auto line = log.substr(log.rfind('\n', warning) + 1,
-                               log.find('\n', warning) - log.rfind('\n', warning));
+  const auto line =
+      log.substr(log.rfind('\n', warning) + 1, log.find('\n', warning) - log.rfind('\n', warning));
   BOOST_TEST(line.find("\"warning\"") != std::string::npos);
   BOOST_TEST(line.find("\"route\":\"skip-verify\"") != std::string::npos);
   BOOST_TEST(d.log_count("upstream_tls_verify_disabled") == 1u);  // only that route

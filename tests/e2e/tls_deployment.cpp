@@ -2,11 +2,10 @@
 
 #include <signal.h>
 
+#include <boost/json/parse.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-#include <boost/json/parse.hpp>
 
 namespace latchkey::test {
 
@@ -14,7 +13,9 @@ namespace {
 
 constexpr const char* kListenerNames = "IP:127.0.0.1,DNS:localhost";
 
-std::string https(int port) { return "https://127.0.0.1:" + std::to_string(port); }
+std::string https(int port) {
+  return "https://127.0.0.1:" + std::to_string(port);
+}
 
 }  // namespace
 
@@ -112,8 +113,11 @@ int TlsDeployment::start_upstream(const std::string& name, const IssuedCertifica
   const std::string port_file = dir_.file(name + ".port");
   std::vector<std::string> argv{
       "/usr/bin/python3", std::string(LATCHKEY_SOURCE_DIR) + "/tests/support/recording_upstream.py",
-      "--port", "0", "--port-file", port_file, "--record", dir_.file(name + ".jsonl"),
-      "--tls-cert", certificate.cert_file, "--tls-key", certificate.key_file};
+      "--port",           "0",
+      "--port-file",      port_file,
+      "--record",         dir_.file(name + ".jsonl"),
+      "--tls-cert",       certificate.cert_file,
+      "--tls-key",        certificate.key_file};
   if (!client_ca.empty()) {
     argv.push_back("--tls-client-ca");
     argv.push_back(client_ca);
@@ -132,8 +136,9 @@ int TlsDeployment::start_upstream(const std::string& name, const IssuedCertifica
 
 CurlResult TlsDeployment::curl_tls(const std::string& path,
                                    const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv{"curl", "-sS", "--max-time", "20", "--cacert", ca_file(),
-                                "-w", "\n%{http_code} %{http_version}"};
+  std::vector<std::string> argv{
+      "curl",     "-sS",     "--max-time", "20",
+      "--cacert", ca_file(), "-w",         "\n%{http_code} %{http_version}"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   argv.push_back("https://127.0.0.1:" + std::to_string(tls_port_) + path);
   const ProcessResult run = run_process(argv);
@@ -148,9 +153,8 @@ CurlResult TlsDeployment::curl_tls(const std::string& path,
 }
 
 CurlResult TlsDeployment::curl_plain(const std::string& path) {
-  const ProcessResult run =
-      run_process({"curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}",
-                   "http://127.0.0.1:" + std::to_string(plain_port_) + path});
+  const ProcessResult run = run_process({"curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}",
+                                         "http://127.0.0.1:" + std::to_string(plain_port_) + path});
   CurlResult result;
   result.exit_code = run.exit_code;
   result.error = run.err;
@@ -188,9 +192,13 @@ void TlsDeployment::break_listener_certificate() {
   write_file(dir_.file("listener.crt"), "-----BEGIN CERTIFICATE-----\nbroken\n");
 }
 
-void TlsDeployment::send_sighup() { ::kill(latchkey_->pid(), SIGHUP); }
+void TlsDeployment::send_sighup() {
+  ::kill(latchkey_->pid(), SIGHUP);
+}
 
-std::string TlsDeployment::log_text() const { return read_file(dir_.file("latchkey.log")); }
+std::string TlsDeployment::log_text() const {
+  return read_file(dir_.file("latchkey.log"));
+}
 
 std::size_t TlsDeployment::log_count(const std::string& text) const {
   const std::string log = log_text();

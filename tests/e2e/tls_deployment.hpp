@@ -4,12 +4,11 @@
 // every certificate made by the openssl command line in a temporary directory.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "tests/support/background_process.hpp"
 #include "tests/support/pg_database.hpp"

@@ -47,13 +47,14 @@ IssuedCertificate TestCertificateAuthority::issue(const std::string& file_stem,
   issued.serial = next_serial();
   const std::string request = dir_ + "/" + file_stem + ".csr";
   const std::string extensions = dir_ + "/" + file_stem + ".ext";
-  write_file(extensions, "basicConstraints=CA:FALSE\n"
-                         "keyUsage=critical,digitalSignature\n"
-                         "extendedKeyUsage=" + std::string(client ? "clientAuth" : "serverAuth") +
-                             "\n" +
-                             (subject_alt_names.empty() ? "" : "subjectAltName=" + subject_alt_names + "\n"));
-  openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-           "-keyout", issued.key_file, "-out", request, "-subj", "/CN=" + common_name});
+  write_file(extensions,
+             "basicConstraints=CA:FALSE\n"
+             "keyUsage=critical,digitalSignature\n"
+             "extendedKeyUsage=" +
+                 std::string(client ? "clientAuth" : "serverAuth") + "\n" +
+                 (subject_alt_names.empty() ? "" : "subjectAltName=" + subject_alt_names + "\n"));
+  openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+           issued.key_file, "-out", request, "-subj", "/CN=" + common_name});
   openssl({"x509", "-req", "-in", request, "-CA", ca_cert_, "-CAkey", ca_key_, "-set_serial",
            issued.serial, "-days", "2", "-extfile", extensions, "-out", issued.cert_file});
   return issued;

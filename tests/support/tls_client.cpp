@@ -56,7 +56,8 @@ struct TlsClient::State {
   }
 };
 
-TlsClient::TlsClient(int port, const TlsClientOptions& options) : state_(std::make_unique<State>()) {
+TlsClient::TlsClient(int port, const TlsClientOptions& options)
+    : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.context = SSL_CTX_new(TLS_client_method());
   if (options.only_tls11) {
@@ -118,7 +119,9 @@ std::string TlsClient::alpn() const {
   return std::string(reinterpret_cast<const char*>(data), length);
 }
 
-std::string TlsClient::version() const { return SSL_get_version(state_->ssl); }
+std::string TlsClient::version() const {
+  return SSL_get_version(state_->ssl);
+}
 
 TlsReply TlsClient::get(const std::string& path) {
   State& s = *state_;

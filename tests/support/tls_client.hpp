@@ -9,9 +9,9 @@
 namespace latchkey::test {
 
 struct TlsClientOptions {
-  std::string ca_file;          // trust anchors; empty: no verification
-  std::string alpn;             // comma-separated protocols to offer ("h2,http/1.1"); empty: none
-  bool only_tls11 = false;      // offer TLS 1.1 and nothing newer (at OpenSSL security level 0)
+  std::string ca_file;      // trust anchors; empty: no verification
+  std::string alpn;         // comma-separated protocols to offer ("h2,http/1.1"); empty: none
+  bool only_tls11 = false;  // offer TLS 1.1 and nothing newer (at OpenSSL security level 0)
   std::string server_name = "localhost";  // SNI and the name checked in the certificate
 };
 
