@@ -78,6 +78,20 @@ struct IdentityHeaders {
   std::string email;  // header carrying the e-mail; empty: not sent
 };
 
+enum class AssertionAlgorithm { eddsa, es256, hs256 };
+
+// A signed identity assertion (compact JWS) sent upstream beside the identity headers.
+struct Assertion {
+  std::string header = "X-Latchkey-Assertion";
+  AssertionAlgorithm alg = AssertionAlgorithm::eddsa;
+  std::string key_file;  // resolved path, for messages
+  // Secret: the PEM private key (EdDSA: Ed25519, ES256: P-256) or the HS256 secret itself.
+  std::string key_material;
+  std::string issuer = "latchkey";
+  std::string audience;  // the route name unless configured
+  Duration ttl{60'000};
+};
+
 struct Route {
   std::string name;
   std::optional<std::string> host;  // lower-case, no port; nullopt matches any host
@@ -85,6 +99,7 @@ struct Route {
   Upstream upstream;
   RouteAuth auth;
   IdentityHeaders identity_headers;
+  std::optional<Assertion> assertion;
 };
 
 struct Server {

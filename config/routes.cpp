@@ -143,9 +143,7 @@ std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::s
       route.upstream = read_upstream(reader, *upstream, base_dir);
     }
     if (const auto auth = map->get("auth")) route.auth = read_route_auth(reader, *auth);
-    if (const auto forward = map->get("forward")) {
-      route.identity_headers = read_forward(reader, *forward, route.auth);
-    }
+    if (const auto forward = map->get("forward")) read_forward(reader, *forward, route, base_dir);
     routes.push_back(std::move(route));
   }
   return routes;

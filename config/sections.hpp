@@ -24,6 +24,10 @@ std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::s
 // Parts of one route, each in its own file.
 Upstream read_upstream(Reader& reader, const Field& field, const std::string& base_dir);
 RouteAuth read_route_auth(Reader& reader, const Field& field);
-IdentityHeaders read_forward(Reader& reader, const Field& field, const RouteAuth& auth);
+// A header name that can carry an identity (see identity_header_conflict); "" after reporting.
+std::string read_identity_header(Reader& reader, const Field& field);
+void read_forward(Reader& reader, const Field& field, Route& route, const std::string& base_dir);
+Assertion read_assertion(Reader& reader, const Field& field, const Route& route,
+                         const std::string& base_dir);
 
 }  // namespace latchkey::config::detail

@@ -11,7 +11,9 @@
 #include "auth/verified_cache.hpp"
 #include "config/config.hpp"
 #include "proxy/blocking_pool.hpp"
+#include "proxy/identity_assertion.hpp"
 #include "proxy/inflight_attempts.hpp"
+#include "proxy/local_endpoint.hpp"
 #include "proxy/log_sink.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/router.hpp"
@@ -26,12 +28,14 @@ struct Routing {
       : config(std::move(c)),
         router(config->routes),
         identity_header_names(collect_identity_header_names_for(config->routes)),
-        upstream_tls(config->routes) {}
+        upstream_tls(config->routes),
+        assertions(config->routes) {}
 
   std::shared_ptr<const config::Config> config;
   Router router;
   std::vector<std::string> identity_header_names;
   UpstreamTlsContexts upstream_tls;  // https routes: read their CA and client files once
+  IdentityAssertions assertions;     // signing keys parsed once, here
 
  private:
   static std::vector<std::string> collect_identity_header_names_for(
@@ -66,6 +70,8 @@ struct Gateway {
   // Readiness, answered from memory (probes run on threads of their own): never blocking.
   std::function<bool()> database_ready;
   std::function<bool()> change_listener_connected;
+  // Answered by latchkey itself on the proxy listener, ahead of the routes.
+  LocalEndpoints local_endpoints;
 };
 
 }  // namespace latchkey::proxy

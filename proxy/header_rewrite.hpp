@@ -8,6 +8,7 @@
 
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
+#include "proxy/identity_assertion.hpp"
 
 namespace latchkey::proxy {
 
@@ -17,6 +18,8 @@ struct ForwardContext {
   // Every identity header name configured on any route: a client must not be able to send
   // one to a route that does not set it either.
   const std::vector<std::string>* identity_header_names = nullptr;
+  // Signs the route's identity assertion, if it has one; nullptr sends none.
+  const IdentityAssertions* assertions = nullptr;
 };
 
 // Removes credentials, hop-by-hop headers (and those named in Connection, except framing and
@@ -31,7 +34,7 @@ void rewrite_upstream_request(boost::beast::http::request_header<>& header,
 // and adds latchkey to Via.
 void rewrite_client_response(boost::beast::http::response_header<>& header);
 
-// Lower-cased names of every identity header across the routes.
+// Lower-cased names of every identity and assertion header across the routes.
 std::vector<std::string> collect_identity_header_names(const std::vector<config::Route>& routes);
 
 }  // namespace latchkey::proxy

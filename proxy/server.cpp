@@ -17,6 +17,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "proxy/jwks.hpp"
 #include "proxy/session.hpp"
 
 namespace latchkey::proxy {
@@ -105,7 +106,7 @@ asio::awaitable<void> Server::admin_loop(tcp::acceptor& acceptor) {
 }
 
 // /healthz: the process serves. /readyz: it can check new credentials. /metrics: Prometheus
-// text. One request per connection.
+// text. /.well-known/jwks.json: keys that verify identity assertions. One request per connection.
 asio::awaitable<void> Server::admin_session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -130,6 +131,9 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
                       "\nchange_listener: " + (listener_ok ? "connected" : "disconnected") +
                       "\n";
     if (!database_ok || !listener_ok) response.result(http::status::service_unavailable);
+  } else if (target == "/.well-known/jwks.json") {
+    response.set(http::field::content_type, "application/jwk-set+json");
+    response.body() = render_jwks(routing_->assertions);
   } else if (target == "/metrics") {
     response.set(http::field::content_type, "text/plain; version=0.0.4");
     response.body() = gateway_.metrics.render_prometheus();

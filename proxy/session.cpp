@@ -15,6 +15,8 @@
 #include "proxy/forward.hpp"
 #include "proxy/local_reply.hpp"
 #include "proxy/request_checks.hpp"
+#include "proxy/route_path.hpp"
+#include "proxy/serve_local_endpoint.hpp"
 #include "proxy/tls_session.hpp"
 
 namespace latchkey::proxy {
@@ -139,6 +141,15 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
     co_return co_await reply(LocalReply::bad_request, "latchkey", false);
   }
 
+  if (!gateway.local_endpoints.empty()) {
+    std::string path = route_path(request.target());
+    if (LocalEndpoint* endpoint = find_local_endpoint(gateway.local_endpoints, path)) {
+      co_return co_await serve_local_endpoint(gateway, *endpoint, std::move(path), client, buffer,
+                                              parser, routing.config->server.body_timeout,
+                                              client_tls, record);
+    }
+  }
+
   const config::Route* route = routing.router.match(request[http::field::host], request.target());
   if (route == nullptr) {
     record.reason = "no_route";
@@ -177,6 +188,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
   context.client_address = record.client;
   context.client_tls = client_tls;  // drives X-Forwarded-Proto
   context.identity_header_names = &routing.identity_header_names;
+  context.assertions = &routing.assertions;
   ForwardResult result = co_await forward_request(gateway, routing, *route,
                                                   identity ? &*identity : nullptr, client, buffer,
                                                   parser, context, record);

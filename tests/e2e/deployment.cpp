@@ -27,6 +27,15 @@ std::string lower(std::string s) {
   return s;
 }
 
+std::string with_upstream(std::string routes, const std::string& upstream) {
+  const std::string placeholder = "@UPSTREAM@";
+  for (auto at = routes.find(placeholder); at != std::string::npos;
+       at = routes.find(placeholder, at + upstream.size())) {
+    routes.replace(at, placeholder.size(), upstream);
+  }
+  return routes;
+}
+
 // Routes cover every policy the suites exercise; the upstream records what it received.
 std::string config_text(int proxy_port, int admin_port, int upstream_port, int dead_port,
                         const std::string& db_url, const DeploymentOptions& options) {
@@ -74,7 +83,8 @@ std::string config_text(int proxy_port, int admin_port, int upstream_port, int d
     << "  - name: slow\n"
     << "    match: { path_prefix: /slow }\n"
     << "    upstream: { url: \"" << upstream << "\", response_timeout: 500ms }\n"
-    << "    auth: none\n";
+    << "    auth: none\n"
+    << with_upstream(options.extra_routes, upstream);
   return c.str();
 }
 

@@ -31,6 +31,9 @@ struct DeploymentOptions {
   std::string brute_force =
       "{ per_address: { burst: 100000, per_minute: 100000 }, "
       "per_account: { burst: 1000, per_minute: 1000 }, lock_after: 100 }";
+  // Lines appended to `routes:` ("  - name: ..."), for a suite that needs routes of its own;
+  // every @UPSTREAM@ becomes the recording upstream's URL.
+  std::string extra_routes = "";
 };
 
 class Deployment {
