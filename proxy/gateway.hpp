@@ -22,6 +22,9 @@
 
 namespace latchkey::proxy {
 
+class ConnectionTracker;
+class LiveRouting;
+
 // Routes and limits frozen together; a connection keeps the snapshot it started with.
 struct Routing {
   explicit Routing(std::shared_ptr<const config::Config> c)
@@ -72,6 +75,9 @@ struct Gateway {
   std::function<bool()> change_listener_connected;
   // Answered by latchkey itself on the proxy listener, ahead of the routes.
   LocalEndpoints local_endpoints;
+  // Set by the Server: the routing in force (SIGHUP replaces it) and the open connections.
+  LiveRouting* live_routing = nullptr;
+  ConnectionTracker* connections = nullptr;
 };
 
 }  // namespace latchkey::proxy

@@ -41,7 +41,9 @@ template <bool isRequest>
 void remove_hop_by_hop(http::header<isRequest>& header) {
   std::vector<std::string> keys{"connection",         "keep-alive", "proxy-connection",
                                 "proxy-authenticate", "proxy-authorization",
-                                "te",                 "trailer",    "upgrade"};
+                                "te",                 "trailer",    "upgrade",
+                                // RFC 7540 §3.2.1: belongs to an h2c upgrade, never honoured
+                                "http2-settings"};
   for (auto it = header.find(http::field::connection);
        it != header.end() && it->name() == http::field::connection; ++it) {
     std::string_view list = it->value();

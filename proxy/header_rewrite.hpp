@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/beast/http/message.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct ForwardContext {
   const std::vector<std::string>* identity_header_names = nullptr;
   // Signs the route's identity assertion, if it has one; nullptr sends none.
   const IdentityAssertions* assertions = nullptr;
+  // Asked when the response head goes out: false (draining, last request of the connection)
+  // answers with Connection: close. Empty: keep-alive as the client asked.
+  std::function<bool()> keep_alive_allowed;
 };
 
 // Removes credentials, hop-by-hop headers (and those named in Connection, except framing and

@@ -1,5 +1,7 @@
-// The TLS side of Server: certificate reload on SIGHUP and the start-up warning for upstreams
-// whose certificates are not checked.
+// The TLS side of Server: certificate reload (SIGHUP, through reload()) and the start-up
+// warning for upstreams whose certificates are not checked.
+#include <algorithm>
+
 #include "proxy/server.hpp"
 
 namespace latchkey::proxy {
@@ -9,7 +11,9 @@ void Server::reload_tls() {
 }
 
 void Server::reload_tls(const std::vector<config::Listener>& listeners) {
-  report_tls_reload(tls_.reload(listeners));
+  const bool tls_now = std::any_of(listeners.begin(), listeners.end(),
+                                   [](const config::Listener& l) { return l.tls.has_value(); });
+  if (tls_now || tls_.any()) report_tls_reload(tls_.reload(listeners));
 }
 
 void Server::report_tls_reload(const std::vector<std::string>& problems) {
@@ -25,17 +29,8 @@ void Server::report_tls_reload(const std::vector<std::string>& problems) {
   gateway_.metrics.increment("latchkey_tls_reloads_total", "result=\"failed\"");
 }
 
-void Server::watch_tls_reload(boost::asio::signal_set& signals) {
-  signals.async_wait([this, &signals](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    // Reading files is disk work: never on an IO thread.
-    gateway_.verify_pool.post([this] { reload_tls(); });
-    watch_tls_reload(signals);
-  });
-}
-
 void Server::warn_unverified_upstreams() {
-  for (const auto& route : routing_->config->routes) {
+  for (const auto& route : live_routing_.current()->config->routes) {
     if (route.upstream.scheme == "https" && route.upstream.tls_insecure_skip_verify) {
       gateway_.log.event("warning", "upstream_tls_verify_disabled",
                          {{"route", route.name},
