@@ -19,6 +19,13 @@ int command_check_config(Invocation& invocation) {
   invocation.out << config.source << ": OK (" << config.listen.size() << " listener"
                  << (config.listen.size() == 1 ? "" : "s") << ", " << config.routes.size()
                  << " route" << (config.routes.size() == 1 ? "" : "s") << ")\n";
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    if (config.routes[i].upstream.tls_insecure_skip_verify) {
+      invocation.err << "warning: routes[" << i << "].upstream.tls_insecure_skip_verify: the "
+                     << "certificate of " << config.routes[i].upstream.host
+                     << " is not verified; anyone on the path can read and change that traffic\n";
+    }
+  }
   return kExitOk;
 }
 

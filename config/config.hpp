@@ -64,7 +64,11 @@ struct Upstream {
   std::string host;       // host name or IP, without brackets
   std::uint16_t port = 0; // explicit or scheme default
   std::string base_path;  // path of the URL without trailing '/', "" for root
-  std::optional<std::string> ca_file;
+  std::optional<std::string> ca_file;  // https: trust anchors instead of the system store
+  // https: no certificate or host name check. Explicit opt-in only, logged as a warning.
+  bool tls_insecure_skip_verify = false;
+  std::optional<std::string> client_cert_file;  // https: presented to the upstream, with
+  std::optional<std::string> client_key_file;   // its key (both or neither)
   Duration connect_timeout{5'000};
   Duration response_timeout{30'000};  // until the response head arrives
   Duration idle_timeout{60'000};      // pooled keep-alive connection lifetime when unused

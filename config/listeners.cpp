@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "config/sections.hpp"
+#include "config/tls_material.hpp"
 #include "config/values.hpp"
 
 namespace latchkey::config::detail {
@@ -29,11 +30,17 @@ std::optional<std::string> read_path(Reader& reader, const Field& field,
 std::optional<TlsFiles> read_tls(Reader& reader, const Field& field, const std::string& base_dir) {
   const auto map = reader.map(field, {"cert_file", "key_file"});
   if (!map) return std::nullopt;
-  TlsFiles tls;
   const auto cert = map->require("cert_file");
   const auto key = map->require("key_file");
   const auto cert_path = cert ? read_path(reader, *cert, base_dir) : std::nullopt;
   const auto key_path = key ? read_path(reader, *key, base_dir) : std::nullopt;
+  // Checked now so that a broken file stops the start instead of every handshake.
+  const auto cert_problem = cert_path ? certificate_chain_problem(*cert_path) : std::nullopt;
+  if (cert_problem) reader.report(*cert, *cert_problem);
+  if (key_path) {
+    const std::string against = cert_path && !cert_problem ? *cert_path : std::string();
+    if (const auto problem = private_key_problem(*key_path, against)) reader.report(*key, *problem);
+  }
   if (!cert_path || !key_path) return std::nullopt;
   return TlsFiles{*cert_path, *key_path};
 }
@@ -75,11 +82,6 @@ std::vector<Listener> read_listeners(Reader& reader, const MapView& root,
     }
     if (const auto tls = map->get("tls")) {
       listener.tls = read_tls(reader, *tls, base_dir);
-      // Refused until the TLS issue lands: the proxy would serve this listener in plaintext.
-      if (listener.tls) {
-        reader.report_at(tls->path, tls->key_line,
-                         "TLS listeners are not supported by this version of latchkey yet");
-      }
     }
     listeners.push_back(std::move(listener));
   }

@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "proxy/client_body_failure.hpp"
 #include "proxy/limit_hits.hpp"
@@ -27,7 +28,7 @@ constexpr std::size_t kMaxUpstreamHeaderBytes = 64 * 1024;   // generous: upstre
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // Why an upstream exchange failed; decides 502 vs 504 and whether a retry is safe.
-enum class UpstreamFailure { none, connect_refused, connect_timeout, write_failed,
+enum class UpstreamFailure { none, connect_refused, connect_timeout, tls_failed, write_failed,
                              response_timeout, bad_response, reset_before_response };
 
 std::string_view failure_reason(UpstreamFailure f) {
@@ -35,6 +36,7 @@ std::string_view failure_reason(UpstreamFailure f) {
     case UpstreamFailure::none: return "";
     case UpstreamFailure::connect_refused: return "upstream_connect_failed";
     case UpstreamFailure::connect_timeout: return "upstream_connect_timeout";
+    case UpstreamFailure::tls_failed: return "upstream_tls_failed";
     case UpstreamFailure::write_failed: return "upstream_write_failed";
     case UpstreamFailure::response_timeout: return "upstream_response_timeout";
     case UpstreamFailure::bad_response: return "bad_upstream_response";
@@ -45,20 +47,37 @@ std::string_view failure_reason(UpstreamFailure f) {
 
 bool is_timeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
 
-asio::awaitable<void> send_local(beast::tcp_stream& client, LocalReply kind, unsigned version,
+// A handshake, certificate or TLS alert problem (an untrusted or misnamed certificate, a
+// client certificate the upstream refused); a TLS stream cut without close_notify is not one.
+bool is_tls_failure(const boost::system::error_code& ec) {
+  return ec.category() == asio::error::get_ssl_category() ||
+         (ec.category() == asio::ssl::error::get_stream_category() &&
+          ec != asio::ssl::error::stream_truncated);
+}
+
+// Which failure a connection that could not be set up is.
+UpstreamFailure connect_failure(const boost::system::error_code& ec) {
+  if (is_timeout(ec)) return UpstreamFailure::connect_timeout;
+  if (is_tls_failure(ec)) return UpstreamFailure::tls_failed;
+  return UpstreamFailure::connect_refused;
+}
+
+template <class ClientStream>
+asio::awaitable<void> send_local(ClientStream& client, LocalReply kind, unsigned version,
                                  bool keep_alive, AccessRecord& record) {
   auto reply = make_local_reply(kind, version, keep_alive, "latchkey");
   record.status = reply.result_int();
-  client.expires_after(std::chrono::seconds(10));
+  beast::get_lowest_layer(client).expires_after(std::chrono::seconds(10));
   co_await http::async_write(client, reply, kTuple);
 }
 
 }  // namespace
 
+template <class ClientStream>
 asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& routing,
                                                const config::Route& route,
                                                const auth::Identity* identity,
-                                               beast::tcp_stream& client,
+                                               ClientStream& client,
                                                beast::flat_buffer& client_buffer,
                                                RequestParser& parser,
                                                const ForwardContext& context,
@@ -76,9 +95,19 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
 
   auto executor = client.get_executor();
   boost::system::error_code connect_error;
-  auto upstream = co_await gateway.upstreams.acquire(route.upstream, executor, connect_error);
-  auto fail = [&](UpstreamFailure failure) -> asio::awaitable<ForwardResult> {
+  std::string tls_detail;
+  const auto tls = routing.upstream_tls.for_route(route);
+  auto upstream = co_await gateway.upstreams.acquire(route.upstream, tls, executor, connect_error,
+                                                     tls_detail);
+  auto fail = [&](UpstreamFailure failure,
+                  boost::system::error_code cause = {}) -> asio::awaitable<ForwardResult> {
     record.reason = std::string(failure_reason(failure));
+    if (failure == UpstreamFailure::tls_failed) {
+      // Why matters to the operator (unknown CA, wrong name, refused client certificate).
+      boost::json::object fields{{"route", route.name}, {"error", cause.message()}};
+      if (!tls_detail.empty()) fields["certificate"] = tls_detail;
+      gateway.log.event("warning", "upstream_tls_failed", std::move(fields));
+    }
     gateway.metrics.increment("latchkey_upstream_errors_total",
                               "route=\"" + route.name + "\",reason=\"" + record.reason + "\"");
     const bool timeout = failure == UpstreamFailure::connect_timeout ||
@@ -88,16 +117,13 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
                         client_version, false, record);
     co_return ForwardResult{false};
   };
-  if (!upstream) {
-    co_return co_await fail(is_timeout(connect_error) ? UpstreamFailure::connect_timeout
-                                                      : UpstreamFailure::connect_refused);
-  }
+  if (!upstream) co_return co_await fail(connect_failure(connect_error), connect_error);
 
   // RFC 9110 §10.1.1: the client waits for this before sending the body; it is sent only now,
   // after authentication, so a refused upload never streams.
   if (expects_continue && request_has_body) {
     http::response<http::empty_body> go_on{http::status::continue_, 11};
-    client.expires_after(limits.body_timeout);
+    beast::get_lowest_layer(client).expires_after(limits.body_timeout);
     auto [ec, n] = co_await http::async_write(client, go_on, kTuple);
     if (ec) co_return ForwardResult{false};
   }
@@ -113,7 +139,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     if (!parser.is_done()) {
       request.body().data = chunk->data();
       request.body().size = chunk->size();
-      client.expires_after(limits.body_timeout);
+      beast::get_lowest_layer(client).expires_after(limits.body_timeout);
       auto [ec, n] = co_await http::async_read_some(client, client_buffer, parser, kTuple);
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
@@ -144,16 +170,15 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
       if (upstream->reused && !sent_anything && !request_has_body) {
         // A pooled connection closed by the upstream as we reused it: retry once, fresh.
         boost::system::error_code retry_error;
-        auto fresh = co_await gateway.upstreams.connect(route.upstream, executor, retry_error);
+        auto fresh = co_await gateway.upstreams.connect(route.upstream, tls, executor,
+                                                        retry_error, tls_detail);
         upstream.reset();
         if (fresh) upstream.emplace(std::move(*fresh));
-        if (!upstream) {
-          co_return co_await fail(is_timeout(retry_error) ? UpstreamFailure::connect_timeout
-                                                          : UpstreamFailure::connect_refused);
-        }
+        if (!upstream) co_return co_await fail(connect_failure(retry_error), retry_error);
         request_writer.emplace(request);
         continue;
       }
+      if (is_tls_failure(ec)) co_return co_await fail(UpstreamFailure::tls_failed, ec);
       co_return co_await fail(is_timeout(ec) ? UpstreamFailure::response_timeout
                                              : UpstreamFailure::write_failed);
     }
@@ -183,6 +208,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     }
     if (ec) {
       if (is_timeout(ec)) co_return co_await fail(UpstreamFailure::response_timeout);
+      if (is_tls_failure(ec)) co_return co_await fail(UpstreamFailure::tls_failed, ec);
       if (ec == http::error::end_of_stream || ec == asio::error::connection_reset) {
         co_return co_await fail(UpstreamFailure::reset_before_response);
       }
@@ -225,7 +251,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     // HEAD, 204 and 304 carry no body even when their framing headers describe one
     // (RFC 9110 §9.3.2, §15.3.5, §15.4.5): only the head goes out, or a stray last-chunk
     // would desynchronise the client connection.
-    client.expires_after(limits.body_timeout);
+    beast::get_lowest_layer(client).expires_after(limits.body_timeout);
     auto [ec, n] = co_await http::async_write_header(client, response_writer, kTuple);
     if (ec) {
       record.reason = "client_gone";
@@ -266,7 +292,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
       response.body().more = false;
     }
     record.bytes_out += response.body().size;
-    client.expires_after(limits.body_timeout);
+    beast::get_lowest_layer(client).expires_after(limits.body_timeout);
     auto [ec, n] = co_await http::async_write(client, response_writer, kTuple);
     head_sent = true;
     if (ec == http::error::need_buffer) ec = {};
@@ -284,5 +310,13 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   }
   co_return ForwardResult{keep_alive};
 }
+
+template asio::awaitable<ForwardResult> forward_request<beast::tcp_stream>(
+    Gateway&, const Routing&, const config::Route&, const auth::Identity*, beast::tcp_stream&,
+    beast::flat_buffer&, RequestParser&, const ForwardContext&, AccessRecord&);
+template asio::awaitable<ForwardResult> forward_request<beast::ssl_stream<beast::tcp_stream>>(
+    Gateway&, const Routing&, const config::Route&, const auth::Identity*,
+    beast::ssl_stream<beast::tcp_stream>&, beast::flat_buffer&, RequestParser&,
+    const ForwardContext&, AccessRecord&);
 
 }  // namespace latchkey::proxy

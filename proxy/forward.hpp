@@ -5,7 +5,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
@@ -23,10 +22,12 @@ struct ForwardResult {
   bool client_keep_alive = false;  // the client connection may carry another request
 };
 
+// ClientStream: boost::beast::tcp_stream or boost::beast::ssl_stream<tcp_stream> (instantiated
+// in forward.cpp).
+template <class ClientStream>
 boost::asio::awaitable<ForwardResult> forward_request(
     Gateway& gateway, const Routing& routing, const config::Route& route,
-    const auth::Identity* identity, boost::beast::tcp_stream& client,
-    boost::beast::flat_buffer& client_buffer, RequestParser& parser,
-    const ForwardContext& context, AccessRecord& record);
+    const auth::Identity* identity, ClientStream& client, boost::beast::flat_buffer& client_buffer,
+    RequestParser& parser, const ForwardContext& context, AccessRecord& record);
 
 }  // namespace latchkey::proxy

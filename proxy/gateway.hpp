@@ -17,6 +17,7 @@
 #include "proxy/log_sink.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/router.hpp"
+#include "proxy/tls_context.hpp"
 #include "proxy/upstream_pool.hpp"
 
 namespace latchkey::proxy {
@@ -30,12 +31,14 @@ struct Routing {
       : config(std::move(c)),
         router(config->routes),
         identity_header_names(collect_identity_header_names_for(config->routes)),
+        upstream_tls(config->routes),
         assertions(config->routes) {}
 
   std::shared_ptr<const config::Config> config;
   Router router;
   std::vector<std::string> identity_header_names;
-  IdentityAssertions assertions;  // signing keys parsed once, here
+  UpstreamTlsContexts upstream_tls;  // https routes: read their CA and client files once
+  IdentityAssertions assertions;     // signing keys parsed once, here
 
  private:
   static std::vector<std::string> collect_identity_header_names_for(

@@ -8,6 +8,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "proxy/local_reply.hpp"
 
@@ -23,8 +24,9 @@ constexpr auto kReplyWriteTimeout = std::chrono::seconds(10);
 
 }  // namespace
 
+template <class ClientStream>
 asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endpoint,
-                                           std::string path, beast::tcp_stream& client,
+                                           std::string path, ClientStream& client,
                                            beast::flat_buffer& buffer, RequestParser& parser,
                                            std::chrono::milliseconds body_timeout,
                                            bool client_tls, AccessRecord& record) {
@@ -39,7 +41,7 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
                               "reason=\"" + record.reason + "\"");
     auto response = make_local_reply(kind, version, false, "latchkey");
     record.status = response.result_int();
-    client.expires_after(kReplyWriteTimeout);
+    beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
     co_await http::async_write(client, response, kTuple);
     co_return false;
   };
@@ -56,11 +58,11 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
   if (!body_parser.is_done()) {
     if (expects_continue) {
       http::response<http::empty_body> go_on{http::status::continue_, 11};
-      client.expires_after(body_timeout);
+      beast::get_lowest_layer(client).expires_after(body_timeout);
       auto [ec, n] = co_await http::async_write(client, go_on, kTuple);
       if (ec) co_return false;
     }
-    client.expires_after(body_timeout);
+    beast::get_lowest_layer(client).expires_after(body_timeout);
     auto [ec, n] = co_await http::async_read(client, buffer, body_parser, kTuple);
     if (ec == http::error::body_limit) {
       co_return co_await refuse(LocalReply::payload_too_large, "body_too_large");
@@ -104,9 +106,16 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
   response.keep_alive(keep_alive);
   response.prepare_payload();
   record.status = response.result_int();
-  client.expires_after(kReplyWriteTimeout);
+  beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
   auto [ec, n] = co_await http::async_write(client, response, kTuple);
   co_return !ec && keep_alive;
 }
+
+template asio::awaitable<bool> serve_local_endpoint<beast::tcp_stream>(
+    Gateway&, LocalEndpoint&, std::string, beast::tcp_stream&, beast::flat_buffer&,
+    RequestParser&, std::chrono::milliseconds, bool, AccessRecord&);
+template asio::awaitable<bool> serve_local_endpoint<beast::ssl_stream<beast::tcp_stream>>(
+    Gateway&, LocalEndpoint&, std::string, beast::ssl_stream<beast::tcp_stream>&,
+    beast::flat_buffer&, RequestParser&, std::chrono::milliseconds, bool, AccessRecord&);
 
 }  // namespace latchkey::proxy

@@ -6,7 +6,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include "proxy/access_log.hpp"
 #include "proxy/forward.hpp"
@@ -16,10 +15,11 @@
 namespace latchkey::proxy {
 
 // Returns whether the connection may carry another request. `parser` holds a complete head
-// and is consumed.
+// and is consumed. ClientStream: boost::beast::tcp_stream or ssl_stream<tcp_stream>
+// (instantiated in serve_local_endpoint.cpp).
+template <class ClientStream>
 boost::asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endpoint,
-                                                  std::string path,
-                                                  boost::beast::tcp_stream& client,
+                                                  std::string path, ClientStream& client,
                                                   boost::beast::flat_buffer& buffer,
                                                   RequestParser& parser,
                                                   std::chrono::milliseconds body_timeout,

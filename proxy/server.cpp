@@ -66,7 +66,9 @@ tcp::acceptor bind_acceptor(asio::io_context& io, const config::Endpoint& addres
 }  // namespace
 
 Server::Server(Gateway& gateway, std::shared_ptr<const Routing> routing)
-    : gateway_(gateway), live_routing_(std::move(routing)) {
+    : gateway_(gateway),
+      live_routing_(std::move(routing)),
+      tls_(live_routing_.current()->config->listen) {
   gateway_.live_routing = &live_routing_;
   gateway_.connections = &connections_;
   const auto config = live_routing_.current()->config;
@@ -101,7 +103,7 @@ void Server::count_refused_connection(std::size_t limit) {
   }
 }
 
-asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
+asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, std::size_t listener) {
   for (;;) {
     // Each connection gets its own strand: its handlers never run concurrently.
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io_), kTuple);
@@ -122,7 +124,12 @@ asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(std::move(socket), gateway_, std::move(routing)),
+    // The TLS context current now: a reload later changes new connections only.
+    auto tls = tls_.current(listener);
+    auto session = tls ? run_tls_session(std::move(socket), std::move(tls), gateway_,
+                                         std::move(routing))
+                       : run_session(std::move(socket), gateway_, std::move(routing));
+    asio::co_spawn(executor, std::move(session),
                    [this](std::exception_ptr error) {
                      if (error) {
                        try {
@@ -220,6 +227,9 @@ void Server::reload() {
                        {{"config", path}, {"problems", boost::json::array{e.what()}}});
     gateway_.metrics.increment("latchkey_config_reloads_total", "result=\"failed\"");
   }
+  // Certificates are re-read on every SIGHUP, also when the new file was refused: renewing a
+  // certificate must not depend on an unrelated edit being right.
+  reload_tls(live_routing_.current()->config->listen);
 }
 
 void Server::watch_reload_signal(asio::signal_set& signals) {
@@ -257,8 +267,8 @@ void Server::begin_drain(int signal) {
 }
 
 void Server::run() {
-  for (auto& acceptor : listeners_) {
-    asio::co_spawn(io_, accept_loop(acceptor), asio::detached);
+  for (std::size_t i = 0; i < listeners_.size(); ++i) {
+    asio::co_spawn(io_, accept_loop(listeners_[i], i), asio::detached);
   }
   for (auto& acceptor : admin_) {
     asio::co_spawn(io_, admin_loop(acceptor), asio::detached);
@@ -285,8 +295,10 @@ void Server::run() {
     gateway_.log.event("info", "listening",
                        {{"address", listener.address.host},
                         {"port", listener.address.port},
+                        {"tls", listener.tls.has_value()},
                         {"io_threads", threads}});
   }
+  warn_unverified_upstreams();
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i) {
     workers.emplace_back([this] {

@@ -14,6 +14,7 @@
 #include "proxy/connection_tracker.hpp"
 #include "proxy/gateway.hpp"
 #include "proxy/live_routing.hpp"
+#include "proxy/tls_context.hpp"
 
 namespace latchkey::proxy {
 
@@ -33,8 +34,18 @@ class Server {
   // This is the one place every reloadable part is refreshed (TLS certificates belong here).
   void reload();
 
+  // server_tls.cpp: re-reads every TLS listener's certificate and key (those of `listeners`,
+  // a reloaded config's, when given). New connections take the new ones; open connections
+  // keep theirs. When a file fails, every listener keeps its old context and the error is
+  // logged. Reads files: never on an IO thread.
+  void reload_tls();
+  void reload_tls(const std::vector<config::Listener>& listeners);
+
  private:
-  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
+                                           std::size_t listener);
+  void warn_unverified_upstreams();
+  void report_tls_reload(const std::vector<std::string>& problems);
   boost::asio::awaitable<void> admin_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> admin_session(boost::asio::ip::tcp::socket socket);
   void count_refused_connection(std::size_t limit);
@@ -49,6 +60,7 @@ class Server {
   std::atomic<long long> last_refusal_log_ms_{0};
   boost::asio::io_context io_;
   std::vector<boost::asio::ip::tcp::acceptor> listeners_;
+  ServerTlsContexts tls_;  // indexed like listeners_
   std::vector<boost::asio::ip::tcp::acceptor> admin_;
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 };

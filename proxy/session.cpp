@@ -12,6 +12,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "proxy/access_log.hpp"
 #include "proxy/authenticate_request.hpp"
@@ -23,6 +24,7 @@
 #include "proxy/local_reply.hpp"
 #include "proxy/raw_head.hpp"
 #include "proxy/request_checks.hpp"
+#include "proxy/tls_session.hpp"
 #include "proxy/route_path.hpp"
 #include "proxy/serve_local_endpoint.hpp"
 
@@ -57,7 +59,8 @@ struct HeadRead {
 // head can still be answered with 408. The whole head has `header_timeout`; on a kept
 // connection (`idle_timeout` set) the clock starts with its first byte, and until then the
 // wait may last `idle_timeout`, so a slow head there is cut as soon as on a new connection.
-asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
+template <class Stream>
+asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
                                                   beast::flat_buffer& buffer, RequestParser& parser,
                                                   std::chrono::milliseconds header_timeout,
                                                   std::optional<std::chrono::milliseconds> idle_timeout,
@@ -72,7 +75,7 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
   auto arm = [&](std::chrono::milliseconds timeout) {
     timer.expires_after(timeout);  // cancels an earlier wait, whose handler then does nothing
     // Same strand as this coroutine: `done` is set before the handler could see a dead socket.
-    timer.async_wait([deadline, &socket = client.socket()](boost::system::error_code ec) {
+    timer.async_wait([deadline, &socket = beast::get_lowest_layer(client).socket()](boost::system::error_code ec) {
       if (ec || deadline->done) return;
       deadline->fired = true;
       socket.cancel(ec);
@@ -80,7 +83,7 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
   };
   bool idle = idle_timeout && buffer.size() == 0;
   arm(idle ? *idle_timeout : header_timeout);
-  client.expires_never();
+  beast::get_lowest_layer(client).expires_never();
   auto finish = [&](HeadRead result) {
     deadline->done = true;
     timer.cancel();
@@ -101,7 +104,7 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
     }
     auto space = buffer.prepare(std::min<std::size_t>(
         {max_header_bytes - buffer.size(), buffer.max_size() - buffer.size(), 8192}));
-    auto [ec, n] = co_await client.socket().async_read_some(space, kTuple);
+    auto [ec, n] = co_await client.async_read_some(space, kTuple);
     if (ec) co_return finish({ec, ""});
     buffer.commit(n);
     if (idle && n > 0 && !deadline->fired) {
@@ -118,8 +121,9 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
 }
 
 // What happens to one request; returns whether the connection may carry another.
-asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
-                                     beast::tcp_stream& client, beast::flat_buffer& buffer,
+template <class Stream>
+asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, Stream& client,
+                                     bool client_tls, beast::flat_buffer& buffer,
                                      RequestParser& parser, AccessRecord& record,
                                      const std::function<bool()>& keep_alive_allowed) {
   auto& request = parser.get();
@@ -140,7 +144,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
       for (const std::string& c : challenges) response.insert(http::field::www_authenticate, c);
     }
     record.status = response.result_int();
-    client.expires_after(kReplyWriteTimeout);
+    beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
     auto [ec, n] = co_await http::async_write(client, response, kTuple);
     co_return !ec && keep_alive;
   };
@@ -157,7 +161,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
     if (LocalEndpoint* endpoint = find_local_endpoint(gateway.local_endpoints, path)) {
       co_return co_await serve_local_endpoint(gateway, *endpoint, std::move(path), client, buffer,
                                               parser, routing.config->server.body_timeout,
-                                              false, record);
+                                              client_tls, record);
     }
   }
 
@@ -203,7 +207,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
 
   ForwardContext context;
   context.client_address = record.client;
-  context.client_tls = false;
+  context.client_tls = client_tls;  // drives X-Forwarded-Proto
   context.identity_header_names = &routing.identity_header_names;
   context.keep_alive_allowed = keep_alive_allowed;
   context.assertions = &routing.assertions;
@@ -220,7 +224,7 @@ asio::awaitable<void> close_client(beast::tcp_stream& client, bool linger) {
   boost::system::error_code ignored;
   client.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   if (linger) {
-    client.expires_after(kLingerTimeout);
+    beast::get_lowest_layer(client).expires_after(kLingerTimeout);
     std::array<char, 16 * 1024> discard;
     for (std::size_t dropped = 0; dropped < kLingerMaxBytes;) {
       auto [ec, n] = co_await client.async_read_some(asio::buffer(discard), kTuple);
@@ -231,20 +235,19 @@ asio::awaitable<void> close_client(beast::tcp_stream& client, bool linger) {
   client.close();
 }
 
-}  // namespace
 
-asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway,
-                                  std::shared_ptr<const Routing> routing) {
-  boost::system::error_code endpoint_error;
-  const auto peer = socket.remote_endpoint(endpoint_error);
-  const std::string client_address = endpoint_error ? "unknown" : peer.address().to_string();
-  beast::tcp_stream client(std::move(socket));
+// The keep-alive loop over one client connection, plain or TLS. Returns whether input may
+// still arrive after our last answer (see close_client).
+template <class Stream>
+asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
+                                       const std::string& client_address, Gateway& gateway,
+                                       std::shared_ptr<const Routing> routing) {
   beast::flat_buffer buffer(routing->config->server.max_header_bytes + kClientBufferSlack);
   ConnectionHooks hooks(
       gateway, client.get_executor(),
       [&client] {
         boost::system::error_code ignored;
-        client.socket().cancel(ignored);
+        beast::get_lowest_layer(client).socket().cancel(ignored);
       },
       buffer);
   bool first = true;
@@ -258,7 +261,8 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
     const config::Server& limits = waiting->config->server;
     if (!first) {
       boost::system::error_code ignored;
-      if (!hooks.may_wait_for_next_request(client.socket().available(ignored))) break;
+      if (!hooks.may_wait_for_next_request(
+              beast::get_lowest_layer(client).socket().available(ignored))) break;
     }
     RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -282,7 +286,7 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
         record.reason = "header_timeout";
         count_limit_hit(gateway.metrics, "header_timeout");
         auto response = make_local_reply(LocalReply::request_timeout, 11, false, "latchkey");
-        client.expires_after(kReplyWriteTimeout);
+        beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
         co_await http::async_write(client, response, kTuple);
         write_access_log(gateway.log, record);
         count_request(gateway.metrics, record);
@@ -294,7 +298,8 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
         gateway.log.event("info", "connection_closed",
                           {{"client", client_address}, {"reason", limit}});
       } else if (ec != http::error::end_of_stream && ec != asio::error::connection_reset &&
-                 ec != asio::error::eof && ec != asio::error::operation_aborted) {
+                 ec != asio::error::eof && ec != asio::error::operation_aborted &&
+                 ec != asio::ssl::error::stream_truncated) {
         // The parser refused the head: framing, size or syntax.
         const bool too_large = ec == http::error::header_limit;
         record.status = too_large ? 431 : 400;
@@ -310,7 +315,7 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
         auto response = make_local_reply(
             too_large ? LocalReply::header_too_large : LocalReply::bad_request, 11, false,
             "latchkey");
-        client.expires_after(kReplyWriteTimeout);
+        beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
         co_await http::async_write(client, response, kTuple);
         write_access_log(gateway.log, record);
         count_request(gateway.metrics, record);
@@ -326,8 +331,8 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
     const std::function<bool()> keep_alive_allowed = [&hooks, last] {
       return !last && !hooks.draining();
     };
-    const bool keep_alive = co_await handle_request(gateway, *routing, client, buffer, parser,
-                                                    record, keep_alive_allowed);
+    const bool keep_alive = co_await handle_request(gateway, *routing, client, client_tls, buffer,
+                                                    parser, record, keep_alive_allowed);
     write_access_log(gateway.log, record);
     count_request(gateway.metrics, record);
     // Handlers that do not ask keep_alive_allowed (local endpoints) still stop here.
@@ -343,7 +348,39 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
     break;
   }
   hooks.stop();
+  co_return linger;
+}
+
+std::string peer_address(const asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  return ec ? "unknown" : peer.address().to_string();
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway,
+                                  std::shared_ptr<const Routing> routing) {
+  const std::string client_address = peer_address(socket);
+  beast::tcp_stream client(std::move(socket));
+  const bool linger =
+      co_await serve_connection(client, false, client_address, gateway, std::move(routing));
   co_await close_client(client, linger);
+}
+
+asio::awaitable<void> run_tls_session(asio::ip::tcp::socket socket,
+                                      std::shared_ptr<TlsContext> tls, Gateway& gateway,
+                                      std::shared_ptr<const Routing> routing) {
+  const std::string client_address = peer_address(socket);
+  beast::ssl_stream<beast::tcp_stream> client(std::move(socket), *tls);
+  const auto handshake_timeout = routing->config->server.header_timeout;
+  if (co_await tls_handshake(client, handshake_timeout, client_address, gateway)) {
+    co_await serve_connection(client, true, client_address, gateway, std::move(routing));
+    // close_notify both ways stands in for the plain linger: the client reads our last answer
+    // before the connection goes.
+    co_await tls_shutdown(client);
+  }
+  beast::get_lowest_layer(client).close();
 }
 
 }  // namespace latchkey::proxy

@@ -1,11 +1,10 @@
 #include "proxy/upstream_pool.hpp"
 
-#include <sys/socket.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <cstdio>
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;
@@ -14,53 +13,53 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string pool_key(const config::Upstream& upstream) {
-  return upstream.host + ":" + std::to_string(upstream.port);
-}
+constexpr auto kSweepInterval = std::chrono::seconds(1);
 
-// An idle keep-alive connection that the upstream has closed reads as EOF; one that has data
-// waiting is out of sync. Either way it must not carry the next request.
-bool still_usable(tcp::socket& socket) {
-  char byte;
-  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+// TLS connections are keyed by their context too: a context belongs to one route and one
+// configuration, so a reload's new trust settings never inherit a connection checked by old ones.
+std::string pool_key(const config::Upstream& upstream, const TlsContext* tls) {
+  std::string key = upstream.host + ":" + std::to_string(upstream.port);
+  if (tls != nullptr) {
+    char address[32];
+    std::snprintf(address, sizeof address, "|tls@%p", static_cast<const void*>(tls));
+    key += address;
+  }
+  return key;
 }
 
 }  // namespace
 
-std::optional<tcp::socket> UpstreamPool::take_idle(const config::Upstream& upstream,
-                                                   asio::any_io_executor executor) {
+std::optional<UpstreamStream> UpstreamPool::take_idle(const config::Upstream& upstream,
+                                                      const std::shared_ptr<TlsContext>& tls,
+                                                      asio::any_io_executor executor) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  auto it = idle_.find(pool_key(upstream));
+  auto it = idle_.find(pool_key(upstream, tls.get()));
   if (it == idle_.end()) return std::nullopt;
   auto& list = it->second;
   while (!list.empty()) {
     Idle idle = std::move(list.back());
     list.pop_back();
-    if (now - idle.since > upstream.idle_timeout || !still_usable(idle.socket)) continue;
-    // Rebind to the caller's strand: the socket was opened on another connection's executor.
-    const auto protocol = idle.socket.local_endpoint().protocol();
-    const auto fd = idle.socket.release();
-    tcp::socket socket(executor);
-    socket.assign(protocol, fd);
-    return socket;
+    if (now - idle.since > upstream.idle_timeout || !idle.stream.reusable()) continue;
+    // The connection was opened on another connection's strand.
+    idle.stream.rebind(executor);
+    return std::move(idle.stream);
   }
   return std::nullopt;
 }
 
 asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::acquire(
-    const config::Upstream& upstream, asio::any_io_executor executor,
-    boost::system::error_code& error) {
-  if (auto socket = take_idle(upstream, executor)) {
-    co_return UpstreamConnection{beast::tcp_stream(std::move(*socket)), true};
+    const config::Upstream& upstream, std::shared_ptr<TlsContext> tls,
+    asio::any_io_executor executor, boost::system::error_code& error, std::string& tls_detail) {
+  if (auto stream = take_idle(upstream, tls, executor)) {
+    co_return UpstreamConnection{std::move(*stream), true};
   }
-  co_return co_await connect(upstream, executor, error);
+  co_return co_await connect(upstream, std::move(tls), executor, error, tls_detail);
 }
 
 asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
-    const config::Upstream& upstream, asio::any_io_executor executor,
-    boost::system::error_code& error) {
+    const config::Upstream& upstream, std::shared_ptr<TlsContext> tls,
+    asio::any_io_executor executor, boost::system::error_code& error, std::string& tls_detail) {
   const auto expiry = std::chrono::steady_clock::now() + upstream.connect_timeout;
   std::vector<tcp::endpoint> endpoints;
   boost::system::error_code not_literal;
@@ -98,26 +97,54 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
     }
     endpoints = std::move(resolution->endpoints);
   }
-  beast::tcp_stream stream(executor);
-  stream.expires_at(expiry);
+  beast::tcp_stream tcp_stream(executor);
+  tcp_stream.expires_at(expiry);
   auto [connect_error, endpoint] =
-      co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+      co_await tcp_stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
   if (connect_error) {
     error = connect_error;
     co_return std::nullopt;
   }
-  stream.socket().set_option(tcp::no_delay(true));
+  tcp_stream.socket().set_option(tcp::no_delay(true));
+  if (!tls) co_return UpstreamConnection{UpstreamStream(std::move(tcp_stream)), false};
+
+  // The handshake shares the connect deadline: connect_timeout bounds the whole setup.
+  UpstreamStream stream(std::move(tcp_stream), std::move(tls));
+  if (!prepare_upstream_tls(stream.tls().native_handle(), upstream)) {
+    error = asio::error::invalid_argument;
+    co_return std::nullopt;
+  }
+  auto [handshake_error] = co_await stream.tls().async_handshake(
+      asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+  if (handshake_error) {
+    error = handshake_error;
+    // "certificate verify failed" alone does not say whether the CA or the name was wrong.
+    const long verdict = SSL_get_verify_result(stream.tls().native_handle());
+    if (verdict != X509_V_OK) tls_detail = X509_verify_cert_error_string(verdict);
+    co_return std::nullopt;
+  }
   co_return UpstreamConnection{std::move(stream), false};
 }
 
-void UpstreamPool::release(const config::Upstream& upstream, beast::tcp_stream stream) {
+void UpstreamPool::release(const config::Upstream& upstream, UpstreamStream stream) {
   stream.expires_never();
-  tcp::socket socket = stream.release_socket();
-  if (!socket.is_open()) return;
+  if (!stream.tcp().socket().is_open()) return;
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  auto& list = idle_[pool_key(upstream)];
-  if (list.size() >= upstream.max_idle_connections) return;  // socket closes here
-  list.push_back(Idle{std::move(socket), std::chrono::steady_clock::now()});
+  sweep(now);
+  auto& list = idle_[pool_key(upstream, stream.tls_context().get())];
+  if (list.size() >= upstream.max_idle_connections) return;  // the connection closes here
+  list.push_back(Idle{std::move(stream), now, upstream.idle_timeout});
+}
+
+void UpstreamPool::sweep(std::chrono::steady_clock::time_point now) {
+  if (now - last_sweep_ < kSweepInterval) return;
+  last_sweep_ = now;
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    auto& list = it->second;
+    std::erase_if(list, [&](const Idle& idle) { return now - idle.since > idle.lifetime; });
+    it = list.empty() ? idle_.erase(it) : std::next(it);
+  }
 }
 
 std::size_t UpstreamPool::idle_count() const {

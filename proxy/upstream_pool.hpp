@@ -1,56 +1,66 @@
-// Keep-alive connections to upstreams, shared by every IO thread. A connection is reused
-// only after a response was read to its end with keep-alive, and is dropped once idle too
-// long or found closed by the upstream.
+// Keep-alive connections to upstreams, plain and TLS, shared by every IO thread. A connection
+// is reused only after a response was read to its end with keep-alive, and is dropped once
+// idle too long or found closed by the upstream. TLS connections are pooled per TLS context
+// (one per route), so a connection verified under one route's trust settings never serves
+// another route.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/system/error_code.hpp>
-
 #include "config/config.hpp"
+#include "proxy/upstream_stream.hpp"
 
 namespace latchkey::proxy {
 
 struct UpstreamConnection {
-  boost::beast::tcp_stream stream;
+  UpstreamStream stream;
   bool reused = false;  // came from the idle pool: may have been closed under us
 };
 
 class UpstreamPool {
  public:
-  // An idle connection bound to `executor` if one is alive, otherwise a new one. On failure
-  // sets `error` (boost::beast::error::timeout when connect_timeout passed).
+  // An idle connection bound to `executor` if one is alive, otherwise a new one; over TLS
+  // with `tls` when it is set (https upstreams). On failure sets `error`
+  // (boost::beast::error::timeout when connect_timeout passed; an SSL category error when
+  // the TLS handshake failed, with the certificate check's verdict in `tls_detail`).
   boost::asio::awaitable<std::optional<UpstreamConnection>> acquire(
-      const config::Upstream& upstream, boost::asio::any_io_executor executor,
-      boost::system::error_code& error);
+      const config::Upstream& upstream, std::shared_ptr<TlsContext> tls,
+      boost::asio::any_io_executor executor, boost::system::error_code& error,
+      std::string& tls_detail);
 
   // Always a new connection (used to retry after a reused one turned out dead).
   boost::asio::awaitable<std::optional<UpstreamConnection>> connect(
-      const config::Upstream& upstream, boost::asio::any_io_executor executor,
-      boost::system::error_code& error);
+      const config::Upstream& upstream, std::shared_ptr<TlsContext> tls,
+      boost::asio::any_io_executor executor, boost::system::error_code& error,
+      std::string& tls_detail);
 
-  void release(const config::Upstream& upstream, boost::beast::tcp_stream stream);
+  void release(const config::Upstream& upstream, UpstreamStream stream);
   std::size_t idle_count() const;
 
  private:
   struct Idle {
-    boost::asio::ip::tcp::socket socket;
+    UpstreamStream stream;
     std::chrono::steady_clock::time_point since;
+    std::chrono::milliseconds lifetime;  // the upstream's idle_timeout
   };
-  std::optional<boost::asio::ip::tcp::socket> take_idle(const config::Upstream& upstream,
-                                                        boost::asio::any_io_executor executor);
+  std::optional<UpstreamStream> take_idle(const config::Upstream& upstream,
+                                          const std::shared_ptr<TlsContext>& tls,
+                                          boost::asio::any_io_executor executor);
+  // Drops expired connections of every upstream, at most once a second.
+  void sweep(std::chrono::steady_clock::time_point now);
 
   mutable std::mutex mutex_;
-  std::map<std::string, std::vector<Idle>> idle_;  // key: host:port
+  std::map<std::string, std::vector<Idle>> idle_;  // key: host:port, plus the TLS context
+  std::chrono::steady_clock::time_point last_sweep_{};
 };
 
 }  // namespace latchkey::proxy

@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // Every key the format accepts, with values that differ from the defaults. listen[].tls and
-// upstream https/ca_file are refused until TLS is implemented; test_validation covers them.
+// the upstream TLS keys need real files: test_tls_config covers them.
 const std::string kFullConfig = R"(listen:
   - address: 0.0.0.0:8443
   - address: "[::1]:8080"
@@ -269,8 +269,7 @@ BOOST_AUTO_TEST_CASE(upstream_urls_split_into_parts) {
   }
 }
 
-// The parser keeps understanding https so that lifting the refusal (TLS issue) is one change.
-BOOST_AUTO_TEST_CASE(https_upstream_urls_still_parse_though_validation_refuses_them) {
+BOOST_AUTO_TEST_CASE(https_upstream_urls_parse_with_port_443_by_default) {
   const struct {
     std::string url;
     std::string host;

@@ -65,7 +65,8 @@ const std::vector<Case> kCases = {
       "brute_force, routes, oauth, self_service (line 5)"}},
     {"unknown nested key",
      upstream_with("      url: http://x\n      urll: http://y\n"),
-     {"routes[0].upstream.urll: unknown key; expected one of url, ca_file, connect_timeout, "
+     {"routes[0].upstream.urll: unknown key; expected one of url, ca_file, "
+      "tls_insecure_skip_verify, client_cert_file, client_key_file, connect_timeout, "
       "response_timeout, idle_timeout, max_idle_connections (line 8)"}},
     {"unknown listener key",
      listen_then_rest("listen: [{address: \"127.0.0.1:8080\", tsl: {}}]\n"),
@@ -130,20 +131,26 @@ const std::vector<Case> kCases = {
      {"listen[2].address: duplicates listen[1].address (line 4)"}},
     {"tls without key_file",
      listen_then_rest("listen: [{address: \"127.0.0.1:8443\", tls: {cert_file: a.crt}}]\n"),
-     {"listen[0].tls.key_file: is required (line 1)"}},
+     {"listen[0].tls.key_file: is required (line 1)",
+      R"(listen[0].tls.cert_file: cannot read "/etc/latchkey/a.crt": No such file or directory (line 1))"}},
     {"tls with empty cert_file",
      listen_then_rest(
          "listen: [{address: \"127.0.0.1:8443\", tls: {cert_file: \"\", key_file: a.key}}]\n"),
-     {"listen[0].tls.cert_file: must not be empty (line 1)"}},
-    {"tls listener",
+     {"listen[0].tls.cert_file: must not be empty (line 1)",
+      R"(listen[0].tls.key_file: cannot read "/etc/latchkey/a.key": No such file or directory (line 1))"}},
+    // Files are read at load (relative to the config's directory); tests/config/test_tls_config
+    // covers files that exist.
+    {"tls listener with missing files",
      listen_then_rest(
          "listen: [{address: \"127.0.0.1:8443\", tls: {cert_file: a.crt, key_file: a.key}}]\n"),
-     {"listen[0].tls: TLS listeners are not supported by this version of latchkey yet (line 1)"}},
-    {"tls listener in block style names the tls key's line",
+     {R"(listen[0].tls.cert_file: cannot read "/etc/latchkey/a.crt": No such file or directory (line 1))",
+      R"(listen[0].tls.key_file: cannot read "/etc/latchkey/a.key": No such file or directory (line 1))"}},
+    {"tls listener in block style names each file's line",
      kDatabase + kSecrets + kRoutes +
          "listen:\n  - address: 127.0.0.1:8080\n  - address: 127.0.0.1:8443\n    tls:\n"
-         "      cert_file: a.crt\n      key_file: a.key\n",
-     {"listen[1].tls: TLS listeners are not supported by this version of latchkey yet (line 7)"}},
+         "      cert_file: /nonexistent/a.crt\n      key_file: /nonexistent/a.key\n",
+     {R"(listen[1].tls.cert_file: cannot read "/nonexistent/a.crt": No such file or directory (line 8))",
+      R"(listen[1].tls.key_file: cannot read "/nonexistent/a.key": No such file or directory (line 9))"}},
     {"admin on a listener address",
      with_section("admin: {address: \"127.0.0.1:8080\"}\n"),
      {"admin.address: duplicates listen[0].address (line 5)"}},
@@ -520,25 +527,40 @@ const std::vector<Case> kCases = {
     {"upstream space in path",
      upstream_url("http://x/a b"),
      {R"(routes[0].upstream.url: "http://x/a b" has spaces or control characters in its path (line 5))"}},
-    {"https upstream",
-     upstream_url("https://backend.internal/"),
-     {"routes[0].upstream.url: https upstreams are not supported by this version of latchkey yet; "
-      "use http:// to a trusted local upstream (line 5)"}},
-    {"https upstream in upper case",
-     upstream_url("HTTPS://backend:8443"),
-     {"routes[0].upstream.url: https upstreams are not supported by this version of latchkey yet; "
-      "use http:// to a trusted local upstream (line 5)"}},
-    {"https upstream with ca_file",
+    {"https upstream with a missing ca_file",
      upstream_with("      url: https://backend\n      ca_file: ca.pem\n"),
-     {"routes[0].upstream.url: https upstreams are not supported by this version of latchkey yet; "
-      "use http:// to a trusted local upstream (line 7)",
-      "routes[0].upstream.ca_file: CA files for https upstreams are not supported by this version "
-      "of latchkey yet (line 8)"}},
+     {R"(routes[0].upstream.ca_file: cannot read "/etc/latchkey/ca.pem": No such file or directory (line 8))"}},
     {"ca_file with a broken url",
-     upstream_with("      url: htp://x\n      ca_file: ca.pem\n"),
+     upstream_with("      url: htp://x\n      ca_file: /nonexistent/ca.pem\n"),
      {R"(routes[0].upstream.url: "htp://x" is not an http(s) URL (line 7))",
-      "routes[0].upstream.ca_file: CA files for https upstreams are not supported by this version "
-      "of latchkey yet (line 8)"}},
+      R"(routes[0].upstream.ca_file: cannot read "/nonexistent/ca.pem": No such file or directory (line 8))"}},
+    {"empty ca_file",
+     upstream_with("      url: https://x\n      ca_file: \"\"\n"),
+     {"routes[0].upstream.ca_file: must not be empty (line 8)"}},
+    {"tls_insecure_skip_verify with http",
+     upstream_with("      url: http://x\n      tls_insecure_skip_verify: true\n"),
+     {"routes[0].upstream.tls_insecure_skip_verify: is only allowed with an https:// upstream url "
+      "(line 8)"}},
+    {"tls_insecure_skip_verify not a boolean",
+     upstream_with("      url: https://x\n      tls_insecure_skip_verify: yes please\n"),
+     {R"(routes[0].upstream.tls_insecure_skip_verify: "yes please" is not true or false (line 8))"}},
+    {"client_cert_file without client_key_file",
+     upstream_with("      url: https://x\n      client_cert_file: /nonexistent/c.crt\n"),
+     {"routes[0].upstream.client_cert_file: needs client_key_file as well (line 8)"}},
+    {"client_key_file without client_cert_file",
+     upstream_with("      url: https://x\n      client_key_file: /nonexistent/c.key\n"),
+     {"routes[0].upstream.client_key_file: needs client_cert_file as well (line 8)"}},
+    {"client certificate with http",
+     upstream_with(
+         "      url: http://x\n      client_cert_file: c.crt\n      client_key_file: c.key\n"),
+     {"routes[0].upstream.client_cert_file: is only allowed with an https:// upstream url (line 8)",
+      "routes[0].upstream.client_key_file: is only allowed with an https:// upstream url (line "
+      "9)"}},
+    {"client certificate files missing",
+     upstream_with(
+         "      url: https://x\n      client_cert_file: c.crt\n      client_key_file: c.key\n"),
+     {R"(routes[0].upstream.client_cert_file: cannot read "/etc/latchkey/c.crt": No such file or directory (line 8))",
+      R"(routes[0].upstream.client_key_file: cannot read "/etc/latchkey/c.key": No such file or directory (line 9))"}},
     {"ca_file with http",
      upstream_with("      url: http://x\n      ca_file: ca.pem\n"),
      {"routes[0].upstream.ca_file: is only allowed with an https:// upstream url (line 8)"}},

@@ -2,6 +2,7 @@
 """A real HTTP/1.1 upstream for latchkey's end-to-end tests and scripts/demo.
 
     recording_upstream.py --port N [--port-file F] [--record FILE] [--host ADDR] [--verbose]
+                          [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
 
 Listens on 127.0.0.1 (--host changes that; the compose file needs 0.0.0.0 inside its
 container). With --port 0 it binds a free port and, once listening, writes the number to
@@ -18,6 +19,11 @@ Request bodies (Content-Length or Transfer-Encoding: chunked, decoded here) are 
 64 KiB pieces and hashed as they stream; they are never held whole. With --record FILE the
 same JSON is appended to FILE as one line per request (every request, special paths too),
 flushed at once.
+
+With --tls-cert and --tls-key it speaks HTTPS (TLS 1.2+, ALPN http/1.1); --tls-client-ca
+then also requires a client certificate signed by that CA. In TLS mode each record gains
+"tls_client_subject", the client certificate's common name ("" without one), and
+"client_port", the TCP port of the connection it came on (equal ports: a reused connection).
 
 Special paths (GET; HEAD gives the same headers with no body):
     /download?bytes=N         N bytes of the pattern 00 01 .. ff 00 01 .., Content-Length,
@@ -38,6 +44,7 @@ import http.server
 import json
 import os
 import signal
+import ssl
 import sys
 import tempfile
 import threading
@@ -231,6 +238,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "body_sha256": body_sha256,
             "trailers": trailers,
         }
+        if isinstance(self.connection, ssl.SSLSocket):
+            peer = self.connection.getpeercert() or {}
+            names = [value for rdn in peer.get("subject", ()) for key, value in rdn
+                     if key == "commonName"]
+            description["tls_client_subject"] = names[0] if names else ""
+            description["client_port"] = self.client_address[1]
         line = json.dumps(description) + "\n"
         self.server.recorder.record(line)
         payload = line.encode()
@@ -266,10 +279,19 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, recorder: Recorder, verbose: bool):
+    def __init__(self, address, recorder: Recorder, verbose: bool, tls=None):
         self.recorder = recorder
         self.verbose = verbose
+        self.tls = tls
         super().__init__(address, Handler)
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.tls is not None:
+            # The handshake runs on the handler's thread, at its first read: a client that
+            # stalls or fails it holds up nobody else.
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
 
     def handle_error(self, request, client_address):
         if self.verbose:
@@ -298,16 +320,33 @@ def main(argv=None) -> int:
     parser.add_argument("--record", help="append one JSON line per request to this file")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    parser.add_argument("--tls-client-ca", help="require client certificates signed by this CA")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be 0..65535")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.tls_client_ca and not args.tls_cert:
+        parser.error("--tls-client-ca needs --tls-cert and --tls-key")
+
+    tls = None
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+        tls.set_alpn_protocols(["http/1.1"])
+        if args.tls_client_ca:
+            tls.load_verify_locations(args.tls_client_ca)
+            tls.verify_mode = ssl.CERT_REQUIRED
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
     recorder = Recorder(args.record)
-    server = Server((args.host, args.port), recorder, args.verbose)
+    server = Server((args.host, args.port), recorder, args.verbose, tls)
     port = server.server_address[1]
     if args.port_file:
         write_port_file(args.port_file, port)
