@@ -33,6 +33,8 @@ void count_request(Metrics& metrics, const AccessRecord& record) {
   const std::string route = record.route.empty() ? "none" : record.route;
   metrics.increment("latchkey_requests_total",
                     "route=\"" + route + "\",status=\"" + std::to_string(record.status) + "\"");
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - record.started;
+  metrics.observe("latchkey_request_duration_seconds", "route=\"" + route + "\"", took.count());
 }
 
 struct HeadRead {

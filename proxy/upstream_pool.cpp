@@ -44,6 +44,7 @@ std::optional<tcp::socket> UpstreamPool::take_idle(const config::Upstream& upstr
     const auto fd = idle.socket.release();
     tcp::socket socket(executor);
     socket.assign(protocol, fd);
+    ++counts_[it->first].reused;
     return socket;
   }
   return std::nullopt;
@@ -90,10 +91,12 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
     co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
     if (!resolution->done) {
       error = beast::error::timeout;
+      count(upstream, &Counts::connect_errors);
       co_return std::nullopt;
     }
     if (resolution->error) {
       error = resolution->error;
+      count(upstream, &Counts::connect_errors);
       co_return std::nullopt;
     }
     endpoints = std::move(resolution->endpoints);
@@ -104,8 +107,10 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
       co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
   if (connect_error) {
     error = connect_error;
+    count(upstream, &Counts::connect_errors);
     co_return std::nullopt;
   }
+  count(upstream, &Counts::opened);
   stream.socket().set_option(tcp::no_delay(true));
   co_return UpstreamConnection{std::move(stream), false};
 }
@@ -125,6 +130,30 @@ std::size_t UpstreamPool::idle_count() const {
   std::size_t count = 0;
   for (const auto& [key, list] : idle_) count += list.size();
   return count;
+}
+
+void UpstreamPool::count(const config::Upstream& upstream, std::uint64_t Counts::*which) {
+  const std::string key = pool_key(upstream);
+  std::lock_guard lock(mutex_);
+  ++(counts_[key].*which);
+}
+
+std::vector<UpstreamPool::AddressStats> UpstreamPool::stats() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, AddressStats> by_address;
+  for (const auto& [key, counts] : counts_) {
+    auto& entry = by_address[key];
+    entry.opened = counts.opened;
+    entry.reused = counts.reused;
+    entry.connect_errors = counts.connect_errors;
+  }
+  for (const auto& [key, list] : idle_) by_address[key].idle = list.size();
+  std::vector<AddressStats> out;
+  for (auto& [key, entry] : by_address) {
+    entry.address = key;
+    out.push_back(std::move(entry));
+  }
+  return out;
 }
 
 }  // namespace latchkey::proxy

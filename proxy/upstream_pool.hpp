@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -41,6 +42,16 @@ class UpstreamPool {
   void release(const config::Upstream& upstream, boost::beast::tcp_stream stream);
   std::size_t idle_count() const;
 
+  // Per upstream address ("host:port"), for the metrics.
+  struct AddressStats {
+    std::string address;
+    std::size_t idle = 0;
+    std::uint64_t opened = 0;          // new connections established
+    std::uint64_t reused = 0;          // idle connections handed out again
+    std::uint64_t connect_errors = 0;  // refused, unresolved or timed out
+  };
+  std::vector<AddressStats> stats() const;
+
  private:
   struct Idle {
     boost::asio::ip::tcp::socket socket;
@@ -49,8 +60,16 @@ class UpstreamPool {
   std::optional<boost::asio::ip::tcp::socket> take_idle(const config::Upstream& upstream,
                                                         boost::asio::any_io_executor executor);
 
+  struct Counts {
+    std::uint64_t opened = 0;
+    std::uint64_t reused = 0;
+    std::uint64_t connect_errors = 0;
+  };
+  void count(const config::Upstream& upstream, std::uint64_t Counts::*which);
+
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<Idle>> idle_;  // key: host:port
+  std::map<std::string, Counts> counts_;           // key: host:port
 };
 
 }  // namespace latchkey::proxy
