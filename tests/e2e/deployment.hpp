@@ -67,6 +67,10 @@ class Deployment {
                     std::chrono::milliseconds wait = std::chrono::seconds(3)) const;
   long proxy_peak_rss_kib() const { return latchkey_->peak_rss_kib(); }
 
+  // The secret material this deployment was configured with (tests assert it never leaks).
+  std::string pepper() const;
+  std::string totp_key() const;
+
   const std::string& base_url() const { return base_url_; }
   int proxy_port() const { return proxy_port_; }
   std::string admin_url() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
