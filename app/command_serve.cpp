@@ -153,7 +153,8 @@ int command_serve(Invocation& invocation) {
                                                           std::move(refusal.client_address),
                                                           std::move(refusal.reason));
                          },
-                         /*database_ready=*/{}, /*change_listener_connected=*/{}};
+                         /*database_ready=*/{}, /*change_listener_connected=*/{},
+                         /*local_endpoints=*/{}};
   DatabaseProbe database_probe(pool);
   gateway.database_ready = [&database_probe] { return database_probe.healthy(); };
   gateway.change_listener_connected = [&listener] { return listener.connected(); };

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "proxy/blocking_pool.hpp"
 #include "proxy/inflight_attempts.hpp"
+#include "proxy/local_endpoint.hpp"
 #include "proxy/log_sink.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/router.hpp"
@@ -63,6 +64,8 @@ struct Gateway {
   // Readiness, answered from memory (probes run on threads of their own): never blocking.
   std::function<bool()> database_ready;
   std::function<bool()> change_listener_connected;
+  // Answered by latchkey itself on the proxy listener, ahead of the routes.
+  LocalEndpoints local_endpoints;
 };
 
 }  // namespace latchkey::proxy

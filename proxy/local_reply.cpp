@@ -23,6 +23,9 @@ ReplyText text_for(LocalReply kind) {
     case LocalReply::request_timeout:
       return {http::status::request_timeout,
               "408 Request Timeout: the request did not arrive in time.\n"};
+    case LocalReply::payload_too_large:
+      return {http::status::payload_too_large,
+              "413 Content Too Large: the request body is larger than allowed here.\n"};
     case LocalReply::not_found:
       return {http::status::not_found, "404 Not Found: no route for this host and path.\n"};
     case LocalReply::unauthorized:

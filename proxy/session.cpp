@@ -14,6 +14,8 @@
 #include "proxy/forward.hpp"
 #include "proxy/local_reply.hpp"
 #include "proxy/request_checks.hpp"
+#include "proxy/route_path.hpp"
+#include "proxy/serve_local_endpoint.hpp"
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;
@@ -128,6 +130,15 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
     gateway.metrics.increment("latchkey_requests_rejected_total",
                               "reason=\"" + record.reason + "\"");
     co_return co_await reply(LocalReply::bad_request, "latchkey", false);
+  }
+
+  if (!gateway.local_endpoints.empty()) {
+    std::string path = route_path(request.target());
+    if (LocalEndpoint* endpoint = find_local_endpoint(gateway.local_endpoints, path)) {
+      co_return co_await serve_local_endpoint(gateway, *endpoint, std::move(path), client, buffer,
+                                              parser, routing.config->server.body_timeout,
+                                              false, record);
+    }
   }
 
   const config::Route* route = routing.router.match(request[http::field::host], request.target());

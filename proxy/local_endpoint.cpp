@@ -1,0 +1,12 @@
+#include "proxy/local_endpoint.hpp"
+
+namespace latchkey::proxy {
+
+LocalEndpoint* find_local_endpoint(const LocalEndpoints& endpoints, std::string_view path) {
+  for (const auto& endpoint : endpoints) {
+    if (endpoint->matches(path)) return endpoint.get();
+  }
+  return nullptr;
+}
+
+}  // namespace latchkey::proxy

@@ -1,0 +1,54 @@
+// A service latchkey answers itself on the proxy listener (the OAuth token endpoint, the
+// self-service page): it gets the whole request, its body read and bounded, and returns the
+// whole response. It never touches a socket; the session reads and writes for it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace latchkey::proxy {
+
+struct Gateway;
+
+struct EndpointRequest {
+  boost::beast::http::request<boost::beast::http::string_body> message;
+  std::string path;            // canonical path (route_path), what the endpoint matched on
+  std::string client_address;  // for brute-force budgets and the audit log
+  bool client_tls = false;     // decides cookie `Secure` and the like
+};
+
+struct EndpointResult {
+  boost::beast::http::response<boost::beast::http::string_body> response;
+  std::string user;    // who it acted for, for the access log; empty when nobody
+  std::string reason;  // why it refused, for the access log and metrics; empty when served
+};
+
+class LocalEndpoint {
+ public:
+  virtual ~LocalEndpoint() = default;
+
+  // Short name for the access log's `route` field and metrics ("oauth", "account").
+  virtual std::string_view name() const = 0;
+  // Whether this endpoint answers `path` (canonical, as from route_path()).
+  virtual bool matches(std::string_view path) const = 0;
+  // Bodies beyond this are refused with 413 before or while reading them.
+  virtual std::size_t max_body_bytes() const { return 64 * 1024; }
+  // Runs on the connection's strand: database and Argon2 work go through gateway.verify_pool.
+  // The session sets version, keep-alive and Content-Length on the response.
+  virtual boost::asio::awaitable<EndpointResult> handle(Gateway& gateway,
+                                                        EndpointRequest request) = 0;
+};
+
+using LocalEndpoints = std::vector<std::shared_ptr<LocalEndpoint>>;
+
+// The first endpoint that answers `path`, or nullptr.
+LocalEndpoint* find_local_endpoint(const LocalEndpoints& endpoints, std::string_view path);
+
+}  // namespace latchkey::proxy

@@ -1,0 +1,28 @@
+// Reads a request's body for a local endpoint (bounded, with the body deadline), lets the
+// endpoint answer, and writes its response.
+#pragma once
+
+#include <chrono>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "proxy/access_log.hpp"
+#include "proxy/forward.hpp"
+#include "proxy/gateway.hpp"
+#include "proxy/local_endpoint.hpp"
+
+namespace latchkey::proxy {
+
+// Returns whether the connection may carry another request. `parser` holds a complete head
+// and is consumed.
+boost::asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endpoint,
+                                                  std::string path,
+                                                  boost::beast::tcp_stream& client,
+                                                  boost::beast::flat_buffer& buffer,
+                                                  RequestParser& parser,
+                                                  std::chrono::milliseconds body_timeout,
+                                                  bool client_tls, AccessRecord& record);
+
+}  // namespace latchkey::proxy
