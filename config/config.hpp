@@ -74,6 +74,26 @@ struct IdentityHeaders {
   std::string email;  // header carrying the e-mail; empty: not sent
 };
 
+enum class AssertionAlgorithm { eddsa, es256, hs256 };
+
+// A signed identity assertion (compact JWS) sent upstream beside the identity headers.
+struct Assertion {
+  std::string header = "X-Latchkey-Assertion";
+  AssertionAlgorithm alg = AssertionAlgorithm::eddsa;
+  std::string key_file;  // resolved path, for messages
+  // Secret: the PEM private key (EdDSA: Ed25519, ES256: P-256) or the HS256 secret itself.
+  std::string key_material;
+  std::string issuer = "latchkey";
+  std::string audience;  // the route name unless configured
+  Duration ttl{60'000};
+};
+
+// Per-route limits on what a client may send through.
+struct RouteLimits {
+  // Request body cap; nullopt: no cap (bodies are streamed, never held, so size costs no memory).
+  std::optional<std::uint64_t> max_body_bytes;
+};
+
 struct Route {
   std::string name;
   std::optional<std::string> host;  // lower-case, no port; nullopt matches any host
@@ -81,6 +101,8 @@ struct Route {
   Upstream upstream;
   RouteAuth auth;
   IdentityHeaders identity_headers;
+  std::optional<Assertion> assertion;
+  RouteLimits limits;
 };
 
 struct Server {
@@ -91,6 +113,10 @@ struct Server {
   std::size_t max_header_bytes = 16 * 1024;
   int verify_workers = 4;              // threads for database lookups and Argon2
   int verify_queue = 256;              // pending verifications beyond this get 503
+  std::size_t max_header_count = 100;  // header fields in one request head; more get 431
+  std::size_t max_connections = 10'000;  // open client connections; more are closed at once
+  std::size_t max_requests_per_connection = 1'000;  // the last one is answered with close
+  Duration drain_timeout{30'000};      // on SIGTERM, requests in flight get this long
 };
 
 struct Cache {

@@ -47,6 +47,8 @@ bool is_valid_realm(std::string_view realm) {
   });
 }
 
+}  // namespace
+
 std::string read_identity_header(Reader& reader, const Field& field) {
   auto name = reader.text(field);
   if (!name) return {};
@@ -61,8 +63,6 @@ std::string read_identity_header(Reader& reader, const Field& field) {
   }
   return {};
 }
-
-}  // namespace
 
 RouteAuth read_route_auth(Reader& reader, const Field& field) {
   RouteAuth auth;
@@ -102,27 +102,31 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
   return auth;
 }
 
-IdentityHeaders read_forward(Reader& reader, const Field& field, const RouteAuth& auth) {
-  IdentityHeaders headers;
-  const auto forward = reader.map(field, {"identity_headers"});
-  if (!forward) return headers;
+void read_forward(Reader& reader, const Field& field, Route& route, const std::string& base_dir) {
+  IdentityHeaders& headers = route.identity_headers;
+  const auto forward = reader.map(field, {"identity_headers", "assertion"});
+  if (!forward) return;
   const auto identity = forward->get("identity_headers");
-  if (!identity) return headers;
-  if (!auth.required) {
-    reader.report(*identity, "a route with auth: none has no identity to forward");
-    return headers;
+  const auto assertion = forward->get("assertion");
+  if (!route.auth.required) {
+    for (const auto& f : {identity, assertion}) {
+      if (f) reader.report(*f, "a route with auth: none has no identity to forward");
+    }
+    return;
   }
-  const auto map = reader.map(*identity, {"user", "email"});
-  if (!map) return headers;
-  const auto user = map->get("user");
-  const auto email = map->get("email");
-  if (user) headers.user = read_identity_header(reader, *user);
-  if (email) headers.email = read_identity_header(reader, *email);
-  if (!headers.user.empty() && header_key(headers.user) == header_key(headers.email)) {
-    reader.report(*email, shown(*email) + " is the same header as " + user->path);
-    headers.email.clear();
+  if (identity) {
+    if (const auto map = reader.map(*identity, {"user", "email"})) {
+      const auto user = map->get("user");
+      const auto email = map->get("email");
+      if (user) headers.user = read_identity_header(reader, *user);
+      if (email) headers.email = read_identity_header(reader, *email);
+      if (!headers.user.empty() && header_key(headers.user) == header_key(headers.email)) {
+        reader.report(*email, shown(*email) + " is the same header as " + user->path);
+        headers.email.clear();
+      }
+    }
   }
-  return headers;
+  if (assertion) route.assertion = read_assertion(reader, *assertion, route, base_dir);
 }
 
 }  // namespace latchkey::config::detail

@@ -112,7 +112,7 @@ std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::s
   std::vector<FirstUse> names;
   std::vector<FirstUse> matches;
   for (const auto& item : *items) {
-    const auto map = reader.map(item, {"name", "match", "upstream", "auth", "forward"});
+    const auto map = reader.map(item, {"name", "match", "upstream", "auth", "forward", "limits"});
     if (!map) continue;
     Route route;
     if (const auto name_field = map->require("name")) {
@@ -143,9 +143,8 @@ std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::s
       route.upstream = read_upstream(reader, *upstream, base_dir);
     }
     if (const auto auth = map->get("auth")) route.auth = read_route_auth(reader, *auth);
-    if (const auto forward = map->get("forward")) {
-      route.identity_headers = read_forward(reader, *forward, route.auth);
-    }
+    if (const auto forward = map->get("forward")) read_forward(reader, *forward, route, base_dir);
+    if (const auto limits = map->get("limits")) route.limits = read_route_limits(reader, *limits);
     routes.push_back(std::move(route));
   }
   return routes;

@@ -17,6 +17,8 @@ std::optional<Admin> read_admin(Reader& reader, const MapView& root,
 Database read_database(Reader& reader, const MapView& root);
 Secrets read_secrets(Reader& reader, const MapView& root, const std::string& base_dir);
 Server read_server(Reader& reader, const MapView& root);
+// The connection limits and the drain deadline of `server:` (server_limits.cpp).
+void read_server_limits(Reader& reader, const MapView& map, Server& server);
 Cache read_cache(Reader& reader, const MapView& root);
 BruteForce read_brute_force(Reader& reader, const MapView& root);
 std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::string& base_dir);
@@ -24,6 +26,11 @@ std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::s
 // Parts of one route, each in its own file.
 Upstream read_upstream(Reader& reader, const Field& field, const std::string& base_dir);
 RouteAuth read_route_auth(Reader& reader, const Field& field);
-IdentityHeaders read_forward(Reader& reader, const Field& field, const RouteAuth& auth);
+// A header name that can carry an identity (see identity_header_conflict); "" after reporting.
+std::string read_identity_header(Reader& reader, const Field& field);
+void read_forward(Reader& reader, const Field& field, Route& route, const std::string& base_dir);
+Assertion read_assertion(Reader& reader, const Field& field, const Route& route,
+                         const std::string& base_dir);
+RouteLimits read_route_limits(Reader& reader, const Field& field);
 
 }  // namespace latchkey::config::detail

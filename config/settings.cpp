@@ -44,7 +44,9 @@ Server read_server(Reader& reader, const MapView& root) {
   const auto field = root.get("server");
   const auto map =
       field ? reader.map(*field, {"threads", "header_timeout", "idle_timeout", "body_timeout",
-                                  "max_header_bytes", "verify_workers", "verify_queue"})
+                                  "max_header_bytes", "verify_workers", "verify_queue",
+                                  "max_header_count", "max_connections",
+                                  "max_requests_per_connection", "drain_timeout"})
             : std::nullopt;
   if (!map) return server;
   if (const auto f = map->get("threads")) assign(server.threads, reader.integer(*f, 0, 1024));
@@ -66,6 +68,7 @@ Server read_server(Reader& reader, const MapView& root) {
   if (const auto f = map->get("verify_queue")) {
     assign(server.verify_queue, reader.integer(*f, 1, 1'000'000));
   }
+  read_server_limits(reader, *map, server);
   return server;
 }
 

@@ -64,6 +64,10 @@ std::string_view trim_trailing_space(std::string_view text);
 // Accepts 64 hex characters or exactly 32 raw bytes; nullopt otherwise.
 std::optional<std::string> decode_totp_key(std::string_view material);
 
+// Why a key file's contents cannot sign for `alg` (PEM Ed25519 / P-256 private key, or an HS256
+// secret of at least 32 bytes), as the end of a message; nullopt when they can.
+std::optional<std::string> assertion_key_problem(AssertionAlgorithm alg, std::string_view material);
+
 // Relative paths are taken from `base_dir`, the directory of the config file.
 std::string resolve_path(const std::string& base_dir, const std::string& path);
 // Whole file contents, or nullopt with `error` set to an errno value (EFBIG beyond

@@ -10,7 +10,10 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "proxy/client_body_failure.hpp"
+#include "proxy/limit_hits.hpp"
 #include "proxy/local_reply.hpp"
+#include "proxy/upstream_head.hpp"
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;
@@ -23,8 +26,6 @@ constexpr std::size_t kRelayChunkBytes = 64 * 1024;          // bounds memory pe
 constexpr std::size_t kMaxUpstreamHeaderBytes = 64 * 1024;   // generous: upstreams set cookies
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-using ResponseParser = http::response_parser<http::buffer_body>;
-
 // Why an upstream exchange failed; decides 502 vs 504 and whether a retry is safe.
 enum class UpstreamFailure { none, connect_refused, connect_timeout, write_failed,
                              response_timeout, bad_response, reset_before_response };
@@ -36,19 +37,13 @@ std::string_view failure_reason(UpstreamFailure f) {
     case UpstreamFailure::connect_timeout: return "upstream_connect_timeout";
     case UpstreamFailure::write_failed: return "upstream_write_failed";
     case UpstreamFailure::response_timeout: return "upstream_response_timeout";
-    case UpstreamFailure::bad_response: return "upstream_bad_response";
+    case UpstreamFailure::bad_response: return "bad_upstream_response";
     case UpstreamFailure::reset_before_response: return "upstream_closed";
   }
   return "upstream_error";
 }
 
 bool is_timeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
-
-bool is_client_gone(const boost::system::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == beast::error::timeout || ec == asio::error::operation_aborted;
-}
 
 asio::awaitable<void> send_local(beast::tcp_stream& client, LocalReply kind, unsigned version,
                                  bool keep_alive, AccessRecord& record) {
@@ -122,11 +117,13 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
       auto [ec, n] = co_await http::async_read_some(client, client_buffer, parser, kTuple);
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
-        record.reason = is_client_gone(ec) ? "client_body_aborted" : "client_body_malformed";
-        if (!is_client_gone(ec)) {
-          co_await send_local(client, LocalReply::bad_request, client_version, false, record);
+        const ClientBodyFailure failure = client_body_failure(ec);
+        record.reason = std::string(failure.reason);
+        if (!failure.limit.empty()) count_limit_hit(gateway.metrics, failure.limit);
+        if (failure.reply) {
+          co_await send_local(client, *failure.reply, client_version, false, record);
         } else {
-          record.status = 400;
+          record.status = failure.status;
         }
         co_return ForwardResult{false};  // the upstream connection is dropped mid-request
       }
@@ -176,8 +173,14 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     response_parser->body_limit(boost::none);
     if (is_head) response_parser->skip(true);
     upstream->stream.expires_after(route.upstream.response_timeout);
-    auto [ec, n] =
-        co_await http::async_read_header(upstream->stream, upstream_buffer, *response_parser, kTuple);
+    const UpstreamHead head = co_await read_upstream_head(upstream->stream, upstream_buffer,
+                                                          *response_parser, kMaxUpstreamHeaderBytes);
+    const boost::system::error_code ec = head.error;
+    if (!head.problem.empty()) {
+      gateway.log.event("warning", "bad_upstream_response",
+                        {{"route", route.name}, {"problem", head.problem}});
+      co_return co_await fail(UpstreamFailure::bad_response);
+    }
     if (ec) {
       if (is_timeout(ec)) co_return co_await fail(UpstreamFailure::response_timeout);
       if (ec == http::error::end_of_stream || ec == asio::error::connection_reset) {
@@ -197,7 +200,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   const unsigned status = response.result_int();
   rewrite_client_response(response.base());
   const bool upstream_keep_alive = response.keep_alive();
-  bool keep_alive = client_wants_keep_alive;
+  bool keep_alive = client_wants_keep_alive &&
+                    (!context.keep_alive_allowed || context.keep_alive_allowed());
   const bool has_body = !is_head && status != 204 && status != 304;
   if (has_body && !response.has_content_length() && !response.chunked()) {
     // Close-delimited upstream body: re-frame as chunked for HTTP/1.1 clients; HTTP/1.0 clients
@@ -229,6 +233,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     }
   }
   // Response body, upstream -> client.
+  bool head_sent = false;
   while (has_body) {
     if (!response_parser->is_done()) {
       response.body().data = chunk->data();
@@ -238,6 +243,14 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
           co_await http::async_read_some(upstream->stream, upstream_buffer, *response_parser, kTuple);
       if (ec == http::error::need_buffer) ec = {};
       if (ec == http::error::end_of_stream && response_parser->is_done()) ec = {};
+      if (ec && !head_sent) {
+        // The head goes out with the first body piece: a first chunk that does not parse is
+        // still answered 502, a stall before it 504.
+        gateway.log.event("warning", "bad_upstream_response",
+                          {{"route", route.name}, {"problem", ec.message()}});
+        co_return co_await fail(is_timeout(ec) ? UpstreamFailure::response_timeout
+                                               : UpstreamFailure::bad_response);
+      }
       if (ec) {
         // Head already sent: all that is left is to cut the connection so the client sees
         // a truncated body rather than a silently short one.
@@ -255,6 +268,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     record.bytes_out += response.body().size;
     client.expires_after(limits.body_timeout);
     auto [ec, n] = co_await http::async_write(client, response_writer, kTuple);
+    head_sent = true;
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       record.reason = "client_gone";

@@ -11,6 +11,7 @@
 #include "auth/verified_cache.hpp"
 #include "config/config.hpp"
 #include "proxy/blocking_pool.hpp"
+#include "proxy/identity_assertion.hpp"
 #include "proxy/inflight_attempts.hpp"
 #include "proxy/local_endpoint.hpp"
 #include "proxy/log_sink.hpp"
@@ -20,16 +21,21 @@
 
 namespace latchkey::proxy {
 
+class ConnectionTracker;
+class LiveRouting;
+
 // Routes and limits frozen together; a connection keeps the snapshot it started with.
 struct Routing {
   explicit Routing(std::shared_ptr<const config::Config> c)
       : config(std::move(c)),
         router(config->routes),
-        identity_header_names(collect_identity_header_names_for(config->routes)) {}
+        identity_header_names(collect_identity_header_names_for(config->routes)),
+        assertions(config->routes) {}
 
   std::shared_ptr<const config::Config> config;
   Router router;
   std::vector<std::string> identity_header_names;
+  IdentityAssertions assertions;  // signing keys parsed once, here
 
  private:
   static std::vector<std::string> collect_identity_header_names_for(
@@ -66,6 +72,9 @@ struct Gateway {
   std::function<bool()> change_listener_connected;
   // Answered by latchkey itself on the proxy listener, ahead of the routes.
   LocalEndpoints local_endpoints;
+  // Set by the Server: the routing in force (SIGHUP replaces it) and the open connections.
+  LiveRouting* live_routing = nullptr;
+  ConnectionTracker* connections = nullptr;
 };
 
 }  // namespace latchkey::proxy

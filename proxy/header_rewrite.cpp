@@ -41,7 +41,9 @@ template <bool isRequest>
 void remove_hop_by_hop(http::header<isRequest>& header) {
   std::vector<std::string> keys{"connection",         "keep-alive", "proxy-connection",
                                 "proxy-authenticate", "proxy-authorization",
-                                "te",                 "trailer",    "upgrade"};
+                                "te",                 "trailer",    "upgrade",
+                                // RFC 7540 §3.2.1: belongs to an h2c upgrade, never honoured
+                                "http2-settings"};
   for (auto it = header.find(http::field::connection);
        it != header.end() && it->name() == http::field::connection; ++it) {
     std::string_view list = it->value();
@@ -98,6 +100,10 @@ std::vector<std::string> collect_identity_header_names(const std::vector<config:
       std::string key = header_key(*name);
       if (std::find(names.begin(), names.end(), key) == names.end()) names.push_back(key);
     }
+    if (route.assertion) {
+      std::string key = header_key(route.assertion->header);
+      if (std::find(names.begin(), names.end(), key) == names.end()) names.push_back(key);
+    }
   }
   return names;
 }
@@ -122,6 +128,7 @@ void rewrite_upstream_request(http::request_header<>& header, const config::Rout
   for (const std::string* name : {&route.identity_headers.user, &route.identity_headers.email}) {
     if (!name->empty()) spoofable.push_back(header_key(*name));
   }
+  if (route.assertion) spoofable.push_back(header_key(route.assertion->header));
   erase_matching(header, spoofable);
 
   if (identity != nullptr && route.auth.required) {
@@ -130,6 +137,11 @@ void rewrite_upstream_request(http::request_header<>& header, const config::Rout
     }
     if (!route.identity_headers.email.empty() && !identity->email.empty()) {
       header.set(route.identity_headers.email, identity->email);
+    }
+    if (route.assertion && context.assertions != nullptr) {
+      if (auto token = context.assertions->sign(route, *identity)) {
+        header.set(route.assertion->header, *token);
+      }
     }
   }
   header.set("X-Forwarded-For", context.client_address);

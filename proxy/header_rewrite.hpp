@@ -3,11 +3,13 @@
 #pragma once
 
 #include <boost/beast/http/message.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
+#include "proxy/identity_assertion.hpp"
 
 namespace latchkey::proxy {
 
@@ -17,6 +19,11 @@ struct ForwardContext {
   // Every identity header name configured on any route: a client must not be able to send
   // one to a route that does not set it either.
   const std::vector<std::string>* identity_header_names = nullptr;
+  // Signs the route's identity assertion, if it has one; nullptr sends none.
+  const IdentityAssertions* assertions = nullptr;
+  // Asked when the response head goes out: false (draining, last request of the connection)
+  // answers with Connection: close. Empty: keep-alive as the client asked.
+  std::function<bool()> keep_alive_allowed;
 };
 
 // Removes credentials, hop-by-hop headers (and those named in Connection, except framing and
@@ -31,7 +38,7 @@ void rewrite_upstream_request(boost::beast::http::request_header<>& header,
 // and adds latchkey to Via.
 void rewrite_client_response(boost::beast::http::response_header<>& header);
 
-// Lower-cased names of every identity header across the routes.
+// Lower-cased names of every identity and assertion header across the routes.
 std::vector<std::string> collect_identity_header_names(const std::vector<config::Route>& routes);
 
 }  // namespace latchkey::proxy

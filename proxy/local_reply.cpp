@@ -26,6 +26,9 @@ ReplyText text_for(LocalReply kind) {
     case LocalReply::payload_too_large:
       return {http::status::payload_too_large,
               "413 Content Too Large: the request body is larger than allowed here.\n"};
+    case LocalReply::header_too_large:
+      return {http::status::request_header_fields_too_large,
+              "431 Request Header Fields Too Large: too many or too large header fields.\n"};
     case LocalReply::not_found:
       return {http::status::not_found, "404 Not Found: no route for this host and path.\n"};
     case LocalReply::unauthorized:

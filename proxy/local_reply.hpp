@@ -14,8 +14,9 @@ namespace latchkey::proxy {
 enum class LocalReply {
   bad_request,          // 400: malformed or ambiguous request head
   bad_credentials,      // 400: malformed Authorization header
-  request_timeout,      // 408: head not received in time
+  request_timeout,      // 408: head or body not received in time
   payload_too_large,    // 413: body over the limit for where it is going
+  header_too_large,     // 431: head over max_header_bytes or max_header_count
   not_found,            // 404: no route
   unauthorized,         // 401: missing or wrong credentials (byte-identical for every cause)
   use_app_password,     // 401: right account password, TOTP on: the hint

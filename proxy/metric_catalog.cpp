@@ -17,6 +17,7 @@ constexpr std::array kCatalog{
                "Authenticated requests, by credential kind and whether the cache answered."},
     MetricInfo{"latchkey_auth_denied_total", "Refused authentications, by reason."},
     MetricInfo{"latchkey_limit_hits_total", "Requests stopped by a configured limit, by limit."},
+    MetricInfo{"latchkey_config_reloads_total", "Config reloads on SIGHUP, by result."},
     MetricInfo{"latchkey_upstream_errors_total",
                "Requests that failed upstream (connect, timeout, write), by route and reason."},
     MetricInfo{"latchkey_upstream_idle_connections",

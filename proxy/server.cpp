@@ -1,5 +1,7 @@
 #include "proxy/server.hpp"
 
+#include <pthread.h>
+
 #include <system_error>
 #include <thread>
 
@@ -16,7 +18,11 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/json/array.hpp>
 
+#include "config/reload_plan.hpp"
+#include "proxy/limit_hits.hpp"
+#include "proxy/jwks.hpp"
 #include "proxy/session.hpp"
 
 namespace latchkey::proxy {
@@ -28,6 +34,15 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// Refused connections are counted one by one but logged at most this often: a flood must
+// not turn into a log flood.
+constexpr long long kRefusalLogIntervalMs = 1000;
+
+long long steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 tcp::endpoint to_endpoint(const config::Endpoint& endpoint) {
   return {asio::ip::make_address(endpoint.host), endpoint.port};
@@ -51,12 +66,38 @@ tcp::acceptor bind_acceptor(asio::io_context& io, const config::Endpoint& addres
 }  // namespace
 
 Server::Server(Gateway& gateway, std::shared_ptr<const Routing> routing)
-    : gateway_(gateway), routing_(std::move(routing)) {
-  for (const auto& listener : routing_->config->listen) {
+    : gateway_(gateway), live_routing_(std::move(routing)) {
+  gateway_.live_routing = &live_routing_;
+  gateway_.connections = &connections_;
+  const auto config = live_routing_.current()->config;
+  for (const auto& listener : config->listen) {
     listeners_.push_back(bind_acceptor(io_, listener.address));
   }
-  if (routing_->config->admin) {
-    admin_.push_back(bind_acceptor(io_, routing_->config->admin->address));
+  if (config->admin) {
+    admin_.push_back(bind_acceptor(io_, config->admin->address));
+  }
+  // Scraped only through the admin listener, which this server owns: never after it is gone.
+  gateway_.metrics.add_collector([this] {
+    return "# TYPE latchkey_open_connections gauge\nlatchkey_open_connections " +
+           std::to_string(connections_.open()) + "\n";
+  });
+}
+
+// Over server.max_connections a connection is closed at once, before anything is read:
+// answering 503 would mean reading its head first (closing with unread input resets the
+// connection and destroys the answer), spending a timer, a buffer and parsing on exactly the
+// load the limit is there to shed. A client or load balancer sees a refused connection and
+// can try another replica.
+void Server::count_refused_connection(std::size_t limit) {
+  count_limit_hit(gateway_.metrics, "max_connections");
+  const long long now = steady_ms();
+  long long last = last_refusal_log_ms_.load();
+  if (now - last >= kRefusalLogIntervalMs &&
+      last_refusal_log_ms_.compare_exchange_strong(last, now)) {
+    gateway_.log.event("warning", "connection_refused",
+                       {{"reason", "max_connections"},
+                        {"max_connections", limit},
+                        {"open", connections_.open()}});
   }
 }
 
@@ -72,12 +113,17 @@ asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
       co_await pause.async_wait(kTuple);
       continue;
     }
+    auto routing = live_routing_.current();
+    const std::size_t limit = routing->config->server.max_connections;
+    if (!connections_.try_admit(limit)) {
+      socket.close(ec);
+      count_refused_connection(limit);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
-    ++active_sessions_;
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(std::move(socket), gateway_, routing_),
+    asio::co_spawn(executor, run_session(std::move(socket), gateway_, std::move(routing)),
                    [this](std::exception_ptr error) {
-                     --active_sessions_;
                      if (error) {
                        try {
                          std::rethrow_exception(error);
@@ -85,6 +131,7 @@ asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
                          gateway_.log.event("error", "session_failed", {{"error", e.what()}});
                        }
                      }
+                     connections_.leave();
                    });
   }
 }
@@ -102,7 +149,7 @@ asio::awaitable<void> Server::admin_loop(tcp::acceptor& acceptor) {
 }
 
 // /healthz: the process serves. /readyz: it can check new credentials. /metrics: Prometheus
-// text. One request per connection.
+// text. /.well-known/jwks.json: keys that verify identity assertions. One request per connection.
 asio::awaitable<void> Server::admin_session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -127,6 +174,9 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
                       "\nchange_listener: " + (listener_ok ? "connected" : "disconnected") +
                       "\n";
     if (!database_ok || !listener_ok) response.result(http::status::service_unavailable);
+  } else if (target == "/.well-known/jwks.json") {
+    response.set(http::field::content_type, "application/jwk-set+json");
+    response.body() = render_jwks(live_routing_.current()->assertions);
   } else if (target == "/metrics") {
     response.set(http::field::content_type, "text/plain; version=0.0.4");
     response.body() = gateway_.metrics.render_prometheus();
@@ -140,50 +190,114 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-void Server::run(std::chrono::milliseconds drain) {
+void Server::reload() {
+  std::lock_guard lock(reload_mutex_);
+  const auto running = live_routing_.current();
+  const std::string& path = running->config->source;
+  try {
+    config::ReloadPlan plan = config::plan_reload(*running->config, config::load_config(path));
+    auto next = std::make_shared<const Routing>(
+        std::make_shared<const config::Config>(std::move(plan.effective)));
+    const std::size_t routes = next->config->routes.size();
+    live_routing_.replace(std::move(next));
+    if (!plan.needs_restart.empty()) {
+      boost::json::array keys;
+      for (const auto& key : plan.needs_restart) keys.emplace_back(key);
+      gateway_.log.event("warning", "config_reload_needs_restart",
+                         {{"config", path}, {"keys", std::move(keys)}});
+    }
+    gateway_.log.event("info", "config_reloaded", {{"config", path}, {"routes", routes}});
+    gateway_.metrics.increment("latchkey_config_reloads_total", "result=\"ok\"");
+  } catch (const config::ConfigError& e) {
+    boost::json::array problems;
+    for (const auto& problem : e.problems()) problems.emplace_back(problem);
+    gateway_.log.event("error", "config_reload_failed",
+                       {{"config", path}, {"problems", std::move(problems)}});
+    gateway_.metrics.increment("latchkey_config_reloads_total", "result=\"failed\"");
+  } catch (const std::exception& e) {
+    // Building the snapshot (signing keys) failed: the old one keeps serving.
+    gateway_.log.event("error", "config_reload_failed",
+                       {{"config", path}, {"problems", boost::json::array{e.what()}}});
+    gateway_.metrics.increment("latchkey_config_reloads_total", "result=\"failed\"");
+  }
+}
+
+void Server::watch_reload_signal(asio::signal_set& signals) {
+  signals.async_wait([this, &signals](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    gateway_.log.event("info", "reload_requested", {{"signal", "SIGHUP"}});
+    // Reading files is disk work: off the IO threads.
+    gateway_.verify_pool.post([this] { reload(); });
+    watch_reload_signal(signals);
+  });
+}
+
+void Server::begin_drain(int signal) {
+  const auto drain = live_routing_.current()->config->server.drain_timeout;
+  gateway_.log.event("info", "shutdown",
+                     {{"signal", signal},
+                      {"open_connections", connections_.open()},
+                      {"drain_timeout_ms", drain.count()}});
+  for (auto& acceptor : listeners_) acceptor.close();
+  for (auto& acceptor : admin_) acceptor.close();
+  drain_timer_ = std::make_unique<asio::steady_timer>(io_, drain);
+  drain_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    gateway_.log.event("warning", "drain_deadline_passed",
+                       {{"open_connections", connections_.open()}});
+    io_.stop();
+  });
+  // Idle keep-alive connections close now; busy ones after their response (Connection: close).
+  connections_.drain([this] {
+    asio::post(io_, [this] {
+      gateway_.log.event("info", "drained");
+      io_.stop();
+    });
+  });
+}
+
+void Server::run() {
   for (auto& acceptor : listeners_) {
     asio::co_spawn(io_, accept_loop(acceptor), asio::detached);
   }
   for (auto& acceptor : admin_) {
     asio::co_spawn(io_, admin_loop(acceptor), asio::detached);
   }
-  asio::signal_set signals(io_, SIGINT, SIGTERM);
-  asio::steady_timer drain_timer(io_);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+  asio::signal_set stop_signals(io_, SIGINT, SIGTERM);
+  stop_signals.async_wait([this, &stop_signals](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    gateway_.log.event("info", "shutdown", {{"signal", signal}});
-    for (auto& acceptor : listeners_) acceptor.close();
-    for (auto& acceptor : admin_) acceptor.close();
-    // Idle keep-alive connections and stuck requests end when the deadline passes.
-    drain_timer.expires_after(drain);
-    drain_timer.async_wait([this](const boost::system::error_code&) { io_.stop(); });
-    auto poll = std::make_shared<asio::steady_timer>(io_);
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [this, poll, check] {
-      if (active_sessions_.load() == 0) {
-        io_.stop();
-        return;
-      }
-      poll->expires_after(std::chrono::milliseconds(50));
-      poll->async_wait([check](const boost::system::error_code& e) {
-        if (!e) (*check)();
-      });
-    };
-    (*check)();
+    begin_drain(signal);
+    // A second signal means "now": an operator should not have to wait out drain_timeout.
+    stop_signals.async_wait([this](const boost::system::error_code& again, int second) {
+      if (again) return;
+      gateway_.log.event("warning", "shutdown_forced",
+                         {{"signal", second}, {"open_connections", connections_.open()}});
+      io_.stop();
+    });
   });
+  asio::signal_set reload_signals(io_, SIGHUP);
+  watch_reload_signal(reload_signals);
 
-  const config::Config& config = *routing_->config;
+  const config::Config& config = *live_routing_.current()->config;
+  int threads = config.server.threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (const auto& listener : config.listen) {
     gateway_.log.event("info", "listening",
                        {{"address", listener.address.host},
-                        {"port", listener.address.port}});
+                        {"port", listener.address.port},
+                        {"io_threads", threads}});
   }
-  int threads = config.server.threads;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> workers;
-  for (int i = 1; i < threads; ++i) workers.emplace_back([this] { io_.run(); });
-  io_.run();
+  for (int i = 0; i < threads; ++i) {
+    workers.emplace_back([this] {
+      // Named so that operators (and the tests) can count them: server.threads holds.
+      pthread_setname_np(pthread_self(), "latchkey-io");
+      io_.run();
+    });
+  }
   for (auto& worker : workers) worker.join();
+  reload_signals.cancel();
+  stop_signals.cancel();
 }
 
 }  // namespace latchkey::proxy

@@ -3,12 +3,17 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "proxy/connection_tracker.hpp"
 #include "proxy/gateway.hpp"
+#include "proxy/live_routing.hpp"
 
 namespace latchkey::proxy {
 
@@ -17,21 +22,35 @@ class Server {
   // Binds every listener (throws std::system_error naming the address when one cannot be bound).
   Server(Gateway& gateway, std::shared_ptr<const Routing> routing);
 
-  // Runs until SIGINT/SIGTERM; then stops accepting, lets requests in flight finish for up to
-  // `drain`, and returns.
-  void run(std::chrono::milliseconds drain = std::chrono::seconds(10));
+  // Runs until SIGINT/SIGTERM; then stops accepting, closes idle keep-alive connections,
+  // lets requests in flight finish for up to server.drain_timeout, and returns.
+  // SIGHUP calls reload().
+  void run();
+
+  // Reads the config file again and, when it is valid, serves new requests with its routes
+  // and limits; settings that need a restart are logged and keep their running values. An
+  // invalid file is logged and changes nothing. Blocking (disk): never on an IO thread.
+  // This is the one place every reloadable part is refreshed (TLS certificates belong here).
+  void reload();
 
  private:
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> admin_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> admin_session(boost::asio::ip::tcp::socket socket);
+  void count_refused_connection(std::size_t limit);
+  void begin_drain(int signal);
+  void watch_reload_signal(boost::asio::signal_set& signals);
 
   Gateway& gateway_;
-  std::shared_ptr<const Routing> routing_;
+  // Declared before io_: sessions destroyed with io_ still unregister from these.
+  LiveRouting live_routing_;
+  ConnectionTracker connections_;
+  std::mutex reload_mutex_;
+  std::atomic<long long> last_refusal_log_ms_{0};
   boost::asio::io_context io_;
   std::vector<boost::asio::ip::tcp::acceptor> listeners_;
   std::vector<boost::asio::ip::tcp::acceptor> admin_;
-  std::atomic<int> active_sessions_{0};
+  std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 };
 
 }  // namespace latchkey::proxy

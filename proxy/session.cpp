@@ -1,5 +1,9 @@
 #include "proxy/session.hpp"
 
+#include <array>
+#include <functional>
+#include <optional>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,8 +15,13 @@
 
 #include "proxy/access_log.hpp"
 #include "proxy/authenticate_request.hpp"
+#include "proxy/body_limit.hpp"
+#include "proxy/connection_hooks.hpp"
 #include "proxy/forward.hpp"
+#include "proxy/limit_hits.hpp"
+#include "proxy/live_routing.hpp"
 #include "proxy/local_reply.hpp"
+#include "proxy/raw_head.hpp"
 #include "proxy/request_checks.hpp"
 #include "proxy/route_path.hpp"
 #include "proxy/serve_local_endpoint.hpp"
@@ -26,6 +35,11 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kReplyWriteTimeout = std::chrono::seconds(10);
+// Room beyond the head for relaying body pieces; it also bounds chunk lines and trailers,
+// which Beast's parser would otherwise buffer without end.
+constexpr std::size_t kClientBufferSlack = 128 * 1024;
+constexpr auto kLingerTimeout = std::chrono::seconds(1);
+constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 
 std::string_view credential_name(auth::CredentialType type) {
   return type == auth::CredentialType::app_password ? "app_password" : "account_password";
@@ -45,31 +59,34 @@ struct HeadRead {
   std::string_view reason;  // why a head was refused, for the log and metrics
 };
 
-// Where the head in `bytes` ends (just past CRLF CRLF), or npos while incomplete.
-std::size_t head_end(std::string_view bytes) {
-  const auto end = bytes.find("\r\n\r\n");
-  return end == std::string_view::npos ? end : end + 4;
-}
-
 // Waits for a whole request head, checks its raw bytes, then parses it. Unlike tcp_stream's
 // own expiry, which closes the socket, the deadline only cancels the read, so that a partial
-// head can still be answered with 408.
+// head can still be answered with 408. The whole head has `header_timeout`; on a kept
+// connection (`idle_timeout` set) the clock starts with its first byte, and until then the
+// wait may last `idle_timeout`, so a slow head there is cut as soon as on a new connection.
 asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
                                                   beast::flat_buffer& buffer, RequestParser& parser,
-                                                  std::chrono::milliseconds timeout,
-                                                  std::size_t max_header_bytes) {
+                                                  std::chrono::milliseconds header_timeout,
+                                                  std::optional<std::chrono::milliseconds> idle_timeout,
+                                                  std::size_t max_header_bytes,
+                                                  std::size_t max_header_count) {
   struct Deadline {
     bool fired = false;
     bool done = false;
   };
   auto deadline = std::make_shared<Deadline>();
-  asio::steady_timer timer(client.get_executor(), timeout);
-  // Same strand as this coroutine: `done` is set before the handler could see a dead socket.
-  timer.async_wait([deadline, &socket = client.socket()](boost::system::error_code ec) {
-    if (ec || deadline->done) return;
-    deadline->fired = true;
-    socket.cancel(ec);
-  });
+  asio::steady_timer timer(client.get_executor());
+  auto arm = [&](std::chrono::milliseconds timeout) {
+    timer.expires_after(timeout);  // cancels an earlier wait, whose handler then does nothing
+    // Same strand as this coroutine: `done` is set before the handler could see a dead socket.
+    timer.async_wait([deadline, &socket = client.socket()](boost::system::error_code ec) {
+      if (ec || deadline->done) return;
+      deadline->fired = true;
+      socket.cancel(ec);
+    });
+  };
+  bool idle = idle_timeout && buffer.size() == 0;
+  arm(idle ? *idle_timeout : header_timeout);
   client.expires_never();
   auto finish = [&](HeadRead result) {
     deadline->done = true;
@@ -82,33 +99,36 @@ asio::awaitable<HeadRead> read_head_with_deadline(beast::tcp_stream& client,
 
   for (;;) {
     const auto data = buffer.data();
-    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-    if (const auto end = head_end(bytes); end != std::string_view::npos) {
-      // Beast 1.81 silently unfolds obs-fold (RFC 9112 §5.2); a proxy must refuse it, so the
-      // raw bytes are checked before the parser sees them.
-      const std::string_view head = bytes.substr(0, end - 2);
-      if (head.find("\r\n ") != std::string_view::npos ||
-          head.find("\r\n\t") != std::string_view::npos) {
-        co_return finish({http::error::bad_field, "obs_fold"});
-      }
-      break;
-    }
+    // Obs-fold, bare CR/LF and NUL are refused on the raw bytes (proxy/raw_head.hpp).
+    const RawHeadScan scan = scan_raw_head({static_cast<const char*>(data.data()), data.size()});
+    if (scan.problem) co_return finish({http::error::bad_field, *scan.problem});
+    if (scan.end != std::string_view::npos) break;
     if (buffer.size() >= max_header_bytes) {
       co_return finish({http::error::header_limit, "header_too_large"});
     }
-    auto space = buffer.prepare(std::min<std::size_t>(max_header_bytes - buffer.size(), 8192));
+    auto space = buffer.prepare(std::min<std::size_t>(
+        {max_header_bytes - buffer.size(), buffer.max_size() - buffer.size(), 8192}));
     auto [ec, n] = co_await client.socket().async_read_some(space, kTuple);
     if (ec) co_return finish({ec, ""});
     buffer.commit(n);
+    if (idle && n > 0 && !deadline->fired) {
+      idle = false;
+      arm(header_timeout);
+    }
   }
   auto [ec, n] = co_await http::async_read_header(client, buffer, parser, kTuple);
+  if (!ec && static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end())) >
+                 max_header_count) {
+    co_return finish({http::error::header_limit, "too_many_headers"});
+  }
   co_return finish({ec, ec ? "bad_request_head" : ""});
 }
 
 // What happens to one request; returns whether the connection may carry another.
 asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
                                      beast::tcp_stream& client, beast::flat_buffer& buffer,
-                                     RequestParser& parser, AccessRecord& record) {
+                                     RequestParser& parser, AccessRecord& record,
+                                     const std::function<bool()>& keep_alive_allowed) {
   auto& request = parser.get();
   record.method = std::string(request.method_string());
   record.path = path_for_log(request.target());
@@ -119,6 +139,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
   auto reply = [&](LocalReply kind, std::string_view realm, bool keep_alive,
                    std::optional<std::chrono::seconds> retry_after =
                        std::nullopt) -> asio::awaitable<bool> {
+    keep_alive = keep_alive && keep_alive_allowed();
     auto response = make_local_reply(kind, version, keep_alive, realm, retry_after);
     record.status = response.result_int();
     client.expires_after(kReplyWriteTimeout);
@@ -148,6 +169,11 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
     co_return co_await reply(LocalReply::not_found, "latchkey", can_keep_alive);
   }
   record.route = route->name;
+  if (const auto refusal = apply_body_limit(*route, parser)) {
+    record.reason = std::string(*refusal);
+    count_limit_hit(gateway.metrics, "max_body_bytes");
+    co_return co_await reply(LocalReply::payload_too_large, "latchkey", false);
+  }
 
   std::optional<auth::Identity> identity;
   if (route->auth.required) {
@@ -180,10 +206,30 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
   context.client_address = record.client;
   context.client_tls = false;
   context.identity_header_names = &routing.identity_header_names;
+  context.keep_alive_allowed = keep_alive_allowed;
+  context.assertions = &routing.assertions;
   ForwardResult result = co_await forward_request(gateway, routing, *route,
                                                   identity ? &*identity : nullptr, client, buffer,
                                                   parser, context, record);
   co_return result.client_keep_alive;
+}
+
+// Closes after the last response. When we chose to close while the client may still be
+// sending, input is read and dropped for a moment first: closing with unread input sends a
+// reset, which can destroy the response before the client reads it (RFC 9112 §9.6).
+asio::awaitable<void> close_client(beast::tcp_stream& client, bool linger) {
+  boost::system::error_code ignored;
+  client.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  if (linger) {
+    client.expires_after(kLingerTimeout);
+    std::array<char, 16 * 1024> discard;
+    for (std::size_t dropped = 0; dropped < kLingerMaxBytes;) {
+      auto [ec, n] = co_await client.async_read_some(asio::buffer(discard), kTuple);
+      if (ec) break;
+      dropped += n;
+    }
+  }
+  client.close();
 }
 
 }  // namespace
@@ -194,17 +240,38 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
   const auto peer = socket.remote_endpoint(endpoint_error);
   const std::string client_address = endpoint_error ? "unknown" : peer.address().to_string();
   beast::tcp_stream client(std::move(socket));
-  beast::flat_buffer buffer;
-  const config::Server& limits = routing->config->server;
+  beast::flat_buffer buffer(routing->config->server.max_header_bytes + kClientBufferSlack);
+  ConnectionHooks hooks(
+      gateway, client.get_executor(),
+      [&client] {
+        boost::system::error_code ignored;
+        client.socket().cancel(ignored);
+      },
+      buffer);
   bool first = true;
+  bool linger = false;  // we answered and chose to close: unread input may still arrive
+  std::size_t requests = 0;
 
   for (;;) {
+    // The wait for a head uses the limits current when it starts (SIGHUP may replace them).
+    const auto waiting =
+        gateway.live_routing != nullptr ? gateway.live_routing->current() : routing;
+    const config::Server& limits = waiting->config->server;
+    if (!first) {
+      boost::system::error_code ignored;
+      if (!hooks.may_wait_for_next_request(client.socket().available(ignored))) break;
+    }
     RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(boost::none);  // bodies are streamed, never held
+    hooks.waiting_for_head = true;
     const HeadRead head = co_await read_head_with_deadline(
-        client, buffer, parser, first ? limits.header_timeout : limits.idle_timeout,
-        limits.max_header_bytes);
+        client, buffer, parser, limits.header_timeout,
+        first ? std::nullopt : std::optional(limits.idle_timeout), limits.max_header_bytes,
+        limits.max_header_count);
+    hooks.waiting_for_head = false;
+    // The request runs on the routing current now, which a reload during the wait may change.
+    if (gateway.live_routing != nullptr) routing = gateway.live_routing->current();
     const boost::system::error_code ec = head.error;
     AccessRecord record;
     record.client = client_address;
@@ -214,41 +281,70 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, Gateway& gateway
         // Slow or stalled head (slowloris): answer 408 and close.
         record.status = 408;
         record.reason = "header_timeout";
+        count_limit_hit(gateway.metrics, "header_timeout");
         auto response = make_local_reply(LocalReply::request_timeout, 11, false, "latchkey");
         client.expires_after(kReplyWriteTimeout);
         co_await http::async_write(client, response, kTuple);
         write_access_log(gateway.log, record);
         count_request(gateway.metrics, record);
-      } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                 ec != asio::error::connection_reset && ec != asio::error::eof &&
-                 ec != asio::error::operation_aborted) {
+        linger = true;
+      } else if (ec == beast::error::timeout) {
+        // Nothing sent: a keep-alive connection idle too long, or one that never spoke.
+        const std::string_view limit = first ? "header_timeout" : "idle_timeout";
+        count_limit_hit(gateway.metrics, limit);
+        gateway.log.event("info", "connection_closed",
+                          {{"client", client_address}, {"reason", limit}});
+      } else if (ec != http::error::end_of_stream && ec != asio::error::connection_reset &&
+                 ec != asio::error::eof && ec != asio::error::operation_aborted) {
         // The parser refused the head: framing, size or syntax.
-        record.status = 400;
+        const bool too_large = ec == http::error::header_limit;
+        record.status = too_large ? 431 : 400;
         record.reason = std::string(head.reason.empty() ? "bad_request_head" : head.reason);
+        if (too_large) {
+          count_limit_hit(gateway.metrics, record.reason == "too_many_headers" ? "max_header_count"
+                                                                               : "max_header_bytes");
+        }
         gateway.log.event("info", "request_head_rejected",
                           {{"client", client_address},
                            {"reason", record.reason},
                            {"error", ec.message()}});
-        auto response = make_local_reply(LocalReply::bad_request, 11, false, "latchkey");
+        auto response = make_local_reply(
+            too_large ? LocalReply::header_too_large : LocalReply::bad_request, 11, false,
+            "latchkey");
         client.expires_after(kReplyWriteTimeout);
         co_await http::async_write(client, response, kTuple);
         write_access_log(gateway.log, record);
         count_request(gateway.metrics, record);
         gateway.metrics.increment("latchkey_requests_rejected_total",
                                   "reason=\"" + record.reason + "\"");
+        linger = true;
       }
       break;
     }
     first = false;
-    const bool keep_alive =
-        co_await handle_request(gateway, *routing, client, buffer, parser, record);
+    ++requests;
+    const bool last = requests >= routing->config->server.max_requests_per_connection;
+    const std::function<bool()> keep_alive_allowed = [&hooks, last] {
+      return !last && !hooks.draining();
+    };
+    const bool keep_alive = co_await handle_request(gateway, *routing, client, buffer, parser,
+                                                    record, keep_alive_allowed);
     write_access_log(gateway.log, record);
     count_request(gateway.metrics, record);
-    if (!keep_alive) break;
+    // Handlers that do not ask keep_alive_allowed (local endpoints) still stop here.
+    if (keep_alive && keep_alive_allowed()) continue;
+    linger = true;
+    if (last && record.reason.empty()) {
+      count_limit_hit(gateway.metrics, "max_requests_per_connection");
+      gateway.log.event("info", "connection_closed",
+                        {{"client", client_address},
+                         {"reason", "max_requests_per_connection"},
+                         {"requests", requests}});
+    }
+    break;
   }
-  boost::system::error_code ignored;
-  client.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  client.close();
+  hooks.stop();
+  co_await close_client(client, linger);
 }
 
 }  // namespace latchkey::proxy

@@ -27,8 +27,17 @@ std::string lower(std::string s) {
   return s;
 }
 
+std::string with_upstream(std::string routes, const std::string& upstream) {
+  const std::string placeholder = "@UPSTREAM@";
+  for (auto at = routes.find(placeholder); at != std::string::npos;
+       at = routes.find(placeholder, at + upstream.size())) {
+    routes.replace(at, placeholder.size(), upstream);
+  }
+  return routes;
+}
+
 // Routes cover every policy the suites exercise; the upstream records what it received.
-std::string config_text(int proxy_port, int admin_port, int upstream_port, int dead_port,
+std::string render_config(int proxy_port, int admin_port, int upstream_port, int dead_port,
                         const std::string& db_url, const DeploymentOptions& options) {
   std::ostringstream c;
   const std::string upstream = "http://127.0.0.1:" + std::to_string(upstream_port);
@@ -38,7 +47,7 @@ std::string config_text(int proxy_port, int admin_port, int upstream_port, int d
     << "secrets: { pepper_file: pepper, totp_key_file: totp.key }\n"
     << "cache: " << options.cache << "\n"
     << "brute_force: " << options.brute_force << "\n"
-    << "server: { header_timeout: 1s }\n"
+    << "server: " << options.server << "\n"
     << "routes:\n"
     << "  - name: tracker\n"
     << "    match: { path_prefix: / }\n"
@@ -74,7 +83,8 @@ std::string config_text(int proxy_port, int admin_port, int upstream_port, int d
     << "  - name: slow\n"
     << "    match: { path_prefix: /slow }\n"
     << "    upstream: { url: \"" << upstream << "\", response_timeout: 500ms }\n"
-    << "    auth: none\n";
+    << "    auth: none\n"
+    << with_upstream(options.extra_routes, upstream);
   return c.str();
 }
 
@@ -119,7 +129,7 @@ Deployment::Deployment(DeploymentOptions options)
   upstream_port_ = std::stoi(read_file(dir_.file("upstream.port")));
 
   write_file(dir_.file("latchkey.yaml"),
-             config_text(proxy_port_, admin_port_, upstream_port_, dead_port_, database_.url(),
+             render_config(proxy_port_, admin_port_, upstream_port_, dead_port_, database_.url(),
                          options_));
   const ProcessResult migrated = cli({"migrate"});
   if (migrated.exit_code != 0) throw std::runtime_error("migrate failed: " + describe(migrated));
@@ -141,10 +151,27 @@ std::unique_ptr<BackgroundProcess> Deployment::start_proxy(const std::string& co
 int Deployment::start_another_proxy() {
   const int port = free_tcp_port();
   const std::string file = dir_.file("latchkey-" + std::to_string(replicas_.size() + 2) + ".yaml");
-  write_file(file, config_text(port, free_tcp_port(), upstream_port_, dead_port_, database_.url(),
+  write_file(file, render_config(port, free_tcp_port(), upstream_port_, dead_port_, database_.url(),
                                options_));
   replicas_.push_back(start_proxy(file, port));
   return port;
+}
+
+std::optional<int> Deployment::wait_proxy_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (latchkey_->running()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      latchkey_->stop(std::chrono::milliseconds(0));
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return latchkey_->stop();  // already reaped: only reads the status
+}
+
+std::string Deployment::config_text() const {
+  return render_config(proxy_port_, admin_port_, upstream_port_, dead_port_,
+                                     database_.url(), options_);
 }
 
 ProcessResult Deployment::admin_get(const std::string& path) const {

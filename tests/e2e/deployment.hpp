@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct DeploymentOptions {
   std::string brute_force =
       "{ per_address: { burst: 100000, per_minute: 100000 }, "
       "per_account: { burst: 1000, per_minute: 1000 }, lock_after: 100 }";
+  std::string server = "{ header_timeout: 1s }";  // the `server:` section, YAML flow style
+  // Lines appended to `routes:` ("  - name: ..."), for a suite that needs routes of its own;
+  // every @UPSTREAM@ becomes the recording upstream's URL.
+  std::string extra_routes = "";
 };
 
 class Deployment {
@@ -70,6 +75,16 @@ class Deployment {
   // The secret material this deployment was configured with (tests assert it never leaks).
   std::string pepper() const;
   std::string totp_key() const;
+  // The config file the proxy runs with, its text as generated, and the proxy's pid (for
+  // SIGHUP and SIGTERM tests); stop_proxy() returns its exit code.
+  std::string config_file() const { return dir_.file("latchkey.yaml"); }
+  std::string config_text() const;
+  int proxy_pid() const { return latchkey_->pid(); }
+  int stop_proxy(std::chrono::milliseconds grace) { return latchkey_->stop(grace); }
+  // Waits for the proxy to exit by itself (after a signal the test sent); its exit code, or
+  // nullopt (and it is killed) when it is still running after `timeout`.
+  std::optional<int> wait_proxy_exit(std::chrono::milliseconds timeout);
+  int upstream_port() const { return upstream_port_; }
 
   const std::string& base_url() const { return base_url_; }
   int proxy_port() const { return proxy_port_; }

@@ -11,7 +11,8 @@ Every request is answered 200 with one line of JSON describing what arrived:
 
     {"method": "POST", "path": "/a?b=c", "version": "HTTP/1.1",
      "headers": [["Host", "..."], ...],          # in order, original case
-     "body_bytes": 123, "body_sha256": "<hex>"}
+     "body_bytes": 123, "body_sha256": "<hex>",
+     "trailers": ["Name: value", ...]}           # chunked trailer lines as received
 
 Request bodies (Content-Length or Transfer-Encoding: chunked, decoded here) are read in
 64 KiB pieces and hashed as they stream; they are never held whole. With --record FILE the
@@ -124,7 +125,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise BadRequest("line too long in chunked body")
         return line
 
-    def _read_chunked(self, digest) -> int:
+    def _read_chunked(self, digest, trailers) -> int:
         total = 0
         while True:
             size_text = self._read_line().split(b";", 1)[0].strip()
@@ -140,18 +141,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             total += size
             if self._read_line() not in (b"\r\n", b"\n"):
                 raise BadRequest("chunk data not followed by CRLF")
-        while self._read_line() not in (b"\r\n", b"\n"):  # trailer fields, ignored
-            pass
+        while True:  # trailer fields, recorded as they came
+            line = self._read_line()
+            if line in (b"\r\n", b"\n"):
+                break
+            trailers.append(line.rstrip(b"\r\n").decode("latin-1"))
         return total
 
-    def _read_body(self):
+    def _read_body(self, trailers):
         digest = hashlib.sha256()
         encodings = self.headers.get_all("Transfer-Encoding") or []
         if encodings:
             codings = [c.strip().lower() for v in encodings for c in v.split(",") if c.strip()]
             if not codings or codings[-1] != "chunked":
                 raise BadRequest("unsupported Transfer-Encoding")
-            return self._read_chunked(digest), digest.hexdigest()
+            return self._read_chunked(digest, trailers), digest.hexdigest()
         lengths = self.headers.get_all("Content-Length") or []
         values = {part.strip() for value in lengths for part in value.split(",")}
         if not values:
@@ -208,8 +212,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._send_json(code, payload)
 
     def _handle(self) -> None:
+        trailers = []
         try:
-            body_bytes, body_sha256 = self._read_body()
+            body_bytes, body_sha256 = self._read_body(trailers)
         except BadRequest as error:
             self._send_error_json(400, str(error))
             return
@@ -224,6 +229,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "headers": [[name, value] for name, value in self.headers.items()],
             "body_bytes": body_bytes,
             "body_sha256": body_sha256,
+            "trailers": trailers,
         }
         line = json.dumps(description) + "\n"
         self.server.recorder.record(line)

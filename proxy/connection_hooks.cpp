@@ -1,0 +1,31 @@
+#include "proxy/connection_hooks.hpp"
+
+namespace latchkey::proxy {
+
+ConnectionHooks::ConnectionHooks(Gateway& gateway, boost::asio::any_io_executor executor,
+                                 std::function<void()> cancel_reads,
+                                 const boost::beast::flat_buffer& buffer)
+    : tracker_(gateway.connections), buffer_(buffer) {
+  if (tracker_ == nullptr) return;
+  watch_ = tracker_->watch(std::move(executor), [this, cancel = std::move(cancel_reads)] {
+    // Idle: waiting for a request of which no byte has arrived.
+    if (waiting_for_head && buffer_.size() == 0) cancel();
+  });
+}
+
+bool ConnectionHooks::draining() const {
+  return tracker_ != nullptr && tracker_->draining();
+}
+
+bool ConnectionHooks::may_wait_for_next_request(std::size_t pending_bytes) const {
+  return !draining() || buffer_.size() > 0 || pending_bytes > 0;
+}
+
+void ConnectionHooks::stop() {
+  if (!watch_) return;
+  watch_->alive = false;
+  tracker_->unwatch(watch_);
+  watch_.reset();
+}
+
+}  // namespace latchkey::proxy
