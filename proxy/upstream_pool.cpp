@@ -132,6 +132,14 @@ std::size_t UpstreamPool::idle_count() const {
   return count;
 }
 
+void UpstreamPool::close_idle() {
+  std::map<std::string, std::vector<Idle>> closing;
+  {
+    std::lock_guard lock(mutex_);
+    closing.swap(idle_);
+  }
+}
+
 void UpstreamPool::count(const config::Upstream& upstream, std::uint64_t Counts::*which) {
   const std::string key = pool_key(upstream);
   std::lock_guard lock(mutex_);

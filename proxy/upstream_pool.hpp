@@ -41,6 +41,8 @@ class UpstreamPool {
 
   void release(const config::Upstream& upstream, boost::beast::tcp_stream stream);
   std::size_t idle_count() const;
+  // Closes every idle connection; call before the io_context they were opened on goes away.
+  void close_idle();
 
   // Per upstream address ("host:port"), for the metrics.
   struct AddressStats {
