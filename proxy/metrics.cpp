@@ -56,6 +56,10 @@ struct Metrics::State {
   StringMap<FamilySlot<prometheus::Counter>> counters;
   StringMap<FamilySlot<prometheus::Histogram>> histograms;
 
+  // Label names in the order callers write them: prometheus-cpp keeps labels sorted, and
+  // scrapers that grep for `route="x",reason="y"` must keep finding it.
+  StringMap<std::vector<std::string>> label_order;
+
   std::mutex collectors_mutex;
   std::vector<std::function<std::string()>> text_collectors;
   std::vector<std::function<std::vector<SampledFamily>()>> samplers;
@@ -87,6 +91,12 @@ struct Metrics::State {
     auto& slot = family->second;
     auto series = slot.series.find(labels);
     if (series == slot.series.end()) {
+      const auto parsed = parse_metric_labels(labels);
+      if (parsed && !label_order.contains(name)) {
+        std::vector<std::string> order;
+        for (const auto& label : *parsed) order.push_back(label.first);
+        label_order.emplace(std::string(name), std::move(order));
+      }
       Metric& metric = slot.family->Add(labels_or_throw(name, labels), std::forward<Args>(args)...);
       series = slot.series.emplace(std::string(labels), &metric).first;
     }
@@ -166,6 +176,20 @@ std::string Metrics::render_prometheus() const {
   // Samplers run outside every lock here: one may wait on another lock (the cache's), and
   // increments on the IO threads must not wait behind it.
   std::vector<prometheus::MetricFamily> families = state_->registry.Collect();
+  {
+    std::shared_lock lock(state_->mutex);
+    for (auto& family : families) {
+      const auto order = state_->label_order.find(family.name);
+      if (order == state_->label_order.end()) continue;
+      const auto rank = [&names = order->second](const prometheus::ClientMetric::Label& label) {
+        return std::find(names.begin(), names.end(), label.name) - names.begin();
+      };
+      for (auto& metric : family.metric) {
+        std::stable_sort(metric.label.begin(), metric.label.end(),
+                         [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+      }
+    }
+  }
   for (const auto& sampler : samplers) {
     for (const SampledFamily& sampled : sampler()) families.push_back(to_family(sampled));
   }

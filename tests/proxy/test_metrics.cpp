@@ -72,6 +72,17 @@ BOOST_AUTO_TEST_CASE(counters_render_with_type_help_and_labels) {
   BOOST_TEST(metrics.value("latchkey_never_used_total") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(labels_keep_the_order_the_caller_wrote) {
+  Metrics metrics;
+  metrics.increment("latchkey_upstream_errors_total", R"(route="raw",reason="bad_upstream_response")");
+  metrics.increment("latchkey_auth_allowed_total", R"(credential="app_password",cached="true")");
+  const std::string text = metrics.render_prometheus();
+  BOOST_TEST(has_line(text, R"(latchkey_upstream_errors_total{route="raw",reason="bad_upstream_response"} 1)"),
+             text);
+  BOOST_TEST(has_line(text, R"(latchkey_auth_allowed_total{credential="app_password",cached="true"} 1)"),
+             text);
+}
+
 BOOST_AUTO_TEST_CASE(unlabelled_counters_and_large_counts_render_exactly) {
   Metrics metrics;
   metrics.increment("latchkey_limit_hits_total", R"(limit="max_connections")", 123456789012);
