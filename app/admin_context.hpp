@@ -30,6 +30,7 @@ class AdminContext {
   db::AdminRepository& repository() { return repository_; }
   const auth::KeyedHasher& hasher() const { return hasher_; }
   const auth::SecretBox& totp_box() const { return totp_box_; }
+  pqxx::connection& connection() { return *connection_; }
 
  private:
   config::Config config_;

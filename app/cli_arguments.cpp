@@ -70,8 +70,17 @@ CliArguments::CliArguments(const std::vector<std::string>& args,
     const auto spec = std::find_if(options.begin(), options.end(),
                                    [&](const OptionSpec& o) { return o.name == name; });
     if (spec == options.end()) throw UsageError("unknown option " + shown(name));
-    if (values_.contains(name)) throw UsageError(name + " given twice");
-    if (!spec->takes_value) {
+    if (values_.contains(name) && !spec->repeatable) throw UsageError(name + " given twice");
+    if (spec->repeatable && spec->takes_value) {
+      if (equals != std::string::npos) {
+        repeated_[name].push_back(arg.substr(equals + 1));
+      } else if (i + 1 < args.size()) {
+        repeated_[name].push_back(args[++i]);
+      } else {
+        throw UsageError(name + " needs a value");
+      }
+      values_[name] = repeated_[name].back();
+    } else if (!spec->takes_value) {
       if (equals != std::string::npos) throw UsageError(name + " takes no value");
       values_[name] = "";
     } else if (equals != std::string::npos) {
@@ -87,6 +96,12 @@ CliArguments::CliArguments(const std::vector<std::string>& args,
 std::optional<std::string> CliArguments::value(std::string_view name) const {
   const auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> CliArguments::values(std::string_view name) const {
+  const auto it = repeated_.find(name);
+  if (it == repeated_.end()) return {};
   return it->second;
 }
 

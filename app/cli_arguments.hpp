@@ -16,6 +16,7 @@ namespace latchkey::app {
 struct OptionSpec {
   std::string_view name;  // with the dashes: "--email"
   bool takes_value = false;
+  bool repeatable = false;  // may be given more than once (values() returns every value)
 };
 
 class CliArguments {
@@ -27,6 +28,8 @@ class CliArguments {
   bool help() const { return help_; }
   bool flag(std::string_view name) const { return values_.contains(std::string(name)); }
   std::optional<std::string> value(std::string_view name) const;
+  // Every value of a repeatable option, in order.
+  std::vector<std::string> values(std::string_view name) const;
 
   // The positionals, checked against their names: "missing USER", "unexpected argument X".
   const std::vector<std::string>& positionals(std::initializer_list<std::string_view> names) const;
@@ -35,6 +38,7 @@ class CliArguments {
   bool help_ = false;
   std::map<std::string, std::string, std::less<>> values_;  // flags map to ""
   std::vector<std::string> positionals_;
+  std::map<std::string, std::vector<std::string>, std::less<>> repeated_;
 };
 
 // The action word of a command group ("user add ..."): the first argument, removed from

@@ -5,6 +5,7 @@
 #include "app/admin_context.hpp"
 #include "app/cli_arguments.hpp"
 #include "app/commands.hpp"
+#include "app/scope_arguments.hpp"
 #include "auth/app_password.hpp"
 
 namespace latchkey::app {
@@ -13,16 +14,19 @@ namespace {
 constexpr std::string_view kUsage = R"(usage: latchkey [--config FILE] app-password ACTION ...
 
 actions:
-  new USER --name NAME [--json]   create one; the password is shown only this once
+  new USER --name NAME [--scope SCOPE ...] [--json]
+                                  create one; the password is shown only this once
   list USER [--json]              list them (never the passwords)
   revoke USER NAME                revoke one at once
 )";
 
-constexpr std::string_view kNewUsage = R"(usage: latchkey app-password new USER --name NAME [--json]
+constexpr std::string_view kNewUsage =
+    R"(usage: latchkey app-password new USER --name NAME [--scope SCOPE ...] [--json]
 
 Creates an application password for USER, named after the app or device that will use
 it. It is printed once as xxxx-xxxx-xxxx-xxxx and cannot be shown again. A name is
-unique among the user's active passwords.
+unique among the user's active passwords. --scope limits what it (and OAuth tokens issued
+for it) may do; repeatable, default: every scope.
 )";
 
 constexpr std::string_view kListUsage = R"(usage: latchkey app-password list USER [--json]
@@ -50,7 +54,8 @@ std::string text_or_dash(const std::optional<std::string>& text) {
 }
 
 int create(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {{"--name", true}, {"--json"}});
+  const CliArguments arguments(invocation.args,
+                               {{"--name", true}, {"--scope", true, true}, {"--json"}});
   if (arguments.help()) {
     invocation.out << kNewUsage;
     return kExitOk;
@@ -60,11 +65,12 @@ int create(Invocation& invocation) {
   const auto name = arguments.value("--name");
   if (!name) throw UsageError("--name NAME is required");
   check_app_password_name(*name);
+  const auth::Scopes scopes = scopes_from_arguments(arguments.values("--scope"));
   AdminContext context(invocation);
   std::string canonical = auth::generate_app_password();
   const auth::Digest digest = context.hasher().digest(kAppPasswordDigestLabel, canonical);
   const db::AppPasswordInfo info =
-      context.repository().create_app_password(username, *name, digest);
+      context.repository().create_app_password(username, *name, digest, scopes);
   std::string shown = auth::format_app_password(canonical);
   wipe(canonical);
   if (arguments.flag("--json")) {

@@ -22,6 +22,8 @@
 #include "db/credential_change_listener.hpp"
 #include "db/migrations.hpp"
 #include "db/pg_credential_store.hpp"
+#include "db/pg_token_store.hpp"
+#include "proxy/oauth_endpoint.hpp"
 #include "db/usage_recorder.hpp"
 #include "proxy/server.hpp"
 
@@ -155,6 +157,11 @@ int command_serve(Invocation& invocation) {
                          },
                          /*database_ready=*/{}, /*change_listener_connected=*/{},
                          /*local_endpoints=*/{}};
+  db::PgTokenStore token_store(pool);
+  if (config->oauth.enabled) {
+    gateway.local_endpoints.push_back(
+        std::make_shared<proxy::OAuthEndpoint>(config->oauth, token_store, store, hasher));
+  }
   DatabaseProbe database_probe(pool);
   gateway.database_ready = [&database_probe] { return database_probe.healthy(); };
   gateway.change_listener_connected = [&listener] { return listener.connected(); };

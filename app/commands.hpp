@@ -39,5 +39,6 @@ int command_user(Invocation& invocation);
 int command_totp(Invocation& invocation);
 int command_app_password(Invocation& invocation);
 int command_audit(Invocation& invocation);
+int command_token(Invocation& invocation);
 
 }  // namespace latchkey::app

@@ -20,6 +20,7 @@ subcommands:
   user add|list|disable|passwd ...         manage accounts
   totp enable|confirm|disable ...          manage two-factor authentication
   app-password new|list|revoke ...         manage application passwords
+  token new|list|revoke ...                manage permanent tokens
   audit [USER] [--since WHEN] [--json]     print audit events
 
 Run `latchkey SUBCOMMAND --help` for the arguments of one subcommand.
@@ -36,6 +37,7 @@ Command find_command(std::string_view name) {
   if (name == "totp") return &command_totp;
   if (name == "app-password") return &command_app_password;
   if (name == "audit") return &command_audit;
+  if (name == "token") return &command_token;
   return nullptr;
 }
 

@@ -2,6 +2,7 @@
 
 #include "auth/app_password.hpp"
 #include "auth/password_hash.hpp"
+#include "auth/token.hpp"
 
 namespace latchkey::auth {
 namespace {
@@ -82,6 +83,14 @@ std::string_view to_string(DenyReason r) {
       return "account_locked";
     case DenyReason::store_unavailable:
       return "store_unavailable";
+    case DenyReason::bad_token:
+      return "bad_token";
+    case DenyReason::not_a_token:
+      return "not_a_token";
+    case DenyReason::token_wrong_user:
+      return "token_wrong_user";
+    case DenyReason::insufficient_scope:
+      return "insufficient_scope";
   }
   return "unknown";
 }
@@ -103,7 +112,15 @@ void Authenticator::record_failure(std::int64_t user_id) const noexcept {
 
 Decision Authenticator::verify(const BasicCredentials& credentials, const Policy& policy) const {
   const bool account_allowed = policy.account_password != AccountPasswordPolicy::deny;
+  // A token-shaped secret is never an application password; as an account password it is
+  // tried only where the route allows those.
+  if (policy.accept_token && looks_like_token(credentials.password) &&
+      (parse_token(credentials.password) || !account_allowed)) {
+    return verify_token(credentials.password, credentials.username);
+  }
   if (!policy.accept_app_password && !account_allowed) {
+    // A route that admits tokens only: anything else cannot be one.
+    if (policy.accept_token) return deny(DenyReason::not_a_token);
     return deny(DenyReason::account_password_denied);  // a route that admits nothing
   }
   try {
@@ -125,6 +142,7 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
           Identity identity = identity_of(match->user, CredentialType::app_password);
           identity.app_password_id = match->id;
           identity.app_password_name = match->name;
+          identity.scopes = match->scopes;
           return allow(std::move(identity));
         }
         // Shaped like an app password but unknown; it may still be someone's account password.
@@ -176,8 +194,58 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
   }
 }
 
+Decision Authenticator::verify_bearer(std::string_view token, const Policy& policy) const {
+  if (!policy.accept_token) return deny(DenyReason::bad_token);
+  return verify_token(token, std::nullopt);
+}
+
+Decision Authenticator::verify_token(std::string_view token,
+                                     std::optional<std::string_view> username) const {
+  const std::optional<TokenKind> kind = parse_token(token);
+  // The check suffix catches typos and truncation before any store call.
+  if (!kind) return deny(DenyReason::not_a_token);
+  // A refresh token is only ever exchanged at the token endpoint (RFC 6749 §1.5).
+  if (*kind == TokenKind::refresh) return deny(DenyReason::bad_token);
+  try {
+    const Digest digest = hasher_.digest(token_digest_label(*kind), token);
+    std::optional<TokenMatch> match = store_.find_token(digest);
+    if (!match || match->kind != *kind) return deny(DenyReason::bad_token);
+    if (username && !same_username(*username, match->user.username)) {
+      return deny(DenyReason::token_wrong_user);
+    }
+    if (match->user.disabled) return deny(DenyReason::account_disabled);
+    if (is_locked(match->user)) return deny_locked(match->user);
+    Identity identity = identity_of(match->user, CredentialType::token);
+    identity.token_kind = match->kind;
+    identity.token_id = match->id;
+    identity.token_name = match->name;
+    identity.scopes = std::move(match->scopes);
+    return allow(std::move(identity));
+  } catch (...) {
+    return deny(DenyReason::store_unavailable);  // fail closed (§5.7)
+  }
+}
+
+std::string_view to_string(CredentialType type) {
+  switch (type) {
+    case CredentialType::app_password:
+      return "app_password";
+    case CredentialType::account_password:
+      return "account_password";
+    case CredentialType::token:
+      return "token";
+  }
+  return "";
+}
+
+bool scopes_admit(const Policy& policy, const Identity& identity) {
+  return scopes_cover(identity.scopes, policy.required_scopes);
+}
+
 bool policy_admits(const Policy& policy, const Identity& identity) {
   switch (identity.credential) {
+    case CredentialType::token:
+      return policy.accept_token;
     case CredentialType::app_password:
       return policy.accept_app_password;
     case CredentialType::account_password:

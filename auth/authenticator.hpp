@@ -7,10 +7,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/authorization_header.hpp"
 #include "auth/credential_store.hpp"
 #include "auth/keyed_hash.hpp"
+#include "auth/scopes.hpp"
+#include "auth/token.hpp"
 
 namespace latchkey::auth {
 
@@ -19,9 +22,12 @@ enum class AccountPasswordPolicy { deny_if_totp, allow, deny };
 struct Policy {
   bool accept_app_password = true;
   AccountPasswordPolicy account_password = AccountPasswordPolicy::deny_if_totp;
+  bool accept_token = false;  // permanent and access tokens, as Bearer or as Basic password
+  std::vector<std::string> required_scopes;  // the credential must carry all of them
 };
 
-enum class CredentialType { app_password, account_password };
+enum class CredentialType { app_password, account_password, token };
+std::string_view to_string(CredentialType type);
 
 struct Identity {
   std::int64_t user_id = 0;
@@ -31,6 +37,16 @@ struct Identity {
   std::optional<std::int64_t> app_password_id;
   std::string app_password_name;
   bool totp_enabled = false;
+  // Tokens: which one, and its name (a permanent token's, or the application password's
+  // that an OAuth token came from), for logs and the signed assertion.
+  std::optional<TokenKind> token_kind;
+  std::optional<std::int64_t> token_id;
+  std::string token_name;
+  Scopes scopes;  // what the credential carries; nullopt: every scope
+  // The credential's name whatever its kind ("" for an account password).
+  const std::string& credential_name() const {
+    return credential == CredentialType::token ? token_name : app_password_name;
+  }
 };
 
 // Why a request was refused. Logged and counted; never shown to the client except
@@ -49,6 +65,10 @@ enum class DenyReason {
   account_disabled,
   account_locked,             // too many consecutive failures; refused even with the right one
   store_unavailable,
+  bad_token,                  // well-formed token, but unknown, expired, revoked or spent
+  not_a_token,                // token prefix but a bad check suffix: no database query
+  token_wrong_user,           // a valid token sent as Basic password with another username
+  insufficient_scope,         // the credential lacks a scope the route requires
 };
 
 std::string_view to_string(DenyReason r);
@@ -89,6 +109,11 @@ class Authenticator {
   // credential clears the count. Call only on a cache miss: a hit is no login attempt.
   Decision verify(const BasicCredentials& credentials, const Policy& policy) const;
 
+  // A Bearer token (RFC 6750): check suffix first (not_a_token, no store call), then one
+  // indexed lookup. Refresh tokens are no credential for a route. Scopes are the caller's
+  // check (scopes_admit), since cached identities need it too.
+  Decision verify_bearer(std::string_view token, const Policy& policy) const;
+
   const LockPolicy& lock_policy() const { return lock_policy_; }
 
  private:
@@ -96,9 +121,14 @@ class Authenticator {
   const KeyedHasher& hasher_;
   LockPolicy lock_policy_;
   FailureRecording failure_recording_;
+
+  Decision verify_token(std::string_view token, std::optional<std::string_view> username) const;
 };
 
 // Whether a cached identity may pass on a route with this policy (routes differ).
 bool policy_admits(const Policy& policy, const Identity& identity);
+
+// Whether the identity carries every scope the route requires (else insufficient_scope, 403).
+bool scopes_admit(const Policy& policy, const Identity& identity);
 
 }  // namespace latchkey::auth

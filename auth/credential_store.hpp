@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "auth/keyed_hash.hpp"
+#include "auth/scopes.hpp"
+#include "auth/token.hpp"
 
 namespace latchkey::auth {
 
@@ -47,6 +49,21 @@ struct AppPasswordMatch {
   std::int64_t id = 0;
   std::string name;
   UserRecord user;
+  Scopes scopes;  // nullopt: every scope
+};
+
+// A live token: not revoked, not expired, a refresh token not yet exchanged, and the
+// application password it came from (if any) still live.
+struct TokenMatch {
+  std::int64_t id = 0;
+  TokenKind kind = TokenKind::permanent;
+  std::string name;  // the permanent token's name, or the application password's
+  Scopes scopes;
+  std::optional<std::int64_t> app_password_id;
+  std::optional<std::string> client_id;
+  std::chrono::system_clock::time_point created_at{};
+  std::optional<std::chrono::system_clock::time_point> expires_at;
+  UserRecord user;
 };
 
 // Thrown when the store cannot answer (database down); the request fails closed with 503.
@@ -64,6 +81,10 @@ class CredentialStore {
 
   // The live (not revoked, not expired) application password with this keyed hash.
   virtual std::optional<AppPasswordMatch> find_app_password(const Digest& hash) = 0;
+
+  // The live token with this keyed hash (any kind; the caller checks it). Stores that hold
+  // no tokens find none.
+  virtual std::optional<TokenMatch> find_token(const Digest& /*digest*/) { return std::nullopt; }
 
   // Counts a wrong password of a known account, atomically across replicas; the failure that
   // reaches policy.lock_after locks the account and writes its `account.locked` audit event.

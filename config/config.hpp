@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace latchkey::config {
@@ -54,6 +55,7 @@ struct RouteAuth {
   std::vector<CredentialKind> accept{CredentialKind::app_password};
   AccountPasswordPolicy account_password = AccountPasswordPolicy::deny_if_totp;
   std::string realm = "latchkey";
+  std::vector<std::string> scopes;  // the credential must carry each (RFC 6749 §3.3 tokens)
 };
 
 struct Upstream {
@@ -142,6 +144,34 @@ struct BruteForce {
   Duration lock_duration_max{3'600'000};
 };
 
+// A public OAuth client (no secret), RFC 6749 §2.1.
+struct OAuthClient {
+  std::string id;
+  std::optional<std::vector<std::string>> scopes;  // nullopt: any scope
+  bool password_grant = true;
+  bool refresh_token_grant = true;
+};
+
+// Who may call the introspection endpoint (RFC 7662 §2.1), by HTTP Basic.
+struct IntrospectionClient {
+  std::string client_id;
+  std::string client_secret;  // read from client_secret_file or client_secret ("${ENV}")
+};
+
+// The OAuth 2.0 endpoints on the proxy listener.
+struct OAuth {
+  bool enabled = false;
+  std::string token_path = "/oauth/token";
+  std::string revoke_path = "/oauth/revoke";
+  std::string introspect_path = "/oauth/introspect";
+  Duration access_token_ttl{3'600'000};
+  Duration refresh_token_ttl{30LL * 24 * 3'600'000};
+  // Accounts without TOTP may use their account password at the password grant.
+  bool allow_account_password = false;
+  std::vector<OAuthClient> clients;  // empty: any client_id, or none, is accepted
+  std::optional<IntrospectionClient> introspection;  // nullopt: no introspection endpoint
+};
+
 struct Config {
   std::string source;  // path of the file it came from, for messages
   std::vector<Listener> listen;
@@ -152,6 +182,7 @@ struct Config {
   Cache cache;
   BruteForce brute_force;
   std::vector<Route> routes;
+  OAuth oauth;
 };
 
 // Thrown by load_config/parse_config. what() joins every problem, one per line,
@@ -178,5 +209,9 @@ Config load_config(const std::string& path, EnvLookup env = &process_env);
 
 // Parses "250ms", "5s", "2m", "1h"; nullopt when malformed.
 std::optional<Duration> parse_duration(const std::string& text);
+
+// Lifetimes of credentials: a whole number and s, m, h or d ("90d"), from 1s to 3650d;
+// nullopt when malformed or out of range.
+std::optional<Duration> parse_lifetime(std::string_view text);
 
 }  // namespace latchkey::config

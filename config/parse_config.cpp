@@ -23,7 +23,8 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
   config.source = source_name;
   const auto sections = reader.map(
       detail::Field{root, ""},
-      {"listen", "admin", "database", "secrets", "server", "cache", "brute_force", "routes"});
+      {"listen", "admin", "database", "secrets", "server", "cache", "brute_force", "routes",
+       "oauth"});
   if (sections) {
     config.listen = detail::read_listeners(reader, *sections, base_dir);
     config.admin = detail::read_admin(reader, *sections, config.listen);
@@ -33,6 +34,7 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
     config.cache = detail::read_cache(reader, *sections);
     config.brute_force = detail::read_brute_force(reader, *sections);
     config.routes = detail::read_routes(reader, *sections, base_dir);
+    config.oauth = detail::read_oauth(reader, *sections, base_dir);
   }
   if (!reader.ok()) throw ConfigError(reader.problems());
   return config;

@@ -72,11 +72,12 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
       auth.required = false;
     } else if (word) {
       reader.report(field,
-                    shown(field) + " must be none or a map with accept, account_password, realm");
+                    shown(field) +
+                                " must be none or a map with accept, account_password, realm, scopes");
     }
     return auth;
   }
-  const auto map = reader.map(field, {"accept", "account_password", "realm"});
+  const auto map = reader.map(field, {"accept", "account_password", "realm", "scopes"});
   if (!map) return auth;
   if (const auto f = map->get("accept")) auth.accept = read_accept(reader, *f);
   if (const auto f = map->get("account_password")) {
@@ -88,6 +89,7 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
       }
     }
   }
+  if (const auto f = map->get("scopes")) auth.scopes = read_scope_list(reader, *f);
   if (const auto f = map->get("realm")) {
     if (auto realm = reader.text(*f)) {
       if (realm->empty()) {

@@ -52,6 +52,14 @@ std::optional<SecretSource> read_secret(Reader& reader, const MapView& map, cons
 
 }  // namespace
 
+std::optional<std::string> read_secret_reference(Reader& reader, const MapView& map,
+                                                 const std::string& name,
+                                                 const std::string& base_dir) {
+  auto source = read_secret(reader, map, name, base_dir);
+  if (!source) return std::nullopt;
+  return std::string(trim_trailing_space(source->material));
+}
+
 Secrets read_secrets(Reader& reader, const MapView& root, const std::string& base_dir) {
   Secrets secrets;
   const auto field = root.require("secrets");

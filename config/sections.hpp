@@ -22,6 +22,14 @@ void read_server_limits(Reader& reader, const MapView& map, Server& server);
 Cache read_cache(Reader& reader, const MapView& root);
 BruteForce read_brute_force(Reader& reader, const MapView& root);
 std::vector<Route> read_routes(Reader& reader, const MapView& root, const std::string& base_dir);
+OAuth read_oauth(Reader& reader, const MapView& root, const std::string& base_dir);
+
+// A secret given as `<name>_file` (path) or `<name>` (value, normally "${ENV}"): exactly one.
+std::optional<std::string> read_secret_reference(Reader& reader, const MapView& map,
+                                                 const std::string& name,
+                                                 const std::string& base_dir);
+// RFC 6749 §3.3 scope tokens, each checked; reports problems at the items.
+std::vector<std::string> read_scope_list(Reader& reader, const Field& field);
 
 // Parts of one route, each in its own file.
 Upstream read_upstream(Reader& reader, const Field& field, const std::string& base_dir);

@@ -8,6 +8,7 @@
 
 #include "auth/credential_store.hpp"
 #include "db/connection.hpp"
+#include "db/repository_transaction.hpp"
 #include "db/statements.hpp"
 #include "db/text.hpp"
 
@@ -50,43 +51,6 @@ TotpEnrolment enrolment_from(const pqxx::row& row) {
   if (!row[10].is_null()) enrolment.sealed_secret = hex_decode(row[10].as<std::string>());
   if (!row[11].is_null()) enrolment.last_step = row[11].as<std::int64_t>();
   return enrolment;
-}
-
-// The server's one-line reason ("violates check constraint ..."), without DETAIL lines,
-// which may quote whole rows (hashes, sealed secrets).
-std::string primary_message(const pqxx::sql_error& e) {
-  std::string_view text = e.what();
-  text = text.substr(0, text.find('\n'));
-  if (text.starts_with("ERROR:")) text.remove_prefix(6);
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  return std::string(text);
-}
-
-// Runs `work(tx)` in one transaction and commits; database errors become the repository's.
-template <typename Work>
-auto in_transaction(pqxx::connection_base& connection, const char* name, Work&& work) {
-  try {
-    pqxx::work tx(connection, name);
-    if constexpr (std::is_void_v<std::invoke_result_t<Work&, pqxx::work&>>) {
-      work(tx);
-      tx.commit();
-    } else {
-      auto result = work(tx);
-      tx.commit();
-      return result;
-    }
-  } catch (const pqxx::check_violation& e) {
-    throw InvalidValue("the database refused a value: " + primary_message(e));
-  } catch (const pqxx::broken_connection& e) {
-    throw auth::StoreUnavailable(std::string("lost the PostgreSQL connection during ") + name +
-                                 ": " + scrub_message(e.what(), ""));
-  } catch (const pqxx::in_doubt_error&) {
-    throw auth::StoreUnavailable(std::string("the connection broke while committing ") + name +
-                                 "; check whether the change was made");
-  } catch (const pqxx::sql_error& e) {
-    throw std::runtime_error(std::string("database error in ") + name + " (SQLSTATE " +
-                             e.sqlstate() + "): " + primary_message(e));
-  }
 }
 
 TotpEnrolment lock_user(pqxx::work& tx, std::string_view username) {
@@ -250,7 +214,8 @@ void AdminRepository::disable_totp(std::string_view username) {
 
 AppPasswordInfo AdminRepository::create_app_password(std::string_view username,
                                                      std::string_view name,
-                                                     const auth::Digest& digest) {
+                                                     const auth::Digest& digest,
+                                                     const auth::Scopes& scopes) {
   return in_transaction(connection_, "create_app_password", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, username).user;
     AppPasswordInfo info;
@@ -268,6 +233,9 @@ AppPasswordInfo AdminRepository::create_app_password(std::string_view username,
       throw Conflict("the generated application password collided with an existing one; retry");
     }
     info.name = std::string(name);
+    if (scopes) {
+      tx.exec_prepared0(sql::kSetAppPasswordScopes.name, info.id, auth::join_scopes(*scopes));
+    }
     audit(tx, user, "app_password.created", source_, {info.name, info.id});
     return info;
   });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth/keyed_hash.hpp"
+#include "auth/scopes.hpp"
 #include "db/errors.hpp"
 #include "db/timestamp.hpp"
 
@@ -84,8 +85,10 @@ class AdminRepository {
   // Removes an enabled or pending secret; Conflict when there is none.
   void disable_totp(std::string_view username);
 
+  // `scopes`: what the password (and tokens issued for it) may do; nullopt: everything.
   AppPasswordInfo create_app_password(std::string_view username, std::string_view name,
-                                      const auth::Digest& digest);
+                                      const auth::Digest& digest,
+                                      const auth::Scopes& scopes = std::nullopt);
   std::vector<AppPasswordInfo> list_app_passwords(std::string_view username);
   void revoke_app_password(std::string_view username, std::string_view name);
 

@@ -100,6 +100,36 @@ std::optional<auth::AppPasswordMatch> PgCredentialStore::find_app_password(
                   match.id = r[0][0].as<std::int64_t>();
                   match.name = r[0][1].as<std::string>();
                   match.user = user_from(r[0], 2);
+                  if (!r[0][11].is_null()) {
+                    // An empty list grants nothing; a stored list is always well-formed.
+                    match.scopes = auth::parse_scope_list(r[0][11].as<std::string>())
+                                       .value_or(std::vector<std::string>{});
+                  }
+                  return match;
+                });
+}
+
+std::optional<auth::TokenMatch> PgCredentialStore::find_token(const auth::Digest& digest) {
+  return lookup(pool_, acquire_wait_, "find_token",
+                [&](pqxx::transaction_base& tx) -> std::optional<auth::TokenMatch> {
+                  const pqxx::result r = tx.exec_prepared(sql::kFindToken.name, hex_encode(digest));
+                  if (r.empty()) return std::nullopt;
+                  const pqxx::row row = r[0];
+                  auth::TokenMatch match;
+                  match.id = row[0].as<std::int64_t>();
+                  const auto kind = auth::token_kind_from_string(row[1].as<std::string>());
+                  if (!kind) return std::nullopt;
+                  match.kind = *kind;
+                  match.name = row[2].as<std::string>();
+                  if (!row[3].is_null()) {
+                    match.scopes = auth::parse_scope_list(row[3].as<std::string>())
+                                       .value_or(std::vector<std::string>{});
+                  }
+                  if (!row[4].is_null()) match.app_password_id = row[4].as<std::int64_t>();
+                  if (!row[5].is_null()) match.client_id = row[5].as<std::string>();
+                  match.created_at = *optional_time(row[6]);
+                  match.expires_at = optional_time(row[7]);
+                  match.user = user_from(row, 8);
                   return match;
                 });
 }

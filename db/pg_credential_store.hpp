@@ -20,6 +20,7 @@ class PgCredentialStore : public auth::CredentialStore {
   // All throw auth::StoreUnavailable for any database failure, never another pqxx error.
   std::optional<auth::UserRecord> find_user(std::string_view username) override;
   std::optional<auth::AppPasswordMatch> find_app_password(const auth::Digest& hash) override;
+  std::optional<auth::TokenMatch> find_token(const auth::Digest& digest) override;
   // One statement: the count, the lock and its `account.locked` audit row (source "proxy").
   auth::LockState record_failed_login(std::int64_t user_id,
                                       const auth::LockPolicy& policy) override;

@@ -24,6 +24,14 @@ void prepare_statements(pqxx::connection_base& connection) {
   for (const Statement& statement : kAccountLock) {
     connection.prepare(statement.name, statement.sql);
   }
+  // Tokens (db/token_repository.cpp).
+  static constexpr Statement kTokens[] = {
+      sql::kFindToken,         sql::kInsertToken,        sql::kNextTokenFamily,
+      sql::kListTokens,        sql::kRevokePermanentToken, sql::kLockRefreshToken,
+      sql::kMarkRefreshTokenUsed, sql::kRevokeTokenFamily, sql::kRevokeTokenByDigest,
+      sql::kInsertTokenAuditEvent, sql::kSetAppPasswordScopes,
+  };
+  for (const Statement& statement : kTokens) connection.prepare(statement.name, statement.sql);
   // Write-behind and `latchkey audit` (db/audit_log.cpp), kept apart from the list above.
   static constexpr Statement kAudit[] = {sql::kInsertAuditDropped, sql::kListAuditEvents};
   for (const Statement& statement : kAudit) connection.prepare(statement.name, statement.sql);

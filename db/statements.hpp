@@ -144,9 +144,93 @@ inline constexpr Statement kDisableTotp{
 inline constexpr Statement kFindAppPassword{
     "lk_find_app_password",
     "SELECT a.id, a.name, " LATCHKEY_AUTH_USER_COLUMNS(
-        "u.") " FROM app_passwords a JOIN users u ON u.id = a.user_id "
+        "u.") ", array_to_string(a.scopes, ' ') FROM app_passwords a JOIN users u ON u.id = a.user_id "
               "WHERE a.hash = decode($1, 'hex') AND a.revoked_at IS NULL "
               "AND (a.expires_at IS NULL OR a.expires_at > now())"};
+
+// ---- tokens (db/token_repository.cpp, db/pg_credential_store.cpp) ------------------------
+// Scopes cross as one space-joined text (NULL: every scope); the kind as its name.
+
+#define LATCHKEY_US(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
+
+// A live token for the authenticator and introspection: not revoked, not expired, a refresh
+// token not yet exchanged, and its application password (if any) live too. Columns: id,
+// kind, name, scopes, app_password_id, client_id, created, expires, then the user.
+inline constexpr Statement kFindToken{
+    "lk_find_token",
+    "SELECT t.id, t.kind, t.name, array_to_string(t.scopes, ' '), t.app_password_id, "
+    "t.client_id, " LATCHKEY_US("t.created_at") ", " LATCHKEY_US("t.expires_at") ", "
+    LATCHKEY_AUTH_USER_COLUMNS("u.") " FROM tokens t JOIN users u ON u.id = t.user_id "
+    "LEFT JOIN app_passwords a ON a.id = t.app_password_id "
+    "WHERE t.digest = decode($1, 'hex') AND t.revoked_at IS NULL AND t.used_at IS NULL "
+    "AND (t.expires_at IS NULL OR t.expires_at > now()) "
+    "AND (t.app_password_id IS NULL OR (a.revoked_at IS NULL "
+    "AND (a.expires_at IS NULL OR a.expires_at > now())))"};
+
+// $1 user, $2 kind, $3 name, $4 digest hex, $5 scopes (NULL: all), $6 lifetime in ms (NULL:
+// none), $7 app_password_id, $8 family_id, $9 parent_id, $10 client_id.
+inline constexpr Statement kInsertToken{
+    "lk_insert_token",
+    "INSERT INTO tokens (user_id, kind, name, digest, scopes, expires_at, app_password_id, "
+    "family_id, parent_id, client_id) VALUES ($1, $2, $3, decode($4, 'hex'), "
+    "string_to_array($5::text, ' '), now() + $6::bigint * interval '1 millisecond', $7, $8, "
+    "$9, $10) RETURNING id, " LATCHKEY_US("created_at") ", " LATCHKEY_US("expires_at")};
+
+inline constexpr Statement kNextTokenFamily{"lk_next_token_family",
+                                            "SELECT nextval('token_families')"};
+
+// `latchkey token list`: a user's permanent tokens, revoked ones too.
+inline constexpr Statement kListTokens{
+    "lk_list_tokens",
+    "SELECT id, name, array_to_string(scopes, ' '), " LATCHKEY_US("created_at") ", "
+    LATCHKEY_US("expires_at") ", " LATCHKEY_US("last_used_at") ", last_used_from, "
+    LATCHKEY_US("revoked_at") ", expires_at IS NOT NULL AND expires_at <= now() "
+    "FROM tokens WHERE user_id = $1 AND kind = 'permanent' ORDER BY created_at, id"};
+
+inline constexpr Statement kRevokePermanentToken{
+    "lk_revoke_permanent_token",
+    "UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND name = $2 "
+    "AND kind = 'permanent' AND revoked_at IS NULL RETURNING id"};
+
+// A refresh token being exchanged, locked so that two exchanges of one token serialise:
+// id, user_id, name, scopes, app_password_id, family_id, client_id, spent (exchanged before),
+// usable (not revoked or expired, password live), then the user.
+inline constexpr Statement kLockRefreshToken{
+    "lk_lock_refresh_token",
+    "SELECT t.id, t.user_id, t.name, array_to_string(t.scopes, ' '), t.app_password_id, "
+    "t.family_id, t.client_id, t.used_at IS NOT NULL, t.revoked_at IS NULL "
+    "AND (t.expires_at IS NULL OR t.expires_at > now()) AND (t.app_password_id IS NULL OR "
+    "(a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > now()))), "
+    LATCHKEY_AUTH_USER_COLUMNS("u.") " FROM tokens t JOIN users u ON u.id = t.user_id "
+    "LEFT JOIN app_passwords a ON a.id = t.app_password_id "
+    "WHERE t.digest = decode($1, 'hex') AND t.kind = 'refresh' FOR UPDATE OF t"};
+
+inline constexpr Statement kMarkRefreshTokenUsed{
+    "lk_mark_refresh_token_used", "UPDATE tokens SET used_at = now() WHERE id = $1"};
+
+// Theft detection and RFC 7009 revocation of a refresh token: every token of the grant.
+inline constexpr Statement kRevokeTokenFamily{
+    "lk_revoke_token_family",
+    "UPDATE tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL"};
+
+// RFC 7009: the token itself; returns its id, user, kind, family and name.
+inline constexpr Statement kRevokeTokenByDigest{
+    "lk_revoke_token_by_digest",
+    "UPDATE tokens SET revoked_at = now() WHERE digest = decode($1, 'hex') "
+    "AND revoked_at IS NULL RETURNING id, user_id, kind, family_id, name"};
+
+// Token events: detail {name, token_id, kind, family_id, client_id}.
+inline constexpr Statement kInsertTokenAuditEvent{
+    "lk_insert_token_audit_event",
+    "INSERT INTO audit_events (user_id, username, event, detail, source) VALUES ($1, $2, $3, "
+    "jsonb_strip_nulls(jsonb_build_object('name', $4::text, 'token_id', $5::bigint, 'kind', "
+    "$6::text, 'family_id', $7::bigint, 'client_id', $8::text)), $9)"};
+
+inline constexpr Statement kSetAppPasswordScopes{
+    "lk_set_app_password_scopes",
+    "UPDATE app_passwords SET scopes = string_to_array($2::text, ' ') WHERE id = $1"};
+
+#undef LATCHKEY_US
 
 #undef LATCHKEY_AUTH_USER_COLUMNS
 #undef LATCHKEY_LOCKED_UNTIL

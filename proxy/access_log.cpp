@@ -23,6 +23,7 @@ void write_access_log(LogSink& sink, const AccessRecord& record) {
   line["status"] = record.status;
   line["user"] = record.user;
   line["app_password"] = record.app_password;
+  if (!record.token.empty()) line["token"] = record.token;
   line["credential"] = record.credential;
   if (!record.reason.empty()) line["reason"] = record.reason;
   line["cached"] = record.cached;

@@ -19,7 +19,8 @@ struct AccessRecord {
   unsigned status = 0;
   std::string user;              // verified username, empty when none
   std::string app_password;      // name of the application password used, if any
-  std::string credential;        // "app_password", "account_password", "" when none
+  std::string credential;        // "app_password", "account_password", "token", "" when none
+  std::string token;             // name of the token used (or of its application password)
   std::string reason;            // why it was refused or failed, "" when served
   std::uint64_t bytes_in = 0;    // request body bytes relayed
   std::uint64_t bytes_out = 0;   // response body bytes sent

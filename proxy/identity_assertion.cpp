@@ -13,16 +13,6 @@ namespace {
 
 constexpr std::size_t kJtiBytes = 16;  // 128 random bits: unique without coordination
 
-std::string_view credential_claim(auth::CredentialType type) {
-  switch (type) {
-    case auth::CredentialType::app_password:
-      return "app_password";
-    case auth::CredentialType::account_password:
-      return "account_password";
-  }
-  return "unknown";
-}
-
 auth::jws::SigningKey load_key(const config::Route& route) {
   std::string why;
   auto key = auth::jws::SigningKey::load(jws_algorithm(route.assertion->alg),
@@ -59,8 +49,10 @@ std::string assertion_claims_json(const config::Assertion& settings, const auth:
   claims["exp"] = issued_at + ttl_seconds;
   claims["jti"] = jti;
   if (!identity.email.empty()) claims["email"] = identity.email;
-  claims["cred"] = credential_claim(identity.credential);
-  if (!identity.app_password_name.empty()) claims["cred_name"] = identity.app_password_name;
+  claims["cred"] = auth::to_string(identity.credential);  // app_password, account_password, token
+  // The application password's name, the permanent token's, or for OAuth tokens the name of
+  // the application password they were issued for.
+  if (!identity.credential_name().empty()) claims["cred_name"] = identity.credential_name();
   return boost::json::serialize(claims);
 }
 

@@ -34,11 +34,17 @@ ReplyText text_for(LocalReply kind) {
     case LocalReply::unauthorized:
       return {http::status::unauthorized,
               "401 Unauthorized: log in with your username and an application password.\n"};
-    case LocalReply::use_app_password:
+    case LocalReply::invalid_token:
       return {http::status::unauthorized,
-              "401 Unauthorized: this account has two-factor authentication turned on, so its "
-              "account password cannot be used here. Log in with an application password "
-              "instead; you can create one for each app or device.\n"};
+              "401 Unauthorized: the token is unknown, expired or revoked.\n"};
+    case LocalReply::insufficient_scope:
+      return {http::status::forbidden,
+              "403 Forbidden: this credential does not carry the scope this resource "
+              "requires.\n"};
+    case LocalReply::use_app_password: {
+      static const std::string body = "401 Unauthorized: " + std::string(kUseAppPasswordHint) + "\n";
+      return {http::status::unauthorized, body};
+    }
     case LocalReply::too_many_requests:
       return {http::status::too_many_requests,
               "429 Too Many Requests: too many failed logins; try again after the time in "
@@ -71,6 +77,8 @@ LocalReply reply_for(auth::DenyReason reason) {
       return LocalReply::unavailable;
     case DenyReason::account_locked:
       return LocalReply::too_many_requests;
+    case DenyReason::insufficient_scope:
+      return LocalReply::insufficient_scope;
     default:
       return LocalReply::unauthorized;
   }

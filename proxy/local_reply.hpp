@@ -19,6 +19,8 @@ enum class LocalReply {
   header_too_large,     // 431: head over max_header_bytes or max_header_count
   not_found,            // 404: no route
   unauthorized,         // 401: missing or wrong credentials (byte-identical for every cause)
+  invalid_token,        // 401: a Bearer token that is unknown, expired or revoked
+  insufficient_scope,   // 403: the credential lacks a scope the route requires
   use_app_password,     // 401: right account password, TOTP on: the hint
   too_many_requests,    // 429: failure budget spent or account locked; Retry-After says when
   unavailable,          // 503: credentials cannot be checked right now
@@ -27,6 +29,12 @@ enum class LocalReply {
 };
 
 using LocalResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// What a right account password of a TOTP account is told, by Basic auth and the token endpoint.
+inline constexpr std::string_view kUseAppPasswordHint =
+    "this account has two-factor authentication turned on, so its account password cannot be "
+    "used here. Log in with an application password instead; you can create one for each app "
+    "or device.";
 
 // `realm` is the route's Basic realm, used by the 401s.
 // `retry_after` sets Retry-After on 429 and 503 (503 defaults to 5 s).

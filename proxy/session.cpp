@@ -41,10 +41,6 @@ constexpr std::size_t kClientBufferSlack = 128 * 1024;
 constexpr auto kLingerTimeout = std::chrono::seconds(1);
 constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 
-std::string_view credential_name(auth::CredentialType type) {
-  return type == auth::CredentialType::app_password ? "app_password" : "account_password";
-}
-
 void count_request(Metrics& metrics, const AccessRecord& record) {
   const std::string route = record.route.empty() ? "none" : record.route;
   const std::string route_label = "route=\"" + route + "\"";
@@ -137,10 +133,15 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
   const bool can_keep_alive = request.keep_alive() && parser.is_done();
 
   auto reply = [&](LocalReply kind, std::string_view realm, bool keep_alive,
-                   std::optional<std::chrono::seconds> retry_after =
-                       std::nullopt) -> asio::awaitable<bool> {
+                   std::optional<std::chrono::seconds> retry_after = std::nullopt,
+                   const std::vector<std::string>& challenges = {}) -> asio::awaitable<bool> {
     keep_alive = keep_alive && keep_alive_allowed();
     auto response = make_local_reply(kind, version, keep_alive, realm, retry_after);
+    if (!challenges.empty()) {
+      // One field per scheme (RFC 9110 §11.6.1), replacing the reply's Basic-only one.
+      response.erase(http::field::www_authenticate);
+      for (const std::string& c : challenges) response.insert(http::field::www_authenticate, c);
+    }
     record.status = response.result_int();
     client.expires_after(kReplyWriteTimeout);
     auto [ec, n] = co_await http::async_write(client, response, kTuple);
@@ -186,12 +187,13 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing,
         gateway.record_refusal(RefusedLogin{outcome.username, record.client, outcome.reason});
       }
       co_return co_await reply(*outcome.refusal, route->auth.realm, can_keep_alive,
-                               outcome.retry_after);
+                               outcome.retry_after, outcome.challenges);
     }
     identity = std::move(outcome.identity);
     record.user = identity->username;
-    record.credential = std::string(credential_name(identity->credential));
+    record.credential = std::string(auth::to_string(identity->credential));
     record.app_password = identity->app_password_name;
+    record.token = identity->token_name;
     record.cached = outcome.cached;
     gateway.metrics.increment("latchkey_auth_allowed_total",
                               "credential=\"" + record.credential + "\",cached=\"" +

@@ -39,6 +39,30 @@ class InMemoryStore : public CredentialStore {
     app_passwords_[hasher_.digest("app_password", canonical)] = {id, std::move(name), user_id};
   }
 
+  // Stores a token's digest as db/ does: the kind's label over the token as given.
+  void add_token(std::int64_t user_id, std::int64_t id, std::string name, const std::string& token,
+                 Scopes scopes = std::nullopt) {
+    const TokenKind kind = parse_token(token).value();
+    tokens_[hasher_.digest(token_digest_label(kind), token)] = {id, kind, std::move(name),
+                                                                std::move(scopes), user_id};
+  }
+
+  std::optional<TokenMatch> find_token(const Digest& digest) override {
+    ++find_token_calls;
+    fail_if_asked();
+    const auto it = tokens_.find(digest);
+    if (it == tokens_.end()) return std::nullopt;
+    const UserRecord* owner = user(it->second.user_id);
+    if (owner == nullptr) return std::nullopt;
+    TokenMatch match;
+    match.id = it->second.id;
+    match.kind = it->second.kind;
+    match.name = it->second.name;
+    match.scopes = it->second.scopes;
+    match.user = *owner;
+    return match;
+  }
+
   std::optional<UserRecord> find_user(std::string_view username) override {
     ++find_user_calls;
     fail_if_asked();
@@ -55,7 +79,7 @@ class InMemoryStore : public CredentialStore {
     if (it == app_passwords_.end()) return std::nullopt;
     const UserRecord* owner = user(it->second.user_id);
     if (owner == nullptr) return std::nullopt;
-    return AppPasswordMatch{it->second.id, it->second.name, *owner};
+    return AppPasswordMatch{it->second.id, it->second.name, *owner, std::nullopt};
   }
 
   // The same rules as db::PgCredentialStore, with this process's clock.
@@ -96,6 +120,7 @@ class InMemoryStore : public CredentialStore {
 
   int find_user_calls = 0;
   int find_app_password_calls = 0;
+  int find_token_calls = 0;
   int record_failed_login_calls = 0;
   int record_successful_login_calls = 0;
   std::vector<std::int64_t> locked_events;  // user ids, one per `account.locked` audit row
@@ -129,7 +154,16 @@ class InMemoryStore : public CredentialStore {
     }
   }
 
+  struct Token {
+    std::int64_t id;
+    TokenKind kind;
+    std::string name;
+    Scopes scopes;
+    std::int64_t user_id;
+  };
+
   const KeyedHasher& hasher_;
+  std::map<Digest, Token> tokens_;
   std::vector<UserRecord> users_;
   std::map<Digest, AppPassword> app_passwords_;
 };

@@ -62,7 +62,7 @@ const std::vector<Case> kCases = {
     {"unknown top-level key",
      with_section("lisen: []\n"),
      {"lisen: unknown key; expected one of listen, admin, database, secrets, server, cache, "
-      "brute_force, routes (line 5)"}},
+      "brute_force, routes, oauth (line 5)"}},
     {"unknown nested key",
      upstream_with("      url: http://x\n      urll: http://y\n"),
      {"routes[0].upstream.urll: unknown key; expected one of url, ca_file, connect_timeout, "
@@ -558,13 +558,13 @@ const std::vector<Case> kCases = {
     // Authentication policy.
     {"auth word other than none",
      route_with("    auth: nobody\n"),
-     {R"(routes[0].auth: "nobody" must be none or a map with accept, account_password, realm (line 7))"}},
+     {R"(routes[0].auth: "nobody" must be none or a map with accept, account_password, realm, scopes (line 7))"}},
     {"auth as a list",
      route_with("    auth: [token]\n"),
      {"routes[0].auth: expected a map, got a list (line 7)"}},
     {"auth unknown key",
      route_with("    auth: {accept: [token], realms: x}\n"),
-     {"routes[0].auth.realms: unknown key; expected one of accept, account_password, realm (line "
+     {"routes[0].auth.realms: unknown key; expected one of accept, account_password, realm, scopes (line "
       "7)"}},
     {"accept empty",
      route_with("    auth: {accept: []}\n"),

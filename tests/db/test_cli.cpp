@@ -122,13 +122,14 @@ struct CliFixture {
   // The text of every column of every row of every table in the schema.
   std::string all_text() const {
     std::string text;
-    for (const char* table : {"users", "app_passwords", "audit_events", "schema_migrations"}) {
+    for (const char* table :
+         {"users", "app_passwords", "audit_events", "schema_migrations", "tokens"}) {
       text += sql(std::string("SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM ") + table +
                   " t") +
               "\n";
     }
     BOOST_TEST_REQUIRE(sql("SELECT count(*) FROM information_schema.tables WHERE "
-                           "table_schema = 'public'") == "4");  // a new table joins the scan
+                           "table_schema = 'public'") == "5");  // a new table joins the scan
     return text;
   }
 };

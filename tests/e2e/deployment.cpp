@@ -84,7 +84,7 @@ std::string render_config(int proxy_port, int admin_port, int upstream_port, int
     << "    match: { path_prefix: /slow }\n"
     << "    upstream: { url: \"" << upstream << "\", response_timeout: 500ms }\n"
     << "    auth: none\n"
-    << with_upstream(options.extra_routes, upstream);
+    << with_upstream(options.extra_routes, upstream) << options.extra_sections;
   return c.str();
 }
 

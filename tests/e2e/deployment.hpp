@@ -36,6 +36,8 @@ struct DeploymentOptions {
   // Lines appended to `routes:` ("  - name: ..."), for a suite that needs routes of its own;
   // every @UPSTREAM@ becomes the recording upstream's URL.
   std::string extra_routes = "";
+  // More top-level sections (such as `oauth:`), appended after the routes.
+  std::string extra_sections;
 };
 
 class Deployment {

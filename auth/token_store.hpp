@@ -1,0 +1,72 @@
+// What the OAuth endpoints need from storage: issue an access/refresh pair, exchange a refresh
+// token (rotation with reuse detection), revoke a token. Implemented by db::PgTokenStore.
+// Calls block: run them off the IO threads. Failures throw StoreUnavailable.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/credential_store.hpp"
+#include "auth/keyed_hash.hpp"
+#include "auth/scopes.hpp"
+
+namespace latchkey::auth {
+
+// Whom a pair of tokens is for, and what it may do.
+struct TokenGrant {
+  std::int64_t user_id = 0;
+  std::string username;
+  std::optional<std::int64_t> app_password_id;  // nullopt when an account password was used
+  std::string name;                             // the application password's name
+  Scopes scopes;
+  std::optional<std::string> client_id;
+};
+
+// The digests of a new pair and how long each lives.
+struct NewPair {
+  Digest access{};
+  std::chrono::milliseconds access_ttl{};
+  Digest refresh{};
+  std::chrono::milliseconds refresh_ttl{};
+};
+
+enum class RefreshStatus {
+  rotated,          // the old token is spent, the new pair is stored
+  unknown,          // no such refresh token
+  reused,           // already exchanged: the whole family was revoked (theft detection)
+  inactive,         // expired, revoked, or its application password revoked
+  client_mismatch,  // issued to another client_id (RFC 6749 §6)
+  scope_exceeded,   // asks for more than the original grant (RFC 6749 §6)
+  account_refused,  // the account is disabled or locked
+};
+
+struct RefreshResult {
+  RefreshStatus status = RefreshStatus::unknown;
+  TokenGrant grant;  // whom the token was for (unless unknown); the new pair's on rotation
+};
+
+class TokenStore {
+ public:
+  virtual ~TokenStore() = default;
+
+  // Stores a new pair starting a new family; writes a `token.issued` audit event.
+  virtual void issue_pair(const TokenGrant& grant, const NewPair& pair,
+                          std::string_view audit_source) = 0;
+
+  // Exchanges a refresh token: on success it is spent and `pair` stored in its family with
+  // the requested scopes (nullopt: the original ones). Reuse of a spent token revokes the
+  // family, writes `token.refresh_reused` and notifies replicas.
+  virtual RefreshResult refresh(const Digest& presented,
+                                const std::optional<std::string>& client_id,
+                                const Scopes& requested, const NewPair& pair,
+                                std::string_view audit_source) = 0;
+
+  // RFC 7009: revokes the token with this digest (a refresh token takes its family along);
+  // false when there was none to revoke.
+  virtual bool revoke(const Digest& digest, std::string_view audit_source) = 0;
+};
+
+}  // namespace latchkey::auth

@@ -1,0 +1,65 @@
+// Tokens in PostgreSQL: permanent tokens for the CLI (and later the self-service page), and
+// the OAuth pair lifecycle for the token endpoint. Each operation is one transaction with its
+// audit row; changes that end a token NOTIFY kCredentialsChangedChannel at commit, so every
+// replica drops the user's cached verifications.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/keyed_hash.hpp"
+#include "auth/scopes.hpp"
+#include "auth/token_store.hpp"
+#include "db/errors.hpp"
+#include "db/timestamp.hpp"
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace latchkey::db {
+
+enum class TokenState { active, expired, revoked };
+std::string_view to_string(TokenState state);
+
+struct TokenInfo {
+  std::int64_t id = 0;
+  std::string name;
+  auth::Scopes scopes;
+  Timestamp created_at;
+  std::optional<Timestamp> expires_at;
+  std::optional<Timestamp> last_used_at;
+  std::optional<std::string> last_used_from;
+  std::optional<Timestamp> revoked_at;
+  TokenState state = TokenState::active;
+};
+
+// Throws NotFound, Conflict, InvalidValue or auth::StoreUnavailable like AdminRepository.
+class TokenRepository {
+ public:
+  explicit TokenRepository(pqxx::connection_base& connection, std::string source = "cli");
+
+  // `lifetime` nullopt: never expires.
+  TokenInfo create_permanent(std::string_view username, std::string_view name,
+                             const auth::Digest& digest, const auth::Scopes& scopes,
+                             std::optional<std::chrono::milliseconds> lifetime);
+  std::vector<TokenInfo> list_permanent(std::string_view username);
+  void revoke_permanent(std::string_view username, std::string_view name);
+
+  // The TokenStore operations on this connection.
+  void issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair);
+  auth::RefreshResult refresh(const auth::Digest& presented,
+                              const std::optional<std::string>& client_id,
+                              const auth::Scopes& requested, const auth::NewPair& pair);
+  bool revoke(const auth::Digest& digest);
+
+ private:
+  pqxx::connection_base& connection_;
+  std::string source_;
+};
+
+}  // namespace latchkey::db

@@ -1,0 +1,211 @@
+// The tokens table against a real PostgreSQL: permanent tokens, the OAuth pair lifecycle
+// (rotation, reuse detection, revocation), and tokens dying with their application password.
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+#include "auth/app_password.hpp"
+#include "auth/token.hpp"
+#include "db/connection_pool.hpp"
+#include "db/errors.hpp"
+#include "db/pg_credential_store.hpp"
+#include "db/token_repository.hpp"
+#include "db_fixture.hpp"
+
+using namespace latchkey;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture : db_test::MigratedDatabase {
+  db::TokenRepository tokens{*connection, "cli"};
+  db::ConnectionPool pool{database.url(), 2};
+  db::PgCredentialStore store{pool};
+
+  Fixture() {
+    repository.create_user("alice", "alice@example.com", "$argon2id$x");
+    repository.create_user("bob", "", "$argon2id$x");
+  }
+
+  auth::Digest digest(const std::string& token) const {
+    return hasher.digest(auth::token_digest_label(*auth::parse_token(token)), token);
+  }
+
+  // An application password of alice and a grant for it.
+  auth::TokenGrant app_grant(const std::string& name, auth::Scopes scopes = std::nullopt) {
+    const auto info =
+        repository.create_app_password("alice", name, digest_of(auth::generate_app_password()));
+    auth::TokenGrant grant;
+    grant.user_id = number("SELECT id FROM users WHERE username = 'alice'");
+    grant.username = "alice";
+    grant.app_password_id = info.id;
+    grant.name = name;
+    grant.scopes = std::move(scopes);
+    grant.client_id = "mobile";
+    return grant;
+  }
+
+  struct Issued {
+    std::string access;
+    std::string refresh;
+    auth::NewPair pair;
+  };
+  Issued new_pair() {
+    Issued i{auth::generate_token(auth::TokenKind::access),
+             auth::generate_token(auth::TokenKind::refresh),
+             {}};
+    i.pair = {digest(i.access), 1h, digest(i.refresh), 24h};
+    return i;
+  }
+
+  bool live(const std::string& token) { return store.find_token(digest(token)).has_value(); }
+
+  std::string events() {
+    return text(
+        "SELECT coalesce(string_agg(event, ' ' ORDER BY id), '') FROM audit_events "
+        "WHERE event LIKE 'token.%'");
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(token_repository, Fixture)
+
+BOOST_AUTO_TEST_CASE(permanent_tokens_are_stored_as_digests_and_found_while_live) {
+  const std::string token = auth::generate_token(auth::TokenKind::permanent);
+  const auto info = tokens.create_permanent("ALICE", "sync", digest(token),
+                                            std::vector<std::string>{"tracker:read"}, 90 * 24h);
+  BOOST_TEST(info.expires_at.has_value());
+  BOOST_TEST(number("SELECT count(*) FROM tokens WHERE digest::text LIKE '%" + token + "%'") == 0);
+  const auto match = store.find_token(digest(token));
+  BOOST_TEST_REQUIRE(match.has_value());
+  BOOST_TEST(match->user.username == "alice");
+  BOOST_TEST(match->name == "sync");
+  BOOST_TEST((match->kind == auth::TokenKind::permanent));
+  BOOST_TEST((match->scopes == auth::Scopes(std::vector<std::string>{"tracker:read"})));
+  BOOST_TEST(events() == "token.created");
+}
+
+BOOST_AUTO_TEST_CASE(names_are_unique_among_live_tokens_and_reusable_after_revocation) {
+  tokens.create_permanent("alice", "ci", digest(auth::generate_token(auth::TokenKind::permanent)),
+                          std::nullopt, std::nullopt);
+  BOOST_CHECK_THROW(tokens.create_permanent(
+                        "alice", "ci", digest(auth::generate_token(auth::TokenKind::permanent)),
+                        std::nullopt, std::nullopt),
+                    db::Conflict);
+  tokens.revoke_permanent("alice", "ci");
+  BOOST_CHECK_THROW(tokens.revoke_permanent("alice", "ci"), db::NotFound);
+  tokens.create_permanent("alice", "ci", digest(auth::generate_token(auth::TokenKind::permanent)),
+                          std::nullopt, std::nullopt);
+  const auto list = tokens.list_permanent("alice");
+  BOOST_TEST_REQUIRE(list.size() == 2u);
+  BOOST_TEST((list[0].state == db::TokenState::revoked));
+  BOOST_TEST((list[1].state == db::TokenState::active));
+  BOOST_CHECK_THROW(tokens.list_permanent("nobody"), db::NotFound);
+  BOOST_CHECK_THROW(
+      tokens.create_permanent("nobody", "x", auth::Digest{}, std::nullopt, std::nullopt),
+      db::NotFound);
+}
+
+BOOST_AUTO_TEST_CASE(revoked_and_expired_tokens_are_not_found) {
+  const std::string token = auth::generate_token(auth::TokenKind::permanent);
+  tokens.create_permanent("alice", "short", digest(token), std::nullopt, 1s);
+  BOOST_TEST(live(token));
+  execute("UPDATE tokens SET expires_at = now() - interval '1 second'");
+  BOOST_TEST(!live(token));
+  const auto list = tokens.list_permanent("alice");
+  BOOST_TEST((list.at(0).state == db::TokenState::expired));
+}
+
+BOOST_AUTO_TEST_CASE(issued_pairs_rotate_once_and_reuse_revokes_the_family) {
+  const auth::TokenGrant grant = app_grant("YouTrack Mobile");
+  const Issued first = new_pair();
+  tokens.issue_pair(grant, first.pair);
+  BOOST_TEST(live(first.access));
+  BOOST_TEST(live(first.refresh));
+
+  const Issued second = new_pair();
+  const auto rotated = tokens.refresh(digest(first.refresh), "mobile", std::nullopt, second.pair);
+  BOOST_TEST((rotated.status == auth::RefreshStatus::rotated));
+  BOOST_TEST(rotated.grant.name == "YouTrack Mobile");
+  BOOST_TEST(!live(first.refresh));  // spent
+  BOOST_TEST(live(second.refresh));
+  BOOST_TEST(live(first.access));  // access tokens live out their TTL
+
+  const Issued third = new_pair();
+  const auto replay = tokens.refresh(digest(first.refresh), "mobile", std::nullopt, third.pair);
+  BOOST_TEST((replay.status == auth::RefreshStatus::reused));
+  BOOST_TEST(!live(second.refresh));
+  BOOST_TEST(!live(second.access));
+  BOOST_TEST(!live(first.access));
+  BOOST_TEST(!live(third.access));  // nothing of the replay was stored
+  BOOST_TEST(events() == "token.issued token.refresh_reused");
+  BOOST_TEST(
+      text("SELECT detail->>'name' FROM audit_events WHERE event = 'token.refresh_reused'") ==
+      "YouTrack Mobile");
+}
+
+BOOST_AUTO_TEST_CASE(refresh_checks_client_scope_and_unknown_tokens) {
+  const auth::TokenGrant grant = app_grant("phone", std::vector<std::string>{"tracker:read"});
+  const Issued first = new_pair();
+  tokens.issue_pair(grant, first.pair);
+  const Issued next = new_pair();
+  BOOST_TEST((tokens.refresh(digest(first.refresh), "other", std::nullopt, next.pair).status ==
+              auth::RefreshStatus::client_mismatch));
+  BOOST_TEST((tokens
+                  .refresh(digest(first.refresh), "mobile",
+                           std::vector<std::string>{"tracker:write"}, next.pair)
+                  .status == auth::RefreshStatus::scope_exceeded));
+  BOOST_TEST((tokens
+                  .refresh(digest(auth::generate_token(auth::TokenKind::refresh)), "mobile",
+                           std::nullopt, next.pair)
+                  .status == auth::RefreshStatus::unknown));
+  BOOST_TEST(live(first.refresh));  // none of those spent it
+  const auto ok = tokens.refresh(digest(first.refresh), "mobile", std::nullopt, next.pair);
+  BOOST_TEST((ok.status == auth::RefreshStatus::rotated));
+  BOOST_TEST((ok.grant.scopes == auth::Scopes(std::vector<std::string>{"tracker:read"})));
+  BOOST_TEST((store.find_token(digest(next.access))->scopes ==
+              auth::Scopes(std::vector<std::string>{"tracker:read"})));
+}
+
+BOOST_AUTO_TEST_CASE(tokens_die_with_their_application_password) {
+  const auth::TokenGrant grant = app_grant("tablet");
+  const Issued pair = new_pair();
+  tokens.issue_pair(grant, pair.pair);
+  repository.revoke_app_password("alice", "tablet");
+  BOOST_TEST(!live(pair.access));
+  BOOST_TEST(!live(pair.refresh));
+  BOOST_TEST(number("SELECT count(*) FROM tokens WHERE revoked_at IS NULL") == 0);
+  const Issued next = new_pair();
+  BOOST_TEST((tokens.refresh(digest(pair.refresh), "mobile", std::nullopt, next.pair).status ==
+              auth::RefreshStatus::inactive));
+  // An expired application password ends them too, with no revocation at all.
+  const auth::TokenGrant other = app_grant("watch");
+  const Issued second = new_pair();
+  tokens.issue_pair(other, second.pair);
+  execute("UPDATE app_passwords SET expires_at = now() - interval '1 second' WHERE name = 'watch'");
+  BOOST_TEST(!live(second.access));
+}
+
+BOOST_AUTO_TEST_CASE(revoke_by_digest_ends_a_refresh_tokens_whole_grant) {
+  const auth::TokenGrant grant = app_grant("laptop");
+  const Issued pair = new_pair();
+  tokens.issue_pair(grant, pair.pair);
+  BOOST_TEST(tokens.revoke(digest(pair.refresh)));
+  BOOST_TEST(!live(pair.access));
+  BOOST_TEST(!tokens.revoke(digest(pair.refresh)));  // already revoked
+  BOOST_TEST(!tokens.revoke(digest(auth::generate_token(auth::TokenKind::access))));
+}
+
+BOOST_AUTO_TEST_CASE(app_password_scopes_are_stored_and_found) {
+  const std::string canonical = auth::generate_app_password();
+  repository.create_app_password("bob", "scoped", digest_of(canonical),
+                                 std::vector<std::string>{"a", "b"});
+  const auto match = store.find_app_password(digest_of(canonical));
+  BOOST_TEST_REQUIRE(match.has_value());
+  BOOST_TEST((match->scopes == auth::Scopes(std::vector<std::string>{"a", "b"})));
+  const std::string unscoped = auth::generate_app_password();
+  repository.create_app_password("bob", "all", digest_of(unscoped));
+  BOOST_TEST(!store.find_app_password(digest_of(unscoped))->scopes.has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
