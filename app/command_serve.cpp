@@ -10,6 +10,7 @@
 #include "app/cli_arguments.hpp"
 #include "app/commands.hpp"
 #include "app/database_probe.hpp"
+#include "app/serve_metrics.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/failure_budget.hpp"
 #include "auth/keyed_hash.hpp"
@@ -174,28 +175,13 @@ int command_serve(Invocation& invocation) {
   DatabaseProbe database_probe(pool);
   gateway.database_ready = [&database_probe] { return database_probe.healthy(); };
   gateway.change_listener_connected = [&listener] { return listener.connected(); };
-  metrics.add_collector([&cache, &pool, &upstreams, &verify_pool, &listener] {
-    const auto stats = cache.stats();
-    return "# TYPE latchkey_cache_hits_total counter\nlatchkey_cache_hits_total " +
-           std::to_string(stats.hits) +
-           "\n# TYPE latchkey_cache_misses_total counter\nlatchkey_cache_misses_total " +
-           std::to_string(stats.misses) +
-           "\n# TYPE latchkey_cache_evictions_total counter\nlatchkey_cache_evictions_total " +
-           std::to_string(stats.evictions) +
-           "\n# TYPE latchkey_cache_entries gauge\nlatchkey_cache_entries " +
-           std::to_string(stats.size) +
-           "\n# TYPE latchkey_verify_pending gauge\nlatchkey_verify_pending " +
-           std::to_string(verify_pool->pending()) +
-           "\n# TYPE latchkey_db_connections gauge\nlatchkey_db_connections " +
-           std::to_string(pool.open_connections()) +
-           "\n# TYPE latchkey_upstream_idle_connections gauge\nlatchkey_upstream_idle_connections " +
-           std::to_string(upstreams.idle_count()) +
-           "\n# TYPE latchkey_change_listener_connected gauge\nlatchkey_change_listener_connected " +
-           (listener.connected() ? "1" : "0") + "\n";
-  });
+  add_serve_metrics(metrics, {cache, pool, upstreams, [&verify_pool] { return verify_pool->pending(); },
+                              [&listener] { return listener.connected(); }});
   UsageFlusher flusher(usage, audit_log, log);
   proxy::Server server(gateway, routing);
   server.run();
+  // The idle sockets belong to the server's io_context, which dies first (found by ASan).
+  upstreams.close_idle();
   verify_pool.reset();
   log.event("info", "stopped");
   return kExitOk;

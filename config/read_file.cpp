@@ -12,7 +12,8 @@ std::string resolve_path(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
-std::optional<std::string> read_whole_file(const std::string& path, int& error) {
+std::optional<std::string> read_whole_file(const std::string& path, int& error,
+                                           std::size_t max_bytes) {
   errno = 0;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
@@ -25,6 +26,10 @@ std::optional<std::string> read_whole_file(const std::string& path, int& error) 
   std::size_t count = 0;
   while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
     contents.append(buffer, count);
+    if (contents.size() > max_bytes) {
+      error = EFBIG;
+      return std::nullopt;
+    }
   }
   // fopen succeeds on a directory; the read then fails with EISDIR.
   if (std::ferror(file.get()) != 0) {

@@ -42,7 +42,7 @@ std::optional<SecretSource> read_secret(Reader& reader, const MapView& map, cons
   }
   const auto resolved = resolve_path(base_dir, *path);
   int error = 0;
-  auto contents = read_whole_file(resolved, error);
+  auto contents = read_whole_file(resolved, error, kMaxSecretFileBytes);
   if (!contents) {
     reader.report(*file, "cannot read " + quote(resolved) + ": " + std::strerror(error));
     return std::nullopt;

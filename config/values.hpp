@@ -70,7 +70,11 @@ std::optional<std::string> assertion_key_problem(AssertionAlgorithm alg, std::st
 
 // Relative paths are taken from `base_dir`, the directory of the config file.
 std::string resolve_path(const std::string& base_dir, const std::string& path);
-// Whole file contents, or nullopt with `error` set to an errno value.
-std::optional<std::string> read_whole_file(const std::string& path, int& error);
+// Whole file contents, or nullopt with `error` set to an errno value (EFBIG beyond
+// `max_bytes`: a path such as /dev/zero must be refused, not read until memory runs out).
+inline constexpr std::size_t kMaxConfigFileBytes = 4 << 20;
+inline constexpr std::size_t kMaxSecretFileBytes = 64 << 10;
+std::optional<std::string> read_whole_file(const std::string& path, int& error,
+                                           std::size_t max_bytes = kMaxConfigFileBytes);
 
 }  // namespace latchkey::config::detail

@@ -108,4 +108,9 @@ int ConnectionPool::open_connections() const {
   return static_cast<int>(idle_.size()) + in_use_;
 }
 
+int ConnectionPool::in_use() const {
+  std::lock_guard lock(mutex_);
+  return in_use_;
+}
+
 }  // namespace latchkey::db

@@ -72,6 +72,8 @@ class ConnectionPool {
 
   // Connections open right now, idle or leased (for metrics and tests).
   int open_connections() const;
+  // Slots on loan right now, including connections being opened (for metrics).
+  int in_use() const;
 
   // Closes every idle connection; leased ones are unaffected.
   void close_idle();

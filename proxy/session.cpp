@@ -45,8 +45,11 @@ constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 
 void count_request(Metrics& metrics, const AccessRecord& record) {
   const std::string route = record.route.empty() ? "none" : record.route;
+  const std::string route_label = "route=\"" + route + "\"";
   metrics.increment("latchkey_requests_total",
-                    "route=\"" + route + "\",status=\"" + std::to_string(record.status) + "\"");
+                    route_label + ",status=\"" + std::to_string(record.status) + "\"");
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - record.started;
+  metrics.observe("latchkey_request_duration_seconds", route_label, took.count());
 }
 
 struct HeadRead {

@@ -43,6 +43,7 @@ std::optional<UpstreamStream> UpstreamPool::take_idle(const config::Upstream& up
     if (now - idle.since > upstream.idle_timeout || !idle.stream.reusable()) continue;
     // The connection was opened on another connection's strand.
     idle.stream.rebind(executor);
+    ++counts_[pool_key(upstream, nullptr)].reused;
     return std::move(idle.stream);
   }
   return std::nullopt;
@@ -89,10 +90,12 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
     co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
     if (!resolution->done) {
       error = beast::error::timeout;
+      count(upstream, &Counts::connect_errors);
       co_return std::nullopt;
     }
     if (resolution->error) {
       error = resolution->error;
+      count(upstream, &Counts::connect_errors);
       co_return std::nullopt;
     }
     endpoints = std::move(resolution->endpoints);
@@ -103,8 +106,10 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
       co_await tcp_stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
   if (connect_error) {
     error = connect_error;
+    count(upstream, &Counts::connect_errors);
     co_return std::nullopt;
   }
+  count(upstream, &Counts::opened);
   tcp_stream.socket().set_option(tcp::no_delay(true));
   if (!tls) co_return UpstreamConnection{UpstreamStream(std::move(tcp_stream)), false};
 
@@ -152,6 +157,40 @@ std::size_t UpstreamPool::idle_count() const {
   std::size_t count = 0;
   for (const auto& [key, list] : idle_) count += list.size();
   return count;
+}
+
+void UpstreamPool::close_idle() {
+  std::map<std::string, std::vector<Idle>> closing;
+  {
+    std::lock_guard lock(mutex_);
+    closing.swap(idle_);
+  }
+}
+
+void UpstreamPool::count(const config::Upstream& upstream, std::uint64_t Counts::*which) {
+  const std::string key = pool_key(upstream, nullptr);  // per address, TLS or not
+  std::lock_guard lock(mutex_);
+  ++(counts_[key].*which);
+}
+
+std::vector<UpstreamPool::AddressStats> UpstreamPool::stats() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, AddressStats> by_address;
+  for (const auto& [key, counts] : counts_) {
+    auto& entry = by_address[key];
+    entry.opened = counts.opened;
+    entry.reused = counts.reused;
+    entry.connect_errors = counts.connect_errors;
+  }
+  for (const auto& [key, list] : idle_) {
+    by_address[key.substr(0, key.find('|'))].idle += list.size();  // TLS pools join their address
+  }
+  std::vector<AddressStats> out;
+  for (auto& [key, entry] : by_address) {
+    entry.address = key;
+    out.push_back(std::move(entry));
+  }
+  return out;
 }
 
 }  // namespace latchkey::proxy

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,18 @@ class UpstreamPool {
 
   void release(const config::Upstream& upstream, UpstreamStream stream);
   std::size_t idle_count() const;
+  // Closes every idle connection; call before the io_context they were opened on goes away.
+  void close_idle();
+
+  // Per upstream address ("host:port"), for the metrics.
+  struct AddressStats {
+    std::string address;
+    std::size_t idle = 0;
+    std::uint64_t opened = 0;          // new connections established
+    std::uint64_t reused = 0;          // idle connections handed out again
+    std::uint64_t connect_errors = 0;  // refused, unresolved or timed out
+  };
+  std::vector<AddressStats> stats() const;
 
  private:
   struct Idle {
@@ -58,9 +71,17 @@ class UpstreamPool {
   // Drops expired connections of every upstream, at most once a second.
   void sweep(std::chrono::steady_clock::time_point now);
 
+  struct Counts {
+    std::uint64_t opened = 0;
+    std::uint64_t reused = 0;
+    std::uint64_t connect_errors = 0;
+  };
+  void count(const config::Upstream& upstream, std::uint64_t Counts::*which);
+
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<Idle>> idle_;  // key: host:port, plus the TLS context
   std::chrono::steady_clock::time_point last_sweep_{};
+  std::map<std::string, Counts> counts_;           // key: host:port
 };
 
 }  // namespace latchkey::proxy

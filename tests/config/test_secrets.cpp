@@ -97,6 +97,21 @@ BOOST_AUTO_TEST_CASE(unreadable_files_name_the_resolved_path_and_the_reason) {
   BOOST_TEST(problems_of(yaml, base) == expected, boost::test_tools::per_element());
 }
 
+// Found while writing fuzz/fuzz_config.cpp: a secret file that never ends was read until
+// memory ran out.
+BOOST_AUTO_TEST_CASE(endless_or_huge_secret_files_are_refused_not_read_to_the_end) {
+  const TempDir dir;
+  dir.write("pepper", std::string(64 * 1024 + 1, 'p'));
+  const std::string yaml =
+      with_secrets("secrets:\n  pepper_file: pepper\n  totp_key_file: /dev/zero\n");
+  const auto base = dir.path().string();
+  const std::vector<std::string> expected = {
+      "secrets.pepper_file: cannot read \"" + base + "/pepper\": File too large (line 4)",
+      "secrets.totp_key_file: cannot read \"/dev/zero\": File too large (line 5)",
+  };
+  BOOST_TEST(problems_of(yaml, base) == expected, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(short_or_malformed_file_contents_are_rejected) {
   const TempDir dir;
   dir.write("pepper", "too-short\n");

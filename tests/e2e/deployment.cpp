@@ -294,6 +294,9 @@ std::vector<boost::json::value> Deployment::upstream_records() const {
   return records;
 }
 
+std::string Deployment::pepper() const { return read_file(dir_.file("pepper")); }
+std::string Deployment::totp_key() const { return read_file(dir_.file("totp.key")); }
+
 std::string Deployment::log_text() const { return read_file(dir_.file("latchkey.yaml.log")); }
 
 bool Deployment::log_contains(const std::string& text, std::chrono::milliseconds wait) const {

@@ -75,6 +75,9 @@ class Deployment {
                     std::chrono::milliseconds wait = std::chrono::seconds(3)) const;
   long proxy_peak_rss_kib() const { return latchkey_->peak_rss_kib(); }
 
+  // The secret material this deployment was configured with (tests assert it never leaks).
+  std::string pepper() const;
+  std::string totp_key() const;
   // The config file the proxy runs with, its text as generated, and the proxy's pid (for
   // SIGHUP and SIGTERM tests); stop_proxy() returns its exit code.
   std::string config_file() const { return dir_.file("latchkey.yaml"); }

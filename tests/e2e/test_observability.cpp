@@ -27,6 +27,29 @@ BOOST_AUTO_TEST_CASE(metrics_count_outcomes_by_reason_and_never_show_a_secret) {
   BOOST_TEST(text.find("heidi") == std::string::npos);  // no per-user series
 }
 
+BOOST_AUTO_TEST_CASE(metrics_show_latency_histograms_and_pool_gauges) {
+  auto& d = deployment();
+  BOOST_TEST(d.curl("/static/histogram").status == 200);
+  BOOST_TEST(d.curl("/static/histogram").status == 200);  // on the pooled connection
+  BOOST_TEST(d.curl("/dead/x").status == 502);              // nothing listens there
+  const ProcessResult metrics = run_process({"curl", "-sS", d.admin_url() + "/metrics"});
+  BOOST_TEST_REQUIRE(metrics.exit_code == 0);
+  const std::string& text = metrics.out;
+  auto has = [&text](const std::string& part) { return text.find(part) != std::string::npos; };
+  BOOST_TEST(has("# TYPE latchkey_request_duration_seconds histogram\n"));
+  BOOST_TEST(has("latchkey_request_duration_seconds_bucket{route=\"public\",le=\"+Inf\"} "));
+  BOOST_TEST(has("latchkey_request_duration_seconds_count{route=\"dead\"} "));
+  BOOST_TEST(has("\nlatchkey_db_pool_size 4\n"), text);  // the deployment's pool_size
+  BOOST_TEST(has("\nlatchkey_db_pool_in_use "));
+  BOOST_TEST(has("\nlatchkey_upstream_connections_opened_total{upstream=\"127.0.0.1:"));
+  BOOST_TEST(has("\nlatchkey_upstream_connections_reused_total{upstream=\"127.0.0.1:"));
+  BOOST_TEST(has("\nlatchkey_upstream_pool_idle_connections{upstream=\"127.0.0.1:"));
+  BOOST_TEST(has("\nlatchkey_upstream_connect_errors_total{upstream=\"127.0.0.1:"));
+  BOOST_TEST(has("\nlatchkey_upstream_idle_connections "));
+  BOOST_TEST(has("\nlatchkey_cache_entries "));
+  BOOST_TEST(has("# HELP latchkey_auth_denied_total "));
+}
+
 BOOST_AUTO_TEST_CASE(healthz_answers_ok) {
   const ProcessResult health = run_process({"curl", "-sS", deployment().admin_url() + "/healthz"});
   BOOST_TEST(health.exit_code == 0);
