@@ -92,6 +92,16 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
       beast::iequals(request[http::field::expect], "100-continue") && client_version >= 11;
 
   rewrite_upstream_request(request.base(), route, identity, context);
+  // An upstream that trusts the signed assertion must never see the request without it.
+  if (route.assertion && identity != nullptr && route.auth.required &&
+      request.find(route.assertion->header) == request.end()) {
+    record.reason = "assertion_signing_failed";
+    gateway.log.event("error", "assertion_signing_failed", {{"route", route.name}});
+    gateway.metrics.increment("latchkey_upstream_errors_total",
+                              "route=\"" + route.name + "\",reason=\"" + record.reason + "\"");
+    co_await send_local(client, LocalReply::bad_gateway, client_version, false, record);
+    co_return ForwardResult{false};
+  }
 
   auto executor = client.get_executor();
   boost::system::error_code connect_error;

@@ -162,6 +162,8 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
   if (!gateway.local_endpoints.empty()) {
     std::string path = route_path(request.target());
     if (LocalEndpoint* endpoint = find_local_endpoint(gateway.local_endpoints, path)) {
+      // The endpoint answers as the request asks; a connection at its limit or draining says close.
+      if (!keep_alive_allowed()) request.keep_alive(false);
       co_return co_await serve_local_endpoint(gateway, *endpoint, std::move(path), client, buffer,
                                               parser, routing.config->server.body_timeout,
                                               client_tls, record);

@@ -16,11 +16,18 @@ namespace {
 
 const Argon2Params kFast{1, 256, 1};
 
-constexpr Policy kDefault{true, AccountPasswordPolicy::deny_if_totp};
-constexpr Policy kAllow{true, AccountPasswordPolicy::allow};
-constexpr Policy kAppOnly{true, AccountPasswordPolicy::deny};
-constexpr Policy kAccountOnly{false, AccountPasswordPolicy::allow};
-constexpr Policy kNothing{false, AccountPasswordPolicy::deny};
+Policy policy(bool accept_app_password, AccountPasswordPolicy account_password) {
+  Policy result;
+  result.accept_app_password = accept_app_password;
+  result.account_password = account_password;
+  return result;
+}
+
+const Policy kDefault = policy(true, AccountPasswordPolicy::deny_if_totp);
+const Policy kAllow = policy(true, AccountPasswordPolicy::allow);
+const Policy kAppOnly = policy(true, AccountPasswordPolicy::deny);
+const Policy kAccountOnly = policy(false, AccountPasswordPolicy::allow);
+const Policy kNothing = policy(false, AccountPasswordPolicy::deny);
 
 // Replaces one symbol so that the check symbol no longer matches.
 std::string with_typo(const std::string& canonical) {

@@ -28,13 +28,20 @@ int status_line_code(const ProcessResult& result) {  // admin_get appends "\n<co
   return std::stoi(result.out.substr(result.out.rfind('\n') + 1));
 }
 
+DeploymentOptions options_with_cache(std::string cluster_url, std::string cache) {
+  DeploymentOptions options;
+  options.cluster_url = std::move(cluster_url);
+  options.cache = std::move(cache);
+  return options;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(database_outage)
 
 BOOST_AUTO_TEST_CASE(cached_credentials_survive_an_outage_new_ones_fail_closed_then_recover) {
   PgCluster cluster;
-  Deployment d({cluster.url(), "{ ttl: 60s, ttl_unsynced: 60s }"});
+  Deployment d(options_with_cache(cluster.url(), "{ ttl: 60s, ttl_unsynced: 60s }"));
   d.add_user("olga", "olga-account-pw", true);
   d.add_user("pete", "pete-account-pw", true);
   const std::string olga = d.new_app_password("olga", "phone");
@@ -70,7 +77,7 @@ BOOST_AUTO_TEST_CASE(cached_credentials_survive_an_outage_new_ones_fail_closed_t
 
 BOOST_AUTO_TEST_CASE(cache_ttl_zero_fails_closed_at_once) {
   PgCluster cluster;
-  Deployment d({cluster.url(), "{ ttl: 0s }"});
+  Deployment d(options_with_cache(cluster.url(), "{ ttl: 0s }"));
   d.add_user("quinn", "quinn-account-pw", true);
   const std::string quinn = d.new_app_password("quinn", "phone");
   BOOST_TEST(d.curl("/before", {"-u", "quinn:" + quinn}).status == 200);

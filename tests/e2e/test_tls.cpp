@@ -16,6 +16,12 @@ namespace latchkey::test {
 
 namespace {
 
+RunOptions stdin_of(std::string text) {
+  RunOptions options;
+  options.stdin_text = std::move(text);
+  return options;
+}
+
 std::string header_of(const boost::json::value& record, const std::string& name) {
   std::string value;
   for (const auto& pair : record.at("headers").as_array()) {
@@ -133,7 +139,7 @@ BOOST_AUTO_TEST_CASE(bodies_cross_tls_on_both_sides_intact) {
   const ProcessResult digest = run_process(
       {"/usr/bin/python3", "-c",
        "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"},
-      RunOptions{download.body});
+      stdin_of(download.body));
   BOOST_TEST(headers.find("X-Body-Sha256: " + digest.out.substr(0, 64)) != std::string::npos);
 
   std::string upload(kBytes, '\0');
@@ -145,7 +151,7 @@ BOOST_AUTO_TEST_CASE(bodies_cross_tls_on_both_sides_intact) {
   const ProcessResult upload_digest = run_process(
       {"/usr/bin/python3", "-c",
        "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"},
-      RunOptions{upload});
+      stdin_of(upload));
   const auto record = d.upstream_records("trusted").back();
   BOOST_TEST(record.at("body_bytes").as_int64() == kBytes);
   BOOST_TEST(record.at("body_sha256").as_string() == upload_digest.out.substr(0, 64));
