@@ -3,6 +3,7 @@
 #include "auth/app_password.hpp"
 #include "auth/password_hash.hpp"
 #include "auth/random.hpp"
+#include "auth/token.hpp"
 #include "auth/totp.hpp"
 #include "web/qr_svg.hpp"
 #include "web/recovery_code.hpp"
@@ -227,6 +228,32 @@ int AccountService::revoke_all_app_passwords(const db::SessionUser& user,
                                              const std::string& address) const {
   return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
     return db::AdminRepository(connection, address).revoke_all_app_passwords(user.username);
+  });
+}
+
+std::vector<db::TokenInfo> AccountService::list_tokens(const db::SessionUser& user) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::TokenRepository(connection).list_permanent(user.username);
+  });
+}
+
+NewToken AccountService::create_token(const db::SessionUser& user, const TokenRequest& request,
+                                      const std::string& address) const {
+  NewToken created;
+  created.token = auth::generate_token(auth::TokenKind::permanent);
+  const auth::Digest digest =
+      hasher_.digest(auth::token_digest_label(auth::TokenKind::permanent), created.token);
+  created.info = pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::TokenRepository(connection, address)
+        .create_permanent(user.username, request.name, digest, request.scopes, request.lifetime);
+  });
+  return created;
+}
+
+std::string AccountService::revoke_token(const db::SessionUser& user, std::int64_t id,
+                                         const std::string& address) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::TokenRepository(connection, address).revoke_permanent_by_id(user.username, id);
   });
 }
 
