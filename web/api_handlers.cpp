@@ -103,14 +103,12 @@ json::object token_json(const db::TokenInfo& t) {
 std::optional<std::chrono::milliseconds> lifetime_field(const json::object& body) {
   const json::value* value = body.if_contains("expires_in_days");
   if (value == nullptr || value->is_null()) return std::nullopt;
-  const auto days = value->is_int64()    ? std::optional<std::int64_t>(value->as_int64())
-                    : value->is_uint64() ? std::optional<std::int64_t>(
-                                               std::min<std::uint64_t>(value->as_uint64(), 1u << 30))
-                                         : std::nullopt;
-  if (!days || *days < 1 || *days > kMaxTokenDays) {
+  // Numbers above int64's range parse as uint64: out of range as well.
+  if (!value->is_int64() || value->as_int64() < 1 || value->as_int64() > kMaxTokenDays) {
     throw BadField{"\"expires_in_days\" must be a whole number from 1 to 3650, or left out."};
   }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::days(*days));
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::days(value->as_int64()));
 }
 
 // "scopes": absent or null for every scope, else a non-empty array of scope names.
