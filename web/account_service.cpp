@@ -11,6 +11,14 @@
 namespace latchkey::web {
 namespace {
 
+// The page signs in with the account password only: application passwords are for apps.
+auth::Policy account_password_only() {
+  auth::Policy policy;
+  policy.accept_app_password = false;
+  policy.account_password = auth::AccountPasswordPolicy::allow;
+  return policy;
+}
+
 // A pooled connection is busy at most this long before the call gives up (503).
 constexpr std::chrono::seconds kDatabaseWait{5};
 constexpr std::size_t kSessionIdBytes = 32;  // 256 bits, far above OWASP's 64-bit minimum
@@ -121,7 +129,7 @@ std::vector<std::string> AccountService::make_recovery_codes(
 SignInResult AccountService::sign_in(const SignInRequest& request) const {
   SignInResult result;
   // The Argon2 verification, the lock and the unknown-user cost are the proxy's own.
-  const auth::Policy policy{false, auth::AccountPasswordPolicy::allow};
+  const auth::Policy policy = account_password_only();
   const auth::Decision decision =
       authenticator_.verify(auth::BasicCredentials{request.username, request.password}, policy);
   result.failed_user_id = decision.failed_user_id;
@@ -330,7 +338,7 @@ std::vector<std::string> AccountService::new_recovery_codes(const db::SessionUse
 int AccountService::change_password(const db::SessionUser& user, const std::string& session_id,
                                     const PasswordChange& change,
                                     const std::string& address) const {
-  const auth::Policy policy{false, auth::AccountPasswordPolicy::allow};
+  const auth::Policy policy = account_password_only();
   const auth::Decision decision =
       authenticator_.verify(auth::BasicCredentials{user.username, change.current_password}, policy);
   if (decision.reason == auth::DenyReason::store_unavailable) {
