@@ -355,6 +355,16 @@ int revoke_all(pqxx::work& tx, const UserInfo& user, const std::string& source) 
   return static_cast<int>(r.size());
 }
 
+// Audited as `latchkey token revoke` does, one row per token.
+void revoke_permanent_tokens(pqxx::work& tx, const UserInfo& user, const std::string& source) {
+  for (const auto& row : tx.exec_prepared(sql::kRevokeAllPermanentTokens.name, user.id)) {
+    tx.exec_prepared0(sql::kInsertTokenAuditEvent.name, user.id, user.username,
+                      std::string("token.revoked"), row[1].as<std::string>(),
+                      row[0].as<std::int64_t>(), std::string("permanent"),
+                      std::optional<std::int64_t>{}, std::optional<std::string>{}, source);
+  }
+}
+
 }  // namespace
 
 int AdminRepository::revoke_all_app_passwords(std::string_view username) {
@@ -374,6 +384,7 @@ int AdminRepository::change_password(std::int64_t user_id, std::string_view pass
     audit(tx, user, "user.password_changed", source_);
     tx.exec_prepared0(sql::kDeleteOtherSessions.name, user.id, hex_encode(keep_session));
     const int revoked = revoke_app_passwords ? revoke_all(tx, user, source_) : 0;
+    if (revoke_app_passwords) revoke_permanent_tokens(tx, user, source_);
     notify_credentials_changed(tx, user);
     return revoked;
   });

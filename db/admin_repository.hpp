@@ -101,7 +101,8 @@ class AdminRepository {
   // Revokes every live password of the user; returns how many.
   int revoke_all_app_passwords(std::string_view username);
   // Sets the password hash, ends the user's other sessions (all but `keep_session`), and
-  // revokes every application password when asked; returns how many were revoked.
+  // revokes every application password and permanent token when asked; returns how many
+  // application passwords were revoked.
   int change_password(std::int64_t user_id, std::string_view password_hash,
                       bool revoke_app_passwords, const auth::Digest& keep_session);
 

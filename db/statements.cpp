@@ -30,6 +30,7 @@ void prepare_statements(pqxx::connection_base& connection) {
       sql::kListTokens,        sql::kRevokePermanentToken, sql::kLockRefreshToken,
       sql::kMarkRefreshTokenUsed, sql::kRevokeTokenFamily, sql::kRevokeTokenByDigest,
       sql::kInsertTokenAuditEvent, sql::kSetAppPasswordScopes,
+      sql::kRevokeAllPermanentTokens, sql::kRevokePermanentTokenById,
   };
   for (const Statement& statement : kTokens) connection.prepare(statement.name, statement.sql);
   // The self-service page (web/).

@@ -219,6 +219,18 @@ inline constexpr Statement kRevokeTokenByDigest{
     "UPDATE tokens SET revoked_at = now() WHERE digest = decode($1, 'hex') "
     "AND revoked_at IS NULL RETURNING id, user_id, kind, family_id, name"};
 
+// The self-service page revokes by id: the one live permanent token of the user; its name.
+inline constexpr Statement kRevokePermanentTokenById{
+    "lk_revoke_permanent_token_by_id",
+    "UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND id = $2 "
+    "AND kind = 'permanent' AND revoked_at IS NULL RETURNING name"};
+
+// A password change with "also revoke": every live permanent token of the user.
+inline constexpr Statement kRevokeAllPermanentTokens{
+    "lk_revoke_all_permanent_tokens",
+    "UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'permanent' "
+    "AND revoked_at IS NULL RETURNING id, name"};
+
 // Token events: detail {name, token_id, kind, family_id, client_id}.
 inline constexpr Statement kInsertTokenAuditEvent{
     "lk_insert_token_audit_event",

@@ -185,6 +185,18 @@ void TokenRepository::revoke_permanent(std::string_view username, std::string_vi
   });
 }
 
+std::string TokenRepository::revoke_permanent_by_id(std::string_view username, std::int64_t id) {
+  return in_transaction(connection_, "revoke_token", [&](pqxx::work& tx) {
+    const UserRef user = lock_user(tx, username);
+    const pqxx::result r = tx.exec_prepared(sql::kRevokePermanentTokenById.name, user.id, id);
+    if (r.empty()) throw NotFound(quoted(user.username) + " has no active token with that id");
+    std::string name = r[0][0].as<std::string>();
+    audit(tx, user.id, user.username, {"token.revoked", name, id, "permanent", {}, {}}, source_);
+    notify(tx, user.id);
+    return name;
+  });
+}
+
 void TokenRepository::issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair) {
   in_transaction(connection_, "issue_tokens", [&](pqxx::work& tx) {
     const std::int64_t family = tx.exec_prepared1(sql::kNextTokenFamily.name)[0].as<std::int64_t>();

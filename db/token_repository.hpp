@@ -49,6 +49,8 @@ class TokenRepository {
                              std::optional<std::chrono::milliseconds> lifetime);
   std::vector<TokenInfo> list_permanent(std::string_view username);
   void revoke_permanent(std::string_view username, std::string_view name);
+  // The self-service page's revoke: by id, of `username`'s live tokens only; returns its name.
+  std::string revoke_permanent_by_id(std::string_view username, std::int64_t id);
 
   // The TokenStore operations on this connection.
   void issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair);

@@ -3,12 +3,21 @@
 #include "auth/app_password.hpp"
 #include "auth/password_hash.hpp"
 #include "auth/random.hpp"
+#include "auth/token.hpp"
 #include "auth/totp.hpp"
 #include "web/qr_svg.hpp"
 #include "web/recovery_code.hpp"
 
 namespace latchkey::web {
 namespace {
+
+// The page signs in with the account password only: application passwords are for apps.
+auth::Policy account_password_only() {
+  auth::Policy policy;
+  policy.accept_app_password = false;
+  policy.account_password = auth::AccountPasswordPolicy::allow;
+  return policy;
+}
 
 // A pooled connection is busy at most this long before the call gives up (503).
 constexpr std::chrono::seconds kDatabaseWait{5};
@@ -120,7 +129,7 @@ std::vector<std::string> AccountService::make_recovery_codes(
 SignInResult AccountService::sign_in(const SignInRequest& request) const {
   SignInResult result;
   // The Argon2 verification, the lock and the unknown-user cost are the proxy's own.
-  const auth::Policy policy{false, auth::AccountPasswordPolicy::allow};
+  const auth::Policy policy = account_password_only();
   const auth::Decision decision =
       authenticator_.verify(auth::BasicCredentials{request.username, request.password}, policy);
   result.failed_user_id = decision.failed_user_id;
@@ -230,6 +239,32 @@ int AccountService::revoke_all_app_passwords(const db::SessionUser& user,
   });
 }
 
+std::vector<db::TokenInfo> AccountService::list_tokens(const db::SessionUser& user) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::TokenRepository(connection).list_permanent(user.username);
+  });
+}
+
+NewToken AccountService::create_token(const db::SessionUser& user, const TokenRequest& request,
+                                      const std::string& address) const {
+  NewToken created;
+  created.token = auth::generate_token(auth::TokenKind::permanent);
+  const auth::Digest digest =
+      hasher_.digest(auth::token_digest_label(auth::TokenKind::permanent), created.token);
+  created.info = pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::TokenRepository(connection, address)
+        .create_permanent(user.username, request.name, digest, request.scopes, request.lifetime);
+  });
+  return created;
+}
+
+std::string AccountService::revoke_token(const db::SessionUser& user, std::int64_t id,
+                                         const std::string& address) const {
+  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+    return db::TokenRepository(connection, address).revoke_permanent_by_id(user.username, id);
+  });
+}
+
 TotpStatus AccountService::totp_status(const db::SessionUser& user) const {
   return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
     db::AdminRepository repository(connection);
@@ -303,7 +338,7 @@ std::vector<std::string> AccountService::new_recovery_codes(const db::SessionUse
 int AccountService::change_password(const db::SessionUser& user, const std::string& session_id,
                                     const PasswordChange& change,
                                     const std::string& address) const {
-  const auth::Policy policy{false, auth::AccountPasswordPolicy::allow};
+  const auth::Policy policy = account_password_only();
   const auth::Decision decision =
       authenticator_.verify(auth::BasicCredentials{user.username, change.current_password}, policy);
   if (decision.reason == auth::DenyReason::store_unavailable) {

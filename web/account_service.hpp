@@ -16,6 +16,7 @@
 #include "db/admin_repository.hpp"
 #include "db/connection_pool.hpp"
 #include "db/session_store.hpp"
+#include "db/token_repository.hpp"
 
 namespace latchkey::web {
 
@@ -63,6 +64,17 @@ struct NewAppPassword {
   std::string password;  // formatted xxxx-xxxx-xxxx-xxxx, shown once
 };
 
+struct NewToken {
+  db::TokenInfo info;
+  std::string token;  // lkp_..., shown once
+};
+
+struct TokenRequest {
+  std::string name;
+  auth::Scopes scopes;                                 // nullopt: every scope
+  std::optional<std::chrono::milliseconds> lifetime;  // nullopt: never expires
+};
+
 struct TotpStatus {
   bool enabled = false;
   bool pending = false;
@@ -99,6 +111,13 @@ class AccountService {
                                   const std::string& address) const;
   int revoke_all_app_passwords(const db::SessionUser& user, const std::string& address) const;
 
+  // Permanent tokens, through the CLI's repository (audit rows, NOTIFY to caches).
+  std::vector<db::TokenInfo> list_tokens(const db::SessionUser& user) const;
+  NewToken create_token(const db::SessionUser& user, const TokenRequest& request,
+                        const std::string& address) const;
+  std::string revoke_token(const db::SessionUser& user, std::int64_t id,
+                           const std::string& address) const;
+
   TotpStatus totp_status(const db::SessionUser& user) const;
   TotpStart start_totp(const db::SessionUser& user, const std::string& address) const;
   // Returns the ten recovery codes, shown once. Throws Refused on a wrong or used code.
@@ -109,7 +128,7 @@ class AccountService {
                     const std::string& address) const;
   std::vector<std::string> new_recovery_codes(const db::SessionUser& user, const std::string& code,
                                               const std::string& address) const;
-  // Returns how many application passwords it revoked.
+  // Returns how many application passwords it revoked (permanent tokens go with them).
   int change_password(const db::SessionUser& user, const std::string& session_id,
                       const PasswordChange& change, const std::string& address) const;
 

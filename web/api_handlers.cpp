@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "auth/failure_budget.hpp"
+#include "auth/scopes.hpp"
 #include "db/errors.hpp"
 #include "proxy/gateway.hpp"
 #include "web/cookie.hpp"
@@ -27,6 +28,8 @@ T take(std::optional<T> result) {
   if (!result) throw Busy{};
   return std::move(*result);
 }
+
+constexpr std::int64_t kMaxTokenDays = 3650;
 
 // A malformed field: 400 with the message for the page.
 struct BadField {
@@ -72,6 +75,58 @@ json::object app_password_json(const db::AppPasswordInfo& p) {
       {"last_used_from", text_or_null(p.last_used_from)},
       {"last_used_agent", text_or_null(p.last_used_agent)},
   };
+}
+
+json::value scopes_json(const auth::Scopes& scopes) {
+  if (!scopes) return nullptr;  // every scope
+  json::array array;
+  for (const auto& scope : *scopes) array.emplace_back(scope);
+  return array;
+}
+
+json::object token_json(const db::TokenInfo& t) {
+  return json::object{
+      {"id", t.id},
+      {"name", t.name},
+      {"state", db::to_string(t.state)},
+      {"scopes", scopes_json(t.scopes)},
+      {"created_at", db::to_iso8601(t.created_at)},
+      {"expires_at", time_or_null(t.expires_at)},
+      {"revoked_at", time_or_null(t.revoked_at)},
+      {"last_used_at", time_or_null(t.last_used_at)},
+      {"last_used_from", text_or_null(t.last_used_from)},
+  };
+}
+
+// "expires_in_days": absent or null for a token that never expires, else 1 to 3650 (the CLI's
+// --expires range).
+std::optional<std::chrono::milliseconds> lifetime_field(const json::object& body) {
+  const json::value* value = body.if_contains("expires_in_days");
+  if (value == nullptr || value->is_null()) return std::nullopt;
+  // Numbers above int64's range parse as uint64: out of range as well.
+  if (!value->is_int64() || value->as_int64() < 1 || value->as_int64() > kMaxTokenDays) {
+    throw BadField{"\"expires_in_days\" must be a whole number from 1 to 3650, or left out."};
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::days(value->as_int64()));
+}
+
+// "scopes": absent or null for every scope, else a non-empty array of scope names.
+auth::Scopes scopes_field(const json::object& body) {
+  const json::value* value = body.if_contains("scopes");
+  if (value == nullptr || value->is_null()) return std::nullopt;
+  constexpr std::string_view kMessage =
+      "\"scopes\" must be a list of scope names (like tracker:read), or left out for every "
+      "scope.";
+  if (!value->is_array() || value->as_array().empty()) throw BadField{std::string(kMessage)};
+  std::string joined;
+  for (const json::value& scope : value->as_array()) {
+    if (!scope.is_string() || !auth::is_scope_token(scope.as_string())) {
+      throw BadField{std::string(kMessage)};
+    }
+    joined += " " + std::string(scope.as_string());
+  }
+  return auth::parse_scope_list(joined);
 }
 
 json::array codes_json(const std::vector<std::string>& codes) {
@@ -383,11 +438,37 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
       };
       co_return co_await guarded(call, work);
     }
-    case ApiAction::list_tokens:
-      // Permanent tokens arrive with the token issue; the page already shows where.
-      co_return refusal(http::status::not_implemented, "not_available",
-                        "Permanent tokens are not available on this server yet.", call,
-                        "self_service_tokens_unavailable");
+    case ApiAction::list_tokens: {
+      auto job = [&] { return service.list_tokens(*call.session); };
+      auto done = co_await call.gateway.verify_pool.run(std::move(job));
+      const auto list = take(std::move(done));
+      json::array array;
+      for (const auto& t : list) array.push_back(token_json(t));
+      co_return ok(json::object{{"tokens", std::move(array)}}, call);
+    }
+    case ApiAction::create_token: {
+      TokenRequest request;
+      request.name = text_field(call.body, "name");
+      if (auto problem = app_password_name_problem(request.name)) {
+        co_return refusal(http::status::bad_request, "bad_name", *problem, call);
+      }
+      request.lifetime = lifetime_field(call.body);
+      request.scopes = scopes_field(call.body);
+      auto job = [&] { return service.create_token(*call.session, request, address); };
+      auto done = co_await call.gateway.verify_pool.run(std::move(job));
+      auto created = take(std::move(done));
+      json::object body = token_json(created.info);
+      body["token"] = created.token;
+      std::fill(created.token.begin(), created.token.end(), '\0');
+      co_return EndpointResult{
+          json_response(http::status::created, body), call.session->username, {}};
+    }
+    case ApiAction::revoke_token: {
+      auto job = [&] { return service.revoke_token(*call.session, call.api.id, address); };
+      auto done = co_await call.gateway.verify_pool.run(std::move(job));
+      const std::string name = take(std::move(done));
+      co_return ok(json::object{{"revoked", json::array{json::value(name)}}}, call);
+    }
   }
   co_return refusal(http::status::not_found, "not_found", "No such API call.", call);
 }

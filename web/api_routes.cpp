@@ -26,22 +26,34 @@ constexpr Route kRoutes[] = {
     {"POST", "totp/recovery-codes", ApiAction::new_recovery_codes},
     {"POST", "password", ApiAction::change_password},
     {"GET", "tokens", ApiAction::list_tokens},
+    {"POST", "tokens", ApiAction::create_token},
 };
 
-constexpr std::string_view kAppPasswordPrefix = "app-passwords/";
+// Paths that end in an id; DELETE is their only method.
+struct IdRoute {
+  std::string_view prefix;
+  ApiAction action;
+};
+
+constexpr IdRoute kIdRoutes[] = {
+    {"app-passwords/", ApiAction::revoke_app_password},
+    {"tokens/", ApiAction::revoke_token},
+};
+
 constexpr std::size_t kMaxIdDigits = 18;  // stays below int64's limit
 
 }  // namespace
 
 std::variant<ApiMatch, ApiMiss> match_api(std::string_view method, std::string_view path) {
-  if (path.starts_with(kAppPasswordPrefix)) {
-    const std::string_view digits = path.substr(kAppPasswordPrefix.size());
+  for (const IdRoute& route : kIdRoutes) {
+    if (!path.starts_with(route.prefix)) continue;
+    const std::string_view digits = path.substr(route.prefix.size());
     if (digits.empty() || digits.size() > kMaxIdDigits ||
         !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return ApiMiss::not_found;
     }
     if (method != "DELETE") return ApiMiss::method_not_allowed;
-    ApiMatch match{ApiAction::revoke_app_password};
+    ApiMatch match{route.action};
     std::from_chars(digits.data(), digits.data() + digits.size(), match.id);
     return match;
   }

@@ -22,17 +22,19 @@ enum class ApiAction {
   disable_totp,              // POST   totp/disable
   new_recovery_codes,        // POST   totp/recovery-codes
   change_password,           // POST   password
-  list_tokens,               // GET    tokens (permanent tokens: not available yet)
+  list_tokens,               // GET    tokens (permanent tokens)
+  create_token,              // POST   tokens
+  revoke_token,              // DELETE tokens/{id}
 };
 
 struct ApiMatch {
   ApiAction action;
-  std::int64_t id = 0;  // for revoke_app_password
+  std::int64_t id = 0;  // for revoke_app_password and revoke_token
 };
 
 enum class ApiMiss { not_found, method_not_allowed };
 
-// `path` is what follows "api/" ("app-passwords/12"); a trailing '/' is not accepted.
+// `path` is what follows "api/" ("app-passwords/12", "tokens/7"); a trailing '/' is not accepted.
 std::variant<ApiMatch, ApiMiss> match_api(std::string_view method, std::string_view path);
 
 // Every action but these needs a signed-in session.

@@ -30,6 +30,11 @@ BOOST_AUTO_TEST_CASE(walk_through_the_account_security_page) {
 
   DeploymentOptions options;
   options.self_service = "{ enabled: true }";
+  options.extra_routes =
+      "  - name: api\n"
+      "    match: { path_prefix: /api }\n"
+      "    upstream: { url: \"@UPSTREAM@\" }\n"
+      "    auth: { accept: [app_password, token], realm: api }\n";
   Deployment d(options);
   d.add_user("alice", "alice-account-pw", false);
   const ProcessResult enabled = d.cli({"totp", "enable", "alice", "--json"});
@@ -71,6 +76,11 @@ BOOST_AUTO_TEST_CASE(walk_through_the_account_security_page) {
   BOOST_TEST_REQUIRE(listed.as_array().size() == 1u);
   BOOST_TEST(listed.as_array()[0].at("name").as_string() == "YouTrack Mobile");
   BOOST_TEST(listed.as_array()[0].at("state").as_string() == "revoked");
+  const auto tokens = boost::json::parse(d.cli({"token", "list", "alice", "--json"}).out);
+  BOOST_TEST_REQUIRE(tokens.as_array().size() == 1u);
+  BOOST_TEST(tokens.as_array()[0].at("name").as_string() == "issue sync");
+  BOOST_TEST(tokens.as_array()[0].at("state").as_string() == "active");
+  BOOST_TEST(!tokens.as_array()[0].at("expires_at").is_null());
   std::size_t shots = 0;
   for (const auto& entry : std::filesystem::directory_iterator(screenshots)) {
     if (entry.path().extension() == ".png" && entry.file_size() > 1000) ++shots;

@@ -1,7 +1,8 @@
 // The self-service walk in real headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core; never a downloaded browser): sign in with password + TOTP, Account
 // Security, New password "YouTrack Mobile", Generate, Copy, close, the name in the list; the
-// copied password works with curl through the proxy (200) until it is revoked on the page (401).
+// copied password works with curl through the proxy (200) until it is revoked on the page (401);
+// then New token "issue sync", Generate, Copy: the copied token works as Bearer (200).
 // Screenshots of each step go to SCREENSHOT_DIR. Run by test_browser, which sets up the
 // deployment and the user.
 import { chromium } from 'playwright-core';
@@ -15,6 +16,12 @@ for (const [name, value] of Object.entries({ BASE_URL, LK_USERNAME, LK_PASSWORD,
   if (!value) throw new Error(`${name} is not set`);
 }
 mkdirSync(SCREENSHOT_DIR, { recursive: true });
+
+function bearerStatus(token) {
+  const out = execFileSync('curl', ['-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}',
+    '-H', `Authorization: Bearer ${token}`, `${BASE_URL}/api/issues`]);
+  return Number(out.toString());
+}
 
 // RFC 6238 with SHA-1, 30 s steps, 6 digits: what an authenticator app shows.
 function totp(secretHex, unixSeconds) {
@@ -114,6 +121,30 @@ try {
     if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   assert.equal(status, 401);
+
+  // A permanent token, made in the same way in the next section.
+  await page.getByRole('button', { name: 'New token' }).click();
+  const tokenDialog = page.getByRole('dialog', { name: 'New permanent token' });
+  await tokenDialog.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'new-token-name');
+  await page.keyboard.type('issue sync');
+  await tokenDialog.getByLabel('Expires after (days)').fill('90');
+  await shot(page, 'new-token-dialog');
+  await tokenDialog.getByRole('button', { name: 'Generate token' }).click();
+  await tokenDialog.getByRole('button', { name: 'Copy token' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'copy-token');
+  const shownToken = (await page.locator('#new-token-value').textContent()).trim();
+  assert.match(shownToken, /^lkp_[0-9A-Za-z]{33}$/);
+  await tokenDialog.getByRole('button', { name: 'Copy token' }).click();
+  await tokenDialog.getByText('Copied to the clipboard.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shownToken);
+  await shot(page, 'token-shown');
+  await tokenDialog.getByRole('button', { name: 'Close' }).click();
+  await tokenDialog.waitFor({ state: 'hidden' });
+  await page.getByRole('row', { name: /issue sync/ }).waitFor();
+  await shot(page, 'token-in-the-list');
+  assert.equal(bearerStatus(shownToken), 200);
+
   assert.deepEqual(consoleErrors.filter((text) => !text.includes('401')), []);
   console.log(`walk passed: ${step} screenshots in ${SCREENSHOT_DIR}`);
 } finally {

@@ -36,6 +36,19 @@ BOOST_AUTO_TEST_CASE(every_documented_call_has_its_action) {
   BOOST_TEST((action("POST", "totp/recovery-codes") == ApiAction::new_recovery_codes));
   BOOST_TEST((action("POST", "password") == ApiAction::change_password));
   BOOST_TEST((action("GET", "tokens") == ApiAction::list_tokens));
+  BOOST_TEST((action("POST", "tokens") == ApiAction::create_token));
+}
+
+BOOST_AUTO_TEST_CASE(revoke_a_token_carries_its_id) {
+  const auto matched = std::get<ApiMatch>(match_api("DELETE", "tokens/7"));
+  BOOST_TEST((matched.action == ApiAction::revoke_token));
+  BOOST_TEST(matched.id == 7);
+  BOOST_TEST((miss("DELETE", "tokens") == ApiMiss::method_not_allowed));
+  BOOST_TEST((miss("POST", "tokens/7") == ApiMiss::method_not_allowed));
+  BOOST_TEST((miss("DELETE", "tokens/") == ApiMiss::not_found));
+  BOOST_TEST((miss("DELETE", "tokens/lkp_x") == ApiMiss::not_found));
+  BOOST_TEST((miss("DELETE", "tokens/7/") == ApiMiss::not_found));
+  BOOST_TEST((miss("DELETE", "tokens/1234567890123456789") == ApiMiss::not_found));
 }
 
 BOOST_AUTO_TEST_CASE(revoke_one_carries_its_id) {
@@ -66,6 +79,8 @@ BOOST_AUTO_TEST_CASE(only_session_calls_work_signed_out) {
   BOOST_TEST(needs_session(ApiAction::disable_totp));
   BOOST_TEST(needs_session(ApiAction::change_password));
   BOOST_TEST(needs_session(ApiAction::list_tokens));
+  BOOST_TEST(needs_session(ApiAction::create_token));
+  BOOST_TEST(needs_session(ApiAction::revoke_token));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

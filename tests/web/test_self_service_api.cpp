@@ -229,16 +229,6 @@ BOOST_AUTO_TEST_CASE(names_are_checked_with_clear_messages) {
   BOOST_TEST(client.call("POST", "app-passwords", "{\"name\": 5}").status == 400);
 }
 
-BOOST_AUTO_TEST_CASE(permanent_tokens_have_their_place_but_are_not_available_yet) {
-  Deployment& d = page_deployment();
-  d.add_user("kim", "kim-account-pw", false);
-  PageClient client(d);
-  BOOST_TEST_REQUIRE(client.sign_in("kim", "kim-account-pw").status == 200);
-  const HttpResult tokens = client.call("GET", "tokens");
-  BOOST_TEST(tokens.status == 501);
-  BOOST_TEST(json::parse(tokens.body).at("error").as_string() == "not_available");
-}
-
 BOOST_AUTO_TEST_CASE(password_change_revokes_app_passwords_unless_asked_not_to) {
   Deployment& d = page_deployment();
   d.add_user("lena", "lena-account-pw", false);

@@ -49,6 +49,7 @@
     $('sign-in-code-field').hidden = true;
     refreshTotp();
     refreshAppPasswords();
+    refreshTokens();
   }
 
   $('sign-in-form').addEventListener('submit', async (event) => {
@@ -120,77 +121,109 @@
     });
   }
 
-  // ---- application passwords ----
+  // ---- application passwords and permanent tokens: one list, dialog and shown-once secret ----
 
-  async function refreshAppPasswords() {
-    const result = await api('GET', 'app-passwords');
-    if (!result.ok) return;
-    const body = $('app-passwords').tBodies[0];
-    body.replaceChildren();
-    const live = result.data.app_passwords.filter((p) => p.state !== 'revoked');
-    for (const p of live) {
-      const row = body.insertRow();
-      row.insertCell().textContent = p.name + (p.state === 'expired' ? ' (expired)' : '');
-      row.insertCell().textContent = formatTime(p.created_at);
-      row.insertCell().textContent = formatTime(p.last_used_at);
-      row.insertCell().textContent = p.last_used_from || '–';
-      const revoke = document.createElement('button');
-      revoke.type = 'button';
-      revoke.textContent = 'Revoke';
-      revoke.setAttribute('aria-label', 'Revoke ' + p.name);
-      revoke.addEventListener('click', async () => {
-        if (!await confirmAction('Revoke "' + p.name + '"? Apps using it are signed out at once.')) return;
-        const done = await api('DELETE', 'app-passwords/' + p.id);
-        $('app-passwords-error').textContent = done.ok ? '' : done.data.message;
-        await refreshAppPasswords();
-        $('new-password').focus();
-      });
-      row.insertCell().append(revoke);
+  // kind: path (api/...), key (of the list in the answer), list and dialog (id prefixes),
+  // copy (button id), noun, cells(item) (columns after the name), body() (the create call's
+  // fields after the name), secret(data).
+  function credentialSection(kind) {
+    async function refresh() {
+      const result = await api('GET', kind.path);
+      if (!result.ok) return;
+      const body = $(kind.list).tBodies[0];
+      body.replaceChildren();
+      const live = result.data[kind.key].filter((p) => p.state !== 'revoked');
+      for (const p of live) {
+        const row = body.insertRow();
+        row.insertCell().textContent = p.name + (p.state === 'expired' ? ' (expired)' : '');
+        for (const text of kind.cells(p)) row.insertCell().textContent = text;
+        const revoke = document.createElement('button');
+        revoke.type = 'button';
+        revoke.textContent = 'Revoke';
+        revoke.setAttribute('aria-label', 'Revoke ' + p.name);
+        revoke.addEventListener('click', async () => {
+          if (!await confirmAction('Revoke "' + p.name + '"? ' + kind.revokeText)) return;
+          const done = await api('DELETE', kind.path + '/' + p.id);
+          $(kind.list + '-error').textContent = done.ok ? '' : done.data.message;
+          await refresh();
+          $(kind.dialog).focus();
+        });
+        row.insertCell().append(revoke);
+      }
+      $(kind.list).hidden = live.length === 0;
+      $(kind.list + '-empty').hidden = live.length !== 0;
+      if (kind.onRefresh) kind.onRefresh(live);
     }
-    $('app-passwords').hidden = live.length === 0;
-    $('app-passwords-empty').hidden = live.length !== 0;
-    $('revoke-all').hidden = live.length === 0;
+
+    $(kind.dialog).addEventListener('click', () => {
+      $(kind.dialog + '-form').reset();
+      $(kind.dialog + '-form').hidden = false;
+      $(kind.dialog + '-result').hidden = true;
+      $(kind.dialog + '-error').textContent = '';
+      $(kind.dialog + '-copied').textContent = '';
+      $(kind.dialog + '-dialog').showModal();
+      $(kind.dialog + '-name').focus();
+    });
+
+    $(kind.dialog + '-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = Object.assign({ name: $(kind.dialog + '-name').value }, kind.body());
+      const result = await api('POST', kind.path, body);
+      if (!result.ok) {
+        $(kind.dialog + '-error').textContent = result.data.message || 'Could not create it.';
+        $(kind.dialog + '-name').focus();
+        return;
+      }
+      $(kind.dialog + '-for').textContent = result.data.name;
+      $(kind.dialog + '-value').textContent = kind.secret(result.data);
+      $(kind.dialog + '-form').hidden = true;
+      $(kind.dialog + '-result').hidden = false;
+      $(kind.copy).focus();
+      refresh();
+    });
+
+    $(kind.copy).addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText($(kind.dialog + '-value').textContent);
+        $(kind.dialog + '-copied').textContent = 'Copied to the clipboard.';
+      } catch {
+        $(kind.dialog + '-copied').textContent = 'Copying failed; select the ' + kind.noun + ' and copy it.';
+      }
+    });
+
+    $(kind.dialog + '-dialog').addEventListener('close', () => {
+      $(kind.dialog + '-value').textContent = '';  // the secret is not kept in the page
+      $(kind.dialog).focus();
+    });
+
+    return refresh;
   }
 
-  $('new-password').addEventListener('click', () => {
-    $('new-password-form').reset();
-    $('new-password-form').hidden = false;
-    $('new-password-result').hidden = true;
-    $('new-password-error').textContent = '';
-    $('new-password-copied').textContent = '';
-    $('new-password-dialog').showModal();
-    $('new-password-name').focus();
+  const refreshAppPasswords = credentialSection({
+    path: 'app-passwords', key: 'app_passwords', list: 'app-passwords', dialog: 'new-password',
+    copy: 'copy-password', noun: 'password',
+    revokeText: 'Apps using it are signed out at once.',
+    cells: (p) => [formatTime(p.created_at), formatTime(p.last_used_at), p.last_used_from || '–'],
+    body: () => ({}),
+    secret: (data) => data.password,
+    onRefresh: (live) => { $('revoke-all').hidden = live.length === 0; },
   });
 
-  $('new-password-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const name = $('new-password-name').value;
-    const result = await api('POST', 'app-passwords', { name });
-    if (!result.ok) {
-      $('new-password-error').textContent = result.data.message || 'Could not create it.';
-      $('new-password-name').focus();
-      return;
-    }
-    $('new-password-for').textContent = result.data.name;
-    $('new-password-value').textContent = result.data.password;
-    $('new-password-form').hidden = true;
-    $('new-password-result').hidden = false;
-    $('copy-password').focus();
-    refreshAppPasswords();
-  });
-
-  $('copy-password').addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText($('new-password-value').textContent);
-      $('new-password-copied').textContent = 'Copied to the clipboard.';
-    } catch {
-      $('new-password-copied').textContent = 'Copying failed; select the password and copy it.';
-    }
-  });
-
-  $('new-password-dialog').addEventListener('close', () => {
-    $('new-password-value').textContent = '';  // the password is not kept in the page
-    $('new-password').focus();
+  const refreshTokens = credentialSection({
+    path: 'tokens', key: 'tokens', list: 'token-list', dialog: 'new-token',
+    copy: 'copy-token', noun: 'token',
+    revokeText: 'Scripts using it are refused at once.',
+    cells: (t) => [t.scopes ? t.scopes.join(' ') : 'all', formatTime(t.created_at),
+      formatTime(t.expires_at), formatTime(t.last_used_at)],
+    body: () => {
+      const fields = {};
+      const days = $('new-token-expires').value;
+      if (days !== '') fields.expires_in_days = Number(days);
+      const scopes = $('new-token-scopes').value.split(/[\s,]+/).filter((s) => s !== '');
+      if (scopes.length > 0) fields.scopes = scopes;
+      return fields;
+    },
+    secret: (data) => data.token,
   });
 
   $('revoke-all').addEventListener('click', async () => {
@@ -265,8 +298,6 @@
     await refreshTotp();
   });
 
-  // ---- permanent tokens: api/tokens answers 501 until they land; the section says so ----
-
   // ---- password ----
 
   $('password-form').addEventListener('submit', async (event) => {
@@ -279,9 +310,10 @@
     });
     $('password-error').textContent = result.ok ? '' : result.data.message;
     $('password-message').textContent = result.ok
-      ? 'Password changed. Application passwords revoked: ' + result.data.revoked_app_passwords + '.'
+      ? 'Password changed. Application passwords revoked: ' + result.data.revoked_app_passwords +
+        ($('password-revoke').checked ? '; permanent tokens revoked too.' : '.')
       : '';
-    if (result.ok) { $('password-form').reset(); refreshAppPasswords(); }
+    if (result.ok) { $('password-form').reset(); refreshAppPasswords(); refreshTokens(); }
   });
 
   // ---- start ----
