@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mutex>
+#include <set>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -83,7 +86,9 @@ long BackgroundProcess::peak_rss_kib() const {
   return 0;
 }
 
-int free_tcp_port() {
+namespace {
+
+int unused_tcp_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -97,6 +102,20 @@ int free_tcp_port() {
   }
   ::close(fd);
   return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+int free_tcp_port() {
+  // The kernel may hand the same ephemeral port out twice in a row (seen: a deployment's proxy
+  // and admin ports collided), so a port is never given out twice by one test process.
+  static std::mutex mutex;
+  static std::set<int> given;
+  std::lock_guard lock(mutex);
+  for (;;) {
+    const int port = unused_tcp_port();
+    if (given.insert(port).second) return port;
+  }
 }
 
 bool wait_for_port(int port, std::chrono::milliseconds timeout) {
