@@ -1,5 +1,7 @@
 // routes[].forward.assertion: header, alg, key_file (of the right type), ttl, issuer, audience.
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
@@ -61,7 +63,15 @@ BOOST_AUTO_TEST_CASE(defaults_name_latchkey_the_route_and_a_minute) {
   std::ifstream file(ed25519, std::ios::binary);
   const std::string contents((std::istreambuf_iterator<char>(file)), {});
   BOOST_TEST(r.assertion->key_material == contents);
-  BOOST_TEST(r.assertion->key_material.find("BEGIN PRIVATE KEY") != std::string::npos);
+  // What the config keeps must parse as the Ed25519 private key the file held.
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(r.assertion->key_material.data(),
+                      static_cast<int>(r.assertion->key_material.size())),
+      &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  BOOST_TEST_REQUIRE(key != nullptr);
+  BOOST_TEST(EVP_PKEY_id(key.get()) == EVP_PKEY_ED25519);
   BOOST_TEST(r.assertion->issuer == "latchkey");
   BOOST_TEST(r.assertion->audience == "tracker");
   BOOST_TEST(r.assertion->ttl.count() == 60'000);
