@@ -3,6 +3,7 @@
 #include <array>
 #include <functional>
 #include <optional>
+#include <type_traits>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +20,7 @@
 #include "proxy/body_limit.hpp"
 #include "proxy/connection_hooks.hpp"
 #include "proxy/forward.hpp"
+#include "proxy/idle_wait.hpp"
 #include "proxy/limit_hits.hpp"
 #include "proxy/live_routing.hpp"
 #include "proxy/local_reply.hpp"
@@ -273,10 +275,23 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(boost::none);  // bodies are streamed, never held
     hooks.waiting_for_head = true;
-    const HeadRead head = co_await read_head_with_deadline(
-        client, buffer, parser, limits.header_timeout,
-        first ? std::nullopt : std::optional(limits.idle_timeout), limits.max_header_bytes,
-        limits.max_header_count);
+    // A kept plain connection idles without its read buffer (proxy/idle_wait.hpp); its head
+    // then has header_timeout from the first byte. TLS records must be read to be seen.
+    const bool idle_plain =
+        std::is_same_v<Stream, beast::tcp_stream> && !first && buffer.size() == 0;
+    HeadRead head;
+    if (idle_plain) {
+      buffer.shrink_to_fit();
+      IdleDeadline deadline(beast::get_lowest_layer(client).socket(), limits.idle_timeout);
+      auto [ec] = co_await async_wait_readable(beast::get_lowest_layer(client).socket());
+      head.error = deadline.finish(ec);
+    }
+    if (!head.error) {
+      head = co_await read_head_with_deadline(
+          client, buffer, parser, limits.header_timeout,
+          first || idle_plain ? std::nullopt : std::optional(limits.idle_timeout),
+          limits.max_header_bytes, limits.max_header_count);
+    }
     hooks.waiting_for_head = false;
     // The request runs on the routing current now, which a reload during the wait may change.
     if (gateway.live_routing != nullptr) routing = gateway.live_routing->current();
