@@ -5,7 +5,10 @@
 #include <boost/test/unit_test.hpp>
 #include <thread>
 
+#include <csignal>
+
 #include "tests/e2e/deployment.hpp"
+#include "tests/e2e/limited_deployment.hpp"
 #include "tests/e2e/raw_client.hpp"
 
 namespace latchkey::test {
@@ -55,7 +58,8 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_are_answered_in_order_after_an_idle_wait
   RawConnection connection(d.proxy_port());
   BOOST_TEST_REQUIRE(connection.send(get("/static/warm")));
   BOOST_TEST_REQUIRE(connection.read_response(seconds(5)).has_value());
-  std::this_thread::sleep_for(milliseconds(200));  // the connection now waits idle
+  // Past 250 ms the connection waits without its read buffer (kIdleBufferRelease).
+  std::this_thread::sleep_for(milliseconds(600));
   const std::size_t before = d.upstream_record_count();
   // Three heads in one segment: the second and third are already buffered when the first ends.
   BOOST_TEST_REQUIRE(
@@ -73,6 +77,39 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_are_answered_in_order_after_an_idle_wait
     BOOST_TEST(std::string(records[before + i].at("path").as_string()) ==
                "/static/pipe-" + std::to_string(i + 1));
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_head_stalling_after_a_long_idle_wait_gets_408_after_header_timeout) {
+  auto& d = limited().deployment;  // header_timeout 1 s, idle_timeout 2 s
+  RawConnection connection(d.proxy_port());
+  BOOST_TEST_REQUIRE(connection.send(get("/static/kept")));
+  const auto first = connection.read_response(seconds(5));
+  BOOST_TEST_REQUIRE(first.has_value());
+  BOOST_TEST(first->status == 200);
+  std::this_thread::sleep_for(milliseconds(600));  // waiting without a buffer now
+  const auto started = std::chrono::steady_clock::now();
+  BOOST_TEST_REQUIRE(connection.send("GET /st"));
+  const auto second = connection.read_response(seconds(5));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  BOOST_TEST_REQUIRE(second.has_value());
+  BOOST_TEST(second->status == 408);
+  // header_timeout runs from the first byte, not from the start of the idle wait.
+  BOOST_CHECK(elapsed >= milliseconds(900));
+  BOOST_CHECK(elapsed < milliseconds(1800));
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_closes_a_connection_waiting_without_its_buffer_at_once) {
+  Deployment d;
+  RawConnection connection(d.proxy_port());
+  BOOST_TEST_REQUIRE(connection.send(get("/static/before-drain")));
+  BOOST_TEST_REQUIRE(connection.read_response(seconds(5)).has_value());
+  std::this_thread::sleep_for(milliseconds(600));
+  BOOST_TEST_REQUIRE(::kill(d.proxy_pid(), SIGTERM) == 0);
+  // Not at the drain deadline: an idle connection has nothing in flight to finish.
+  BOOST_TEST(connection.closed_within(seconds(2)));
+  const auto code = d.wait_proxy_exit(seconds(5));
+  BOOST_TEST_REQUIRE(code.has_value());
+  BOOST_TEST(*code == 0);
 }
 
 BOOST_AUTO_TEST_CASE(expired_cache_entries_are_dropped_without_further_requests) {
