@@ -294,7 +294,7 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
     parser.body_limit(boost::none);  // bodies are streamed, never held
     hooks.waiting_for_head = true;
     // A kept plain connection still idle after kIdleBufferRelease gives its read buffer back
-    // and waits on (proxy/idle_wait.hpp); a busy one never pays for that wait's extra syscall.
+    // and waits without it (proxy/idle_wait.hpp); a busy one never pays that wait's syscall.
     // Its head then has header_timeout from the first byte. TLS records must be read to be seen.
     const bool plain_kept = std::is_same_v<Stream, beast::tcp_stream> && !first;
     const auto first_wait =
