@@ -23,6 +23,7 @@
 #include "db/migrations.hpp"
 #include "db/pg_credential_store.hpp"
 #include "db/pg_token_store.hpp"
+#include "proxy/memory_reclaimer.hpp"
 #include "proxy/oauth_endpoint.hpp"
 #include "db/usage_recorder.hpp"
 #include "proxy/server.hpp"
@@ -33,6 +34,9 @@ namespace latchkey::app {
 namespace {
 
 constexpr auto kUsageFlushInterval = std::chrono::seconds(1);
+// Often enough that memory freed after a burst goes back within seconds; a round costs
+// well under a millisecond.
+constexpr auto kMemoryReclaimInterval = std::chrono::seconds(2);
 
 // Flushes last-used records and audit events on its own thread, so the request path only
 // touches memory.
@@ -90,6 +94,7 @@ int command_serve(Invocation& invocation) {
     return kExitOk;
   }
   arguments.positionals({});
+  proxy::tune_malloc_for_serving();
   auto config = std::make_shared<const config::Config>(load_invocation_config(invocation));
   // A log reader that goes away must not kill the proxy: writes then fail instead.
   std::signal(SIGPIPE, SIG_IGN);
@@ -117,6 +122,7 @@ int command_serve(Invocation& invocation) {
       auth::FailureBudgetLimits{limits.per_account.burst, limits.per_account.per_minute});
   // The cache key lives only in this process: cache digests are useless anywhere else.
   auth::VerifiedCache cache(auth::random_bytes(32), config->cache.ttl, config->cache.max_entries);
+  proxy::MemoryReclaimer reclaimer(cache, kMemoryReclaimInterval);
   (void)auth::dummy_password_hash();  // pay the one-off Argon2 cost before the first request
   // Revocations, password changes, disabling and TOTP changes made anywhere (the CLI, another
   // replica) drop the user's cached credentials at once; after a lost connection everything

@@ -13,6 +13,9 @@ constexpr std::string_view kCacheLabel = "cache";
 // verification outlives at most a few of them.
 constexpr std::size_t kMaxTrackedUsers = 4096;
 
+// Entries erased per hold of the exclusive lock by drop_expired: tens of microseconds.
+constexpr std::size_t kDropBatch = 256;
+
 }  // namespace
 
 std::size_t VerifiedCache::DigestHash::operator()(const Digest& d) const noexcept {
@@ -49,10 +52,6 @@ std::optional<Identity> VerifiedCache::find(std::string_view username, std::stri
   // Hash outside the lock: it is the expensive part and needs no shared state.
   const Digest key = cache_key(hasher_, username, secret);
   const std::int64_t max_age_ms = max_age_ms_.load(std::memory_order_relaxed);
-  const auto expired = [&](const Slot& slot) {
-    return now >= slot.expires ||
-           (max_age_ms >= 0 && now - slot.inserted >= std::chrono::milliseconds(max_age_ms));
-  };
   {
     std::shared_lock lock(mutex_);
     // Map lookup compares keyed digests, not secrets: timing reveals nothing without the key.
@@ -61,7 +60,7 @@ std::optional<Identity> VerifiedCache::find(std::string_view username, std::stri
       misses_.fetch_add(1, std::memory_order_relaxed);
       return std::nullopt;
     }
-    if (!expired(it->second)) {
+    if (!expired(it->second, now, max_age_ms)) {
       it->second.referenced.store(true, std::memory_order_relaxed);
       hits_.fetch_add(1, std::memory_order_relaxed);
       return it->second.identity;
@@ -70,7 +69,7 @@ std::optional<Identity> VerifiedCache::find(std::string_view username, std::stri
   // Expired: rare, so only then the exclusive lock, to drop it (it may have changed meanwhile).
   misses_.fetch_add(1, std::memory_order_relaxed);
   std::unique_lock lock(mutex_);
-  if (const auto it = entries_.find(key); it != entries_.end() && expired(it->second)) {
+  if (const auto it = entries_.find(key); it != entries_.end() && expired(it->second, now, max_age_ms)) {
     lru_.erase(it->second.lru_position);
     entries_.erase(it);
   }
@@ -98,6 +97,11 @@ void VerifiedCache::insert(std::string_view username, std::string_view secret,
     return;
   }
   insert_locked(key, identity, now);
+}
+
+bool VerifiedCache::expired(const Slot& slot, Clock::time_point now, std::int64_t max_age_ms) {
+  return now >= slot.expires ||
+         (max_age_ms >= 0 && now - slot.inserted >= std::chrono::milliseconds(max_age_ms));
 }
 
 void VerifiedCache::insert_locked(const Digest& key, const Identity& identity,
@@ -177,6 +181,25 @@ void VerifiedCache::clear() {
   lru_.clear();
   floor_ = generation_.fetch_add(1) + 1;
   user_changed_at_.clear();
+}
+
+std::size_t VerifiedCache::drop_expired(Clock::time_point now) {
+  const std::int64_t max_age_ms = max_age_ms_.load(std::memory_order_relaxed);
+  std::size_t dropped = 0;
+  for (;;) {
+    std::unique_lock lock(mutex_);
+    // The list runs from newest insert (front) to oldest (back), and every entry lives the
+    // same time from its insert, so the expired ones are at the back. (An entry spared by
+    // eviction went to the front early; it goes on a later sweep or when found.)
+    for (std::size_t batch = 0; batch < kDropBatch; ++batch) {
+      if (lru_.empty()) return dropped;
+      const auto it = entries_.find(lru_.back());
+      if (!expired(it->second, now, max_age_ms)) return dropped;
+      lru_.pop_back();
+      entries_.erase(it);
+      ++dropped;
+    }
+  }
 }
 
 std::uint64_t VerifiedCache::generation() const {

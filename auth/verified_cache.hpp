@@ -26,7 +26,8 @@ class VerifiedCache {
 
   VerifiedCache(std::string key, std::chrono::milliseconds ttl, std::size_t max_entries);
 
-  // An entry lives `ttl` from its insert; hits do not extend it. Expired entries are erased.
+  // An entry lives `ttl` from its insert; hits do not extend it. Expired entries are erased
+  // when found, and by drop_expired.
   std::optional<Identity> find(std::string_view username, std::string_view secret,
                                Clock::time_point now = Clock::now());
   void insert(std::string_view username, std::string_view secret, const Identity& identity,
@@ -44,6 +45,10 @@ class VerifiedCache {
   // Advanced by every erase_user and clear; an opaque token for insert.
   std::uint64_t generation() const;
   std::size_t size() const;
+  // Erases expired entries, oldest first, so that a cache filled by a burst does not hold its
+  // memory once the burst is over. Works in short batches under the lock: lookups on the IO
+  // threads never wait for a whole sweep. Returns how many entries went.
+  std::size_t drop_expired(Clock::time_point now = Clock::now());
 
   // Entries older than this count as expired whatever their TTL: while change notifications
   // cannot arrive, a short limit bounds how long a revocation goes unseen.
@@ -93,6 +98,8 @@ class VerifiedCache {
   std::unordered_map<std::int64_t, std::uint64_t> user_changed_at_;
 
   void insert_locked(const Digest& key, const Identity& identity, Clock::time_point now);
+  // Past its TTL, or older than `max_age_ms` (-1: no age limit).
+  static bool expired(const Slot& slot, Clock::time_point now, std::int64_t max_age_ms);
 };
 
 }  // namespace latchkey::auth

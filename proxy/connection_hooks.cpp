@@ -5,11 +5,12 @@ namespace latchkey::proxy {
 ConnectionHooks::ConnectionHooks(Gateway& gateway, boost::asio::any_io_executor executor,
                                  std::function<void()> cancel_reads,
                                  const boost::beast::flat_buffer& buffer)
-    : tracker_(gateway.connections), buffer_(buffer) {
+    : tracker_(gateway.connections), buffer_(buffer), cancel_reads_(std::move(cancel_reads)) {
   if (tracker_ == nullptr) return;
-  watch_ = tracker_->watch(std::move(executor), [this, cancel = std::move(cancel_reads)] {
+  // Captures only `this`: fits in std::function's own storage, no allocation per connection.
+  watch_ = tracker_->watch(std::move(executor), [this] {
     // Idle: waiting for a request of which no byte has arrived.
-    if (waiting_for_head && buffer_.size() == 0) cancel();
+    if (waiting_for_head && buffer_.size() == 0) cancel_reads_();
   });
 }
 

@@ -33,6 +33,7 @@ class ConnectionHooks {
  private:
   ConnectionTracker* tracker_;
   const boost::beast::flat_buffer& buffer_;
+  std::function<void()> cancel_reads_;
   std::shared_ptr<ConnectionTracker::Watch> watch_;
 };
 

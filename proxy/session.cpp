@@ -3,6 +3,7 @@
 #include <array>
 #include <functional>
 #include <optional>
+#include <type_traits>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +20,7 @@
 #include "proxy/body_limit.hpp"
 #include "proxy/connection_hooks.hpp"
 #include "proxy/forward.hpp"
+#include "proxy/idle_wait.hpp"
 #include "proxy/limit_hits.hpp"
 #include "proxy/live_routing.hpp"
 #include "proxy/local_reply.hpp"
@@ -42,6 +44,9 @@ constexpr auto kReplyWriteTimeout = std::chrono::seconds(10);
 constexpr std::size_t kClientBufferSlack = 128 * 1024;
 constexpr auto kLingerTimeout = std::chrono::seconds(1);
 constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
+// How long a kept connection waits for its next request with its read buffer before it gives
+// the buffer back: long enough for a busy client's next request, short next to idle_timeout.
+constexpr auto kIdleBufferRelease = std::chrono::milliseconds(50);
 
 void count_request(Metrics& metrics, const AccessRecord& record) {
   const std::string route = record.route.empty() ? "none" : record.route;
@@ -288,10 +293,29 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(boost::none);  // bodies are streamed, never held
     hooks.waiting_for_head = true;
-    const HeadRead head = co_await read_head_with_deadline(
+    // A kept plain connection still idle after kIdleBufferRelease gives its read buffer back
+    // and waits without it (proxy/idle_wait.hpp); a busy one never pays that wait's syscall.
+    // Its head then has header_timeout from the first byte. TLS records must be read to be seen.
+    const bool plain_kept = std::is_same_v<Stream, beast::tcp_stream> && !first;
+    const auto first_wait =
+        plain_kept ? std::min(limits.idle_timeout, kIdleBufferRelease) : limits.idle_timeout;
+    HeadRead head = co_await read_head_with_deadline(
         client, buffer, parser, limits.header_timeout,
-        first ? std::nullopt : std::optional(limits.idle_timeout), limits.max_header_bytes,
+        first ? std::nullopt : std::optional(first_wait), limits.max_header_bytes,
         limits.max_header_count);
+    if (plain_kept && head.error == beast::error::timeout && buffer.size() == 0 &&
+        first_wait < limits.idle_timeout) {
+      auto& socket = beast::get_lowest_layer(client).socket();
+      IdleDeadline deadline(socket, limits.idle_timeout - first_wait);
+      buffer.shrink_to_fit();  // after the deadline's allocations, which must not split it
+      auto [ec] = co_await async_wait_readable(socket);
+      head.error = deadline.finish(ec);
+      if (!head.error) {
+        head = co_await read_head_with_deadline(client, buffer, parser, limits.header_timeout,
+                                                std::nullopt, limits.max_header_bytes,
+                                                limits.max_header_count);
+      }
+    }
     hooks.waiting_for_head = false;
     // The request runs on the routing current now, which a reload during the wait may change.
     if (gateway.live_routing != nullptr) routing = gateway.live_routing->current();

@@ -290,6 +290,44 @@ BOOST_AUTO_TEST_CASE(age_limit_shortens_ttl_until_lifted) {
   BOOST_TEST(cache.find("bob", "pw-b", t0 + std::chrono::seconds(6)).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(drop_expired_frees_entries_nobody_asks_for_again) {
+  VerifiedCache cache(kKey, 1s, 100);
+  cache.insert("alice", "pw-a", identity(1, "alice"), kT0);
+  cache.insert("bob", "pw-b", identity(2, "bob"), kT0 + 500ms);
+  BOOST_TEST(cache.drop_expired(kT0 + 999ms) == 0u);
+  BOOST_TEST(cache.size() == 2u);
+  BOOST_TEST(cache.drop_expired(kT0 + 1s) == 1u);  // alice's second is up; bob's is not
+  BOOST_TEST(cache.size() == 1u);
+  BOOST_TEST(found_user(cache.find("bob", "pw-b", kT0 + 1200ms)) == 2);
+  BOOST_TEST(cache.drop_expired(kT0 + 1500ms) == 1u);
+  BOOST_TEST(cache.size() == 0u);
+  BOOST_TEST(cache.stats().evictions == 0u);  // expiry is not eviction
+}
+
+BOOST_AUTO_TEST_CASE(drop_expired_keeps_a_refreshed_entry_and_honours_the_age_limit) {
+  VerifiedCache cache(kKey, 10s, 100);
+  cache.insert("alice", "pw-a", identity(1, "alice"), kT0);
+  cache.insert("bob", "pw-b", identity(2, "bob"), kT0 + 1s);
+  cache.insert("alice", "pw-a", identity(1, "alice"), kT0 + 2s);  // re-verified: lives anew
+  BOOST_TEST(cache.drop_expired(kT0 + 11s) == 1u);                 // only bob's
+  BOOST_TEST(found_user(cache.find("alice", "pw-a", kT0 + 11s)) == 1);
+  cache.limit_age(3s);  // change notifications lost: nothing older than 3 s counts
+  BOOST_TEST(cache.drop_expired(kT0 + 5s) == 1u);
+  BOOST_TEST(cache.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(drop_expired_empties_a_cache_larger_than_one_batch) {
+  VerifiedCache cache(kKey, 1s, 5000);
+  for (int i = 0; i < 3000; ++i) {
+    const std::string name = "user" + std::to_string(i);
+    cache.insert(name, "pw", identity(i, name), kT0 + std::chrono::microseconds(i));
+  }
+  cache.insert("late", "pw", identity(9999, "late"), kT0 + 2s);
+  BOOST_TEST(cache.drop_expired(kT0 + 1s + 3ms) == 3000u);
+  BOOST_TEST(cache.size() == 1u);
+  BOOST_TEST(found_user(cache.find("late", "pw", kT0 + 2500ms)) == 9999);
+}
+
 BOOST_AUTO_TEST_CASE(stats_count_hits_misses_and_evictions) {
   VerifiedCache cache(std::string(32, 'k'), std::chrono::minutes(10), 2);
   const auto t0 = VerifiedCache::Clock::time_point{} + std::chrono::hours(1);

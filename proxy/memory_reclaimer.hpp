@@ -1,0 +1,43 @@
+// Gives memory back to the system once load is over: without it, a long-running proxy keeps
+// its peak (verified credentials long expired, heap pages that malloc keeps for reuse).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "auth/verified_cache.hpp"
+
+namespace latchkey::proxy {
+
+// Fixes glibc malloc's thresholds before the first large allocation. By default, freeing one
+// large mmapped block (Argon2's 19 MiB) raises the mmap threshold to its size and the trim
+// threshold to twice that, for good: freed heap up to ~38 MiB per arena is then never returned.
+void tune_malloc_for_serving();
+
+// A thread that, every `interval`, drops the cache's expired entries and returns whole free
+// pages of every malloc arena to the system (malloc_trim). It never touches the IO threads;
+// the cache sweep takes its lock in short batches (VerifiedCache::drop_expired).
+class MemoryReclaimer {
+ public:
+  MemoryReclaimer(auth::VerifiedCache& cache, std::chrono::milliseconds interval);
+  ~MemoryReclaimer();  // stops and joins the thread
+  MemoryReclaimer(const MemoryReclaimer&) = delete;
+  MemoryReclaimer& operator=(const MemoryReclaimer&) = delete;
+
+  // One round, as the thread runs it; returns the number of cache entries dropped.
+  std::size_t reclaim_once();
+
+ private:
+  void run();
+
+  auth::VerifiedCache& cache_;
+  std::chrono::milliseconds interval_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace latchkey::proxy
