@@ -261,8 +261,122 @@ asio::awaitable<void> close_client(beast::tcp_stream& client, bool linger) {
 }
 
 
+// What one turn of the keep-alive loop came to.
+enum class Turn {
+  next,          // answered; the connection may carry another request
+  went_idle,     // no byte within the first wait: wait for one without the read buffer
+  close,         // the client went away or idled out: nothing more to say
+  close_linger,  // we answered and chose to close: unread input may still arrive
+};
+
+// What lives as long as the connection, in serve_connection's frame.
+template <class Stream>
+struct Connection {
+  Stream& client;
+  bool client_tls;
+  const std::string& client_address;
+  Gateway& gateway;
+  std::shared_ptr<const Routing>& routing;
+  beast::flat_buffer& buffer;
+  ConnectionHooks& hooks;
+  std::size_t requests = 0;
+};
+
+// One request: its head (waiting `idle_wait` at most for its first byte on a kept connection),
+// then its answer. The parser, the access record and the replies live in this frame, which
+// exists only while a request is read or served: an idle connection keeps none of them.
+template <class Stream>
+asio::awaitable<Turn> serve_one(Connection<Stream>& c, const config::Server& limits, bool first,
+                                std::optional<std::chrono::milliseconds> idle_wait,
+                                bool may_go_idle) {
+  Gateway& gateway = c.gateway;
+  RequestParser parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  parser.body_limit(boost::none);  // bodies are streamed, never held
+  c.hooks.waiting_for_head = true;
+  const HeadRead head =
+      co_await read_head_with_deadline(c.client, c.buffer, parser, limits.header_timeout,
+                                       idle_wait, limits.max_header_bytes, limits.max_header_count);
+  c.hooks.waiting_for_head = false;
+  const boost::system::error_code ec = head.error;
+  if (may_go_idle && ec == beast::error::timeout && c.buffer.size() == 0) co_return Turn::went_idle;
+  // The request runs on the routing current now, which a reload during the wait may change.
+  if (gateway.live_routing != nullptr) c.routing = gateway.live_routing->current();
+  AccessRecord record;
+  record.client = c.client_address;
+  if (ec) {
+    // Beast consumes nothing until the head is complete: buffered bytes mean a partial head.
+    if (ec == beast::error::timeout && c.buffer.size() > 0) {
+      // Slow or stalled head (slowloris): answer 408 and close.
+      record.status = 408;
+      record.reason = "header_timeout";
+      count_limit_hit(gateway.metrics, "header_timeout");
+      auto response = make_local_reply(LocalReply::request_timeout, 11, false, "latchkey");
+      beast::get_lowest_layer(c.client).expires_after(kReplyWriteTimeout);
+      co_await http::async_write(c.client, response, kTuple);
+      write_access_log(gateway.log, record);
+      count_request(gateway.metrics, record);
+      co_return Turn::close_linger;
+    }
+    if (ec == beast::error::timeout) {
+      // Nothing sent: a keep-alive connection idle too long, or one that never spoke.
+      const std::string_view limit = first ? "header_timeout" : "idle_timeout";
+      count_limit_hit(gateway.metrics, limit);
+      gateway.log.event("info", "connection_closed",
+                        {{"client", c.client_address}, {"reason", limit}});
+      co_return Turn::close;
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+        ec == asio::error::eof || ec == asio::error::operation_aborted ||
+        ec == asio::ssl::error::stream_truncated) {
+      co_return Turn::close;
+    }
+    // The parser refused the head: framing, size or syntax.
+    const bool too_large = ec == http::error::header_limit;
+    record.status = too_large ? 431 : 400;
+    record.reason = std::string(head.reason.empty() ? "bad_request_head" : head.reason);
+    if (too_large) {
+      count_limit_hit(gateway.metrics, record.reason == "too_many_headers" ? "max_header_count"
+                                                                           : "max_header_bytes");
+    }
+    gateway.log.event("info", "request_head_rejected",
+                      {{"client", c.client_address},
+                       {"reason", record.reason},
+                       {"error", ec.message()}});
+    auto response = make_local_reply(
+        too_large ? LocalReply::header_too_large : LocalReply::bad_request, 11, false, "latchkey");
+    beast::get_lowest_layer(c.client).expires_after(kReplyWriteTimeout);
+    co_await http::async_write(c.client, response, kTuple);
+    write_access_log(gateway.log, record);
+    count_request(gateway.metrics, record);
+    gateway.metrics.increment("latchkey_requests_rejected_total",
+                              "reason=\"" + record.reason + "\"");
+    co_return Turn::close_linger;
+  }
+  ++c.requests;
+  const bool last = c.requests >= c.routing->config->server.max_requests_per_connection;
+  const std::function<bool()> keep_alive_allowed = [&hooks = c.hooks, last] {
+    return !last && !hooks.draining();
+  };
+  const bool keep_alive = co_await handle_request(gateway, *c.routing, c.client, c.client_tls,
+                                                  c.buffer, parser, record, keep_alive_allowed);
+  write_access_log(gateway.log, record);
+  count_request(gateway.metrics, record);
+  // Handlers that do not ask keep_alive_allowed (local endpoints) still stop here.
+  if (keep_alive && keep_alive_allowed()) co_return Turn::next;
+  if (last && record.reason.empty()) {
+    count_limit_hit(gateway.metrics, "max_requests_per_connection");
+    gateway.log.event("info", "connection_closed",
+                      {{"client", c.client_address},
+                       {"reason", "max_requests_per_connection"},
+                       {"requests", c.requests}});
+  }
+  co_return Turn::close_linger;
+}
+
 // The keep-alive loop over one client connection, plain or TLS. Returns whether input may
-// still arrive after our last answer (see close_client).
+// still arrive after our last answer (see close_client). Its frame is what an idle kept
+// connection costs, so per-request state lives in serve_one's.
 template <class Stream>
 asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
                                        const std::string& client_address, Gateway& gateway,
@@ -275,9 +389,9 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
         beast::get_lowest_layer(client).socket().cancel(ignored);
       },
       buffer);
+  Connection<Stream> connection{client, client_tls, client_address, gateway, routing, buffer, hooks};
   bool first = true;
-  bool linger = false;  // we answered and chose to close: unread input may still arrive
-  std::size_t requests = 0;
+  Turn turn = Turn::close;
 
   for (;;) {
     // The wait for a head uses the limits current when it starts (SIGHUP may replace them).
@@ -287,112 +401,43 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
     if (!first) {
       boost::system::error_code ignored;
       if (!hooks.may_wait_for_next_request(
-              beast::get_lowest_layer(client).socket().available(ignored))) break;
+              beast::get_lowest_layer(client).socket().available(ignored))) {
+        turn = Turn::close;  // draining, and no request has begun
+        break;
+      }
     }
-    RequestParser parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    parser.body_limit(boost::none);  // bodies are streamed, never held
-    hooks.waiting_for_head = true;
     // A kept plain connection still idle after kIdleBufferRelease gives its read buffer back
     // and waits without it (proxy/idle_wait.hpp); a busy one never pays that wait's syscall.
     // Its head then has header_timeout from the first byte. TLS records must be read to be seen.
     const bool plain_kept = std::is_same_v<Stream, beast::tcp_stream> && !first;
     const auto first_wait =
         plain_kept ? std::min(limits.idle_timeout, kIdleBufferRelease) : limits.idle_timeout;
-    HeadRead head = co_await read_head_with_deadline(
-        client, buffer, parser, limits.header_timeout,
-        first ? std::nullopt : std::optional(first_wait), limits.max_header_bytes,
-        limits.max_header_count);
-    if (plain_kept && head.error == beast::error::timeout && buffer.size() == 0 &&
-        first_wait < limits.idle_timeout) {
+    const bool may_go_idle = plain_kept && first_wait < limits.idle_timeout;
+    turn = co_await serve_one(connection, limits, first,
+                              first ? std::nullopt : std::optional(first_wait), may_go_idle);
+    if (turn == Turn::went_idle) {
       auto& socket = beast::get_lowest_layer(client).socket();
       IdleDeadline deadline(socket, limits.idle_timeout - first_wait);
       buffer.shrink_to_fit();  // after the deadline's allocations, which must not split it
-      auto [ec] = co_await async_wait_readable(socket);
-      head.error = deadline.finish(ec);
-      if (!head.error) {
-        head = co_await read_head_with_deadline(client, buffer, parser, limits.header_timeout,
-                                                std::nullopt, limits.max_header_bytes,
-                                                limits.max_header_count);
-      }
-    }
-    hooks.waiting_for_head = false;
-    // The request runs on the routing current now, which a reload during the wait may change.
-    if (gateway.live_routing != nullptr) routing = gateway.live_routing->current();
-    const boost::system::error_code ec = head.error;
-    AccessRecord record;
-    record.client = client_address;
-    if (ec) {
-      // Beast consumes nothing until the head is complete: buffered bytes mean a partial head.
-      if (ec == beast::error::timeout && buffer.size() > 0) {
-        // Slow or stalled head (slowloris): answer 408 and close.
-        record.status = 408;
-        record.reason = "header_timeout";
-        count_limit_hit(gateway.metrics, "header_timeout");
-        auto response = make_local_reply(LocalReply::request_timeout, 11, false, "latchkey");
-        beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
-        co_await http::async_write(client, response, kTuple);
-        write_access_log(gateway.log, record);
-        count_request(gateway.metrics, record);
-        linger = true;
-      } else if (ec == beast::error::timeout) {
-        // Nothing sent: a keep-alive connection idle too long, or one that never spoke.
-        const std::string_view limit = first ? "header_timeout" : "idle_timeout";
-        count_limit_hit(gateway.metrics, limit);
-        gateway.log.event("info", "connection_closed",
-                          {{"client", client_address}, {"reason", limit}});
-      } else if (ec != http::error::end_of_stream && ec != asio::error::connection_reset &&
-                 ec != asio::error::eof && ec != asio::error::operation_aborted &&
-                 ec != asio::ssl::error::stream_truncated) {
-        // The parser refused the head: framing, size or syntax.
-        const bool too_large = ec == http::error::header_limit;
-        record.status = too_large ? 431 : 400;
-        record.reason = std::string(head.reason.empty() ? "bad_request_head" : head.reason);
-        if (too_large) {
-          count_limit_hit(gateway.metrics, record.reason == "too_many_headers" ? "max_header_count"
-                                                                               : "max_header_bytes");
+      hooks.waiting_for_head = true;
+      auto [wait_error] = co_await async_wait_readable(socket);
+      hooks.waiting_for_head = false;
+      if (const auto ec = deadline.finish(wait_error)) {
+        if (ec == beast::error::timeout) {
+          count_limit_hit(gateway.metrics, "idle_timeout");
+          gateway.log.event("info", "connection_closed",
+                            {{"client", client_address}, {"reason", "idle_timeout"}});
         }
-        gateway.log.event("info", "request_head_rejected",
-                          {{"client", client_address},
-                           {"reason", record.reason},
-                           {"error", ec.message()}});
-        auto response = make_local_reply(
-            too_large ? LocalReply::header_too_large : LocalReply::bad_request, 11, false,
-            "latchkey");
-        beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
-        co_await http::async_write(client, response, kTuple);
-        write_access_log(gateway.log, record);
-        count_request(gateway.metrics, record);
-        gateway.metrics.increment("latchkey_requests_rejected_total",
-                                  "reason=\"" + record.reason + "\"");
-        linger = true;
+        turn = Turn::close;
+        break;
       }
-      break;
+      turn = co_await serve_one(connection, limits, false, std::nullopt, false);
     }
+    if (turn != Turn::next) break;
     first = false;
-    ++requests;
-    const bool last = requests >= routing->config->server.max_requests_per_connection;
-    const std::function<bool()> keep_alive_allowed = [&hooks, last] {
-      return !last && !hooks.draining();
-    };
-    const bool keep_alive = co_await handle_request(gateway, *routing, client, client_tls, buffer,
-                                                    parser, record, keep_alive_allowed);
-    write_access_log(gateway.log, record);
-    count_request(gateway.metrics, record);
-    // Handlers that do not ask keep_alive_allowed (local endpoints) still stop here.
-    if (keep_alive && keep_alive_allowed()) continue;
-    linger = true;
-    if (last && record.reason.empty()) {
-      count_limit_hit(gateway.metrics, "max_requests_per_connection");
-      gateway.log.event("info", "connection_closed",
-                        {{"client", client_address},
-                         {"reason", "max_requests_per_connection"},
-                         {"requests", requests}});
-    }
-    break;
   }
   hooks.stop();
-  co_return linger;
+  co_return turn == Turn::close_linger;
 }
 
 std::string peer_address(const asio::ip::tcp::socket& socket) {
