@@ -59,6 +59,7 @@ asio::awaitable<std::optional<RelayOutcome>> splice_exact(asio::ip::tcp::socket&
   Pipe pipe;
   if (!pipe.ok()) co_return std::nullopt;
   RelayOutcome outcome;
+  std::size_t in_pipe = 0;
   auto failed = [&](boost::system::error_code ec, bool sink_side) {
     if (ec == asio::error::operation_aborted && watchdog.fired()) ec = boost::beast::error::timeout;
     outcome.error = ec;
@@ -70,7 +71,6 @@ asio::awaitable<std::optional<RelayOutcome>> splice_exact(asio::ip::tcp::socket&
   sink.non_blocking(true, ignored);
   const int in = source.native_handle();
   const int out = sink.native_handle();
-  std::size_t in_pipe = 0;
   while (outcome.bytes_read < length || in_pipe > 0) {
     bool moved = false;
     if (outcome.bytes_read < length) {

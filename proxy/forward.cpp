@@ -182,7 +182,10 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     request.body().size = first;
     request.body().more = first < *request_length;
     upstream->stream.expires_after(limits.body_timeout);
-    auto [ec, n] = co_await http::async_write(upstream->stream, *request_writer, kTuple);
+    // Without a first piece the serializer would stop at need_buffer before the head.
+    auto [ec, n] = first > 0
+                       ? co_await http::async_write(upstream->stream, *request_writer, kTuple)
+                       : co_await http::async_write_header(upstream->stream, *request_writer, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return co_await upstream_write_failed(ec);
     client_buffer.consume(first);
@@ -334,7 +337,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     response.body().size = first;
     response.body().more = first < *response_length;
     beast::get_lowest_layer(client).expires_after(limits.body_timeout);
-    auto [ec, n] = co_await http::async_write(client, response_writer, kTuple);
+    auto [ec, n] = first > 0 ? co_await http::async_write(client, response_writer, kTuple)
+                             : co_await http::async_write_header(client, response_writer, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       record.reason = "client_gone";
