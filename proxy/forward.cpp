@@ -401,7 +401,9 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   }
 
   // An idle keep-alive connection should not keep the upload-sized buffer.
-  if (request_has_body && client_buffer.size() == 0) client_buffer.shrink_to_fit();
+  if (request_has_body && !request_length && client_buffer.size() == 0) {
+    client_buffer.shrink_to_fit();
+  }
   const bool body_complete = response_length.has_value() || response_parser->is_done();
   if (upstream_keep_alive && body_complete && upstream_buffer.size() == 0) {
     gateway.upstreams.release(route.upstream, std::move(upstream->stream));
