@@ -137,7 +137,7 @@ int command_serve(Invocation& invocation) {
         log.event("warning", "credential_listener", {{"error", error}});
       });
 
-  // Destroyed before the server: queued jobs own coroutine frames that post to its strands.
+  // Destroyed before the server: queued jobs own coroutine frames that post to its loops.
   std::optional<proxy::BlockingPool> verify_pool;
   verify_pool.emplace(config->server.verify_workers, config->server.verify_queue);
   proxy::UpstreamPool upstreams;

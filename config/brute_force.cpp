@@ -9,6 +9,8 @@ namespace latchkey::config::detail {
 namespace {
 
 constexpr Duration kPositive{1};
+// Longer would hold connections (and their memory) for little more protection.
+constexpr DurationLimit kMaxOverBudgetDelay{Duration{10'000}, "10s", ""};
 // A bucket deeper than this no longer bounds anything an online guesser could try.
 constexpr long long kMaxBurst = 100'000;
 constexpr long long kMaxPerMinute = 1'000'000;
@@ -36,7 +38,8 @@ BruteForce read_brute_force(Reader& reader, const MapView& root) {
   BruteForce brute_force;
   const auto field = root.get("brute_force");
   const auto map = field ? reader.map(*field, {"per_address", "per_account", "lock_after",
-                                               "lock_duration", "lock_duration_max"})
+                                               "lock_duration", "lock_duration_max",
+                                               "over_budget_delay"})
                          : std::nullopt;
   if (!map) return brute_force;
   if (const auto f = map->get("per_address")) {
@@ -47,6 +50,9 @@ BruteForce read_brute_force(Reader& reader, const MapView& root) {
   }
   if (const auto f = map->get("lock_after")) {
     assign(brute_force.lock_after, reader.integer(*f, 1, kMaxLockAfter, kLockAfterReason));
+  }
+  if (const auto f = map->get("over_budget_delay")) {
+    assign(brute_force.over_budget_delay, reader.duration(*f, Duration{0}, kMaxOverBudgetDelay));
   }
   const auto duration_field = map->get("lock_duration");
   const auto max_field = map->get("lock_duration_max");

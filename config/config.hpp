@@ -126,7 +126,10 @@ struct Server {
 };
 
 struct Cache {
-  Duration ttl{1'000};  // verified credentials are trusted this long without the database
+  // Verified credentials are trusted this long without the database. Changes reach the cache
+  // at once through NOTIFY (ttl_unsynced covers a lost listener), so this bounds the
+  // database's load and how long an outage is ridden out, not how long a revoke takes.
+  Duration ttl{300'000};
   std::size_t max_entries = 100'000;
   // While the change listener is disconnected, revocations may go unseen: entries then live
   // at most this long (the proxy uses the smaller of ttl and ttl_unsynced).
@@ -146,6 +149,10 @@ struct BruteForce {
   int lock_after = 10;                   // consecutive failures (NIST SP 800-63B: at most 100)
   Duration lock_duration{60'000};        // first lock; doubles with each further lock
   Duration lock_duration_max{3'600'000};
+  // A 429 for an exhausted budget is held this long (at most its Retry-After): a client that
+  // ignores Retry-After then gets one answer per connection per delay, so a guessing storm
+  // cannot take the IO threads from the users it is refused to protect. 0: answer at once.
+  Duration over_budget_delay{1'000};
 };
 
 // A public OAuth client (no secret), RFC 6749 §2.1.

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "proxy/log_sink.hpp"
 
@@ -28,6 +29,11 @@ struct AccessRecord {
 };
 
 void write_access_log(LogSink& sink, const AccessRecord& record);
+
+// The JSON line for `record`, finished at `finished`, stamped `timestamp` (RFC 3339).
+std::string format_access_line(const AccessRecord& record,
+                               std::chrono::steady_clock::time_point finished,
+                               std::string_view timestamp);
 
 // "/a/b?secret=1" -> "/a/b"
 std::string path_for_log(std::string_view target);

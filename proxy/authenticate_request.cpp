@@ -125,6 +125,7 @@ boost::asio::awaitable<AuthOutcome> verify_attempt(Gateway& gateway, const confi
   auto over_budget = [&](std::string reason, std::chrono::milliseconds wait) {
     AuthOutcome outcome = refuse(LocalReply::too_many_requests, std::move(reason));
     outcome.retry_after = std::chrono::ceil<std::chrono::seconds>(wait);
+    outcome.over_budget = true;
     outcome.username = attempt.username;
     return outcome;
   };

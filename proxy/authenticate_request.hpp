@@ -23,6 +23,7 @@ struct AuthOutcome {
   std::string reason;                      // refusal reason for log and metrics
   bool cached = false;
   std::optional<std::chrono::seconds> retry_after;  // for 429
+  bool over_budget = false;  // refused by a failure budget before any verification
   std::string username;  // as typed, when Basic credentials were given (for the audit log)
   // WWW-Authenticate values for the refusal (RFC 6750 §3); empty: the reply's own.
   std::vector<std::string> challenges;

@@ -14,11 +14,11 @@ namespace latchkey::proxy {
 
 class ConnectionTracker {
  public:
-  // A connection's drain hook, run on the connection's own strand.
+  // A connection's drain hook, run on the connection's own executor (its loop).
   struct Watch {
     boost::asio::any_io_executor executor;
     std::function<void()> on_drain;  // closes the connection if it is idle
-    bool alive = true;               // cleared on the strand before the connection ends
+    bool alive = true;               // cleared on its loop before the connection ends
   };
 
   // Counts a new connection in, unless `max_connections` are already open.

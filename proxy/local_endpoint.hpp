@@ -40,7 +40,7 @@ class LocalEndpoint {
   virtual bool matches(std::string_view path) const = 0;
   // Bodies beyond this are refused with 413 before or while reading them.
   virtual std::size_t max_body_bytes() const { return 64 * 1024; }
-  // Runs on the connection's strand: database and Argon2 work go through gateway.verify_pool.
+  // Runs on the connection's loop: database and Argon2 work go through gateway.verify_pool.
   // The session sets version, keep-alive and Content-Length on the response.
   virtual boost::asio::awaitable<EndpointResult> handle(Gateway& gateway,
                                                         EndpointRequest request) = 0;

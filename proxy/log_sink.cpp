@@ -7,6 +7,13 @@
 
 namespace latchkey::proxy {
 
+namespace {
+// Lines are written in batches: a wake-up (a futex call and a thread switch) per request
+// cost the IO thread more than formatting its line. A line waits at most this long.
+constexpr auto kBatchDelay = std::chrono::milliseconds(10);
+constexpr std::size_t kBatchLines = 512;
+}  // namespace
+
 LogSink::LogSink(std::FILE* out, std::size_t max_queued)
     : out_(out), max_queued_(max_queued), writer_([this] { run(); }) {}
 
@@ -20,19 +27,18 @@ LogSink::~LogSink() {
 }
 
 void LogSink::write(std::string line) {
-  bool was_empty = false;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= max_queued_) {
       ++dropped_;
       return;
     }
-    was_empty = queue_.empty();
     queue_.push_back(std::move(line));
+    // The first line starts the writer's batch delay; a full batch ends it early.
+    wake = queue_.size() == 1 || queue_.size() == kBatchLines;
   }
-  // The writer sleeps only on an empty queue: waking it for every line would cost a thread
-  // switch per request under load, when it is busy anyway and takes the whole batch.
-  if (was_empty) wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 std::size_t LogSink::dropped() const {
@@ -56,6 +62,8 @@ void LogSink::run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
+      wake_.wait_for(lock, kBatchDelay,
+                     [this] { return stopping_ || queue_.size() >= kBatchLines; });
       batch.swap(queue_);
     }
     for (const std::string& line : batch) {
@@ -72,12 +80,19 @@ std::string utc_timestamp_now() {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  const std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  // Every line needs a stamp; the calendar part changes once a second.
+  thread_local std::time_t cached_seconds = -1;
+  thread_local char cached[32];
+  thread_local std::size_t cached_size = 0;
+  if (seconds != cached_seconds) {
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    cached_size = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_seconds = seconds;
+  }
   char out[48];
-  std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buffer, static_cast<int>(millis));
+  std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(cached_size), cached,
+                static_cast<int>(millis));
   return out;
 }
 

@@ -10,7 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -72,17 +72,30 @@ Server::Server(Gateway& gateway, std::shared_ptr<const Routing> routing)
   gateway_.live_routing = &live_routing_;
   gateway_.connections = &connections_;
   const auto config = live_routing_.current()->config;
+  int threads = config->server.threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < threads; ++i) loops_.push_back(std::make_unique<asio::io_context>(1));
   for (const auto& listener : config->listen) {
-    listeners_.push_back(bind_acceptor(io_, listener.address));
+    listeners_.push_back(bind_acceptor(main_loop(), listener.address));
   }
   if (config->admin) {
-    admin_.push_back(bind_acceptor(io_, config->admin->address));
+    admin_.push_back(bind_acceptor(main_loop(), config->admin->address));
   }
   // Scraped only through the admin listener, which this server owns: never after it is gone.
   gateway_.metrics.add_collector([this] {
     return "# TYPE latchkey_open_connections gauge\nlatchkey_open_connections " +
            std::to_string(connections_.open()) + "\n";
   });
+}
+
+asio::io_context& Server::next_loop() {
+  asio::io_context& loop = *loops_[next_loop_];
+  next_loop_ = (next_loop_ + 1) % loops_.size();
+  return loop;
+}
+
+void Server::stop_loops() {
+  for (auto& loop : loops_) loop->stop();
 }
 
 // Over server.max_connections a connection is closed at once, before anything is read:
@@ -105,13 +118,13 @@ void Server::count_refused_connection(std::size_t limit) {
 
 asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, std::size_t listener) {
   for (;;) {
-    // Each connection gets its own strand: its handlers never run concurrently.
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io_), kTuple);
+    // The connection lives on one loop, which one thread runs: no strand is needed.
+    auto [ec, socket] = co_await acceptor.async_accept(next_loop(), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       gateway_.log.event("warning", "accept_failed", {{"error", ec.message()}});
       // Out of descriptors and the like: back off briefly instead of spinning.
-      asio::steady_timer pause(io_, std::chrono::milliseconds(50));
+      asio::steady_timer pause(main_loop(), std::chrono::milliseconds(50));
       co_await pause.async_wait(kTuple);
       continue;
     }
@@ -145,7 +158,7 @@ asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, std::size_t l
 
 asio::awaitable<void> Server::admin_loop(tcp::acceptor& acceptor) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io_), kTuple);
+    auto [ec, socket] = co_await acceptor.async_accept(main_loop(), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       continue;
@@ -250,30 +263,30 @@ void Server::begin_drain(int signal) {
                       {"drain_timeout_ms", drain.count()}});
   for (auto& acceptor : listeners_) acceptor.close();
   for (auto& acceptor : admin_) acceptor.close();
-  drain_timer_ = std::make_unique<asio::steady_timer>(io_, drain);
+  drain_timer_ = std::make_unique<asio::steady_timer>(main_loop(), drain);
   drain_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     gateway_.log.event("warning", "drain_deadline_passed",
                        {{"open_connections", connections_.open()}});
-    io_.stop();
+    stop_loops();
   });
   // Idle keep-alive connections close now; busy ones after their response (Connection: close).
   connections_.drain([this] {
-    asio::post(io_, [this] {
+    asio::post(main_loop(), [this] {
       gateway_.log.event("info", "drained");
-      io_.stop();
+      stop_loops();
     });
   });
 }
 
 void Server::run() {
   for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    asio::co_spawn(io_, accept_loop(listeners_[i], i), asio::detached);
+    asio::co_spawn(main_loop(), accept_loop(listeners_[i], i), asio::detached);
   }
   for (auto& acceptor : admin_) {
-    asio::co_spawn(io_, admin_loop(acceptor), asio::detached);
+    asio::co_spawn(main_loop(), admin_loop(acceptor), asio::detached);
   }
-  asio::signal_set stop_signals(io_, SIGINT, SIGTERM);
+  asio::signal_set stop_signals(main_loop(), SIGINT, SIGTERM);
   stop_signals.async_wait([this, &stop_signals](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     begin_drain(signal);
@@ -282,15 +295,14 @@ void Server::run() {
       if (again) return;
       gateway_.log.event("warning", "shutdown_forced",
                          {{"signal", second}, {"open_connections", connections_.open()}});
-      io_.stop();
+      stop_loops();
     });
   });
-  asio::signal_set reload_signals(io_, SIGHUP);
+  asio::signal_set reload_signals(main_loop(), SIGHUP);
   watch_reload_signal(reload_signals);
 
   const config::Config& config = *live_routing_.current()->config;
-  int threads = config.server.threads;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const std::size_t threads = loops_.size();
   for (const auto& listener : config.listen) {
     gateway_.log.event("info", "listening",
                        {{"address", listener.address.host},
@@ -300,11 +312,13 @@ void Server::run() {
   }
   warn_unverified_upstreams();
   std::vector<std::thread> workers;
-  for (int i = 0; i < threads; ++i) {
-    workers.emplace_back([this] {
+  for (auto& loop : loops_) {
+    workers.emplace_back([&loop = *loop] {
       // Named so that operators (and the tests) can count them: server.threads holds.
       pthread_setname_np(pthread_self(), "latchkey-io");
-      io_.run();
+      // Other loops may have nothing to do yet; each runs until stop_loops().
+      auto work = asio::make_work_guard(loop);
+      loop.run();
     });
   }
   for (auto& worker : workers) worker.join();

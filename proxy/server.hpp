@@ -53,12 +53,19 @@ class Server {
   void watch_reload_signal(boost::asio::signal_set& signals);
 
   Gateway& gateway_;
-  // Declared before io_: sessions destroyed with io_ still unregister from these.
+  // Declared before loops_: sessions destroyed with their loop still unregister from these.
   LiveRouting live_routing_;
   ConnectionTracker connections_;
   std::mutex reload_mutex_;
   std::atomic<long long> last_refusal_log_ms_{0};
-  boost::asio::io_context io_;
+  // One event loop per IO thread, run by that thread alone: a connection lives on one loop,
+  // so its handlers need no strand and pooled upstream sockets never change loops (as in
+  // nginx's workers). loops_[0] also runs the listeners, the admin endpoint and the signals.
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
+  std::size_t next_loop_ = 0;  // round robin; only the accept loops, all on loops_[0], use it
+  boost::asio::io_context& main_loop() { return *loops_.front(); }
+  boost::asio::io_context& next_loop();
+  void stop_loops();
   std::vector<boost::asio::ip::tcp::acceptor> listeners_;
   ServerTlsContexts tls_;  // indexed like listeners_
   std::vector<boost::asio::ip::tcp::acceptor> admin_;

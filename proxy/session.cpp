@@ -52,6 +52,17 @@ void count_request(Metrics& metrics, const AccessRecord& record) {
   metrics.observe("latchkey_request_duration_seconds", route_label, took.count());
 }
 
+// A client over a failure budget waits for its 429 (brute_force.over_budget_delay), never
+// longer than the Retry-After the answer carries.
+template <class Stream>
+asio::awaitable<void> hold_over_budget_reply(Stream& client, std::chrono::milliseconds delay,
+                                             std::optional<std::chrono::seconds> retry_after) {
+  if (retry_after) delay = std::min<std::chrono::milliseconds>(delay, *retry_after);
+  if (delay <= std::chrono::milliseconds::zero()) co_return;
+  asio::steady_timer timer(client.get_executor(), delay);
+  co_await timer.async_wait(kTuple);
+}
+
 struct HeadRead {
   boost::system::error_code error;
   std::string_view reason;  // why a head was refused, for the log and metrics
@@ -191,6 +202,10 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
       gateway.metrics.increment("latchkey_auth_denied_total", "reason=\"" + outcome.reason + "\"");
       if (!outcome.username.empty() && gateway.record_refusal) {
         gateway.record_refusal(RefusedLogin{outcome.username, record.client, outcome.reason});
+      }
+      if (outcome.over_budget) {
+        co_await hold_over_budget_reply(client, routing.config->brute_force.over_budget_delay,
+                                        outcome.retry_after);
       }
       co_return co_await reply(*outcome.refusal, route->auth.realm, can_keep_alive,
                                outcome.retry_after, outcome.challenges);

@@ -15,16 +15,13 @@ namespace {
 
 constexpr auto kSweepInterval = std::chrono::seconds(1);
 
-// TLS connections are keyed by their context too: a context belongs to one route and one
-// configuration, so a reload's new trust settings never inherit a connection checked by old ones.
-std::string pool_key(const config::Upstream& upstream, const TlsContext* tls) {
-  std::string key = upstream.host + ":" + std::to_string(upstream.port);
-  if (tls != nullptr) {
-    char address[32];
-    std::snprintf(address, sizeof address, "|tls@%p", static_cast<const void*>(tls));
-    key += address;
-  }
-  return key;
+// The loop an executor belongs to: pooled sockets are only handed out on their own loop.
+const void* loop_of(const asio::any_io_executor& executor) {
+  return &asio::query(executor, asio::execution::context);
+}
+
+std::string address_of(std::string_view host, std::uint16_t port) {
+  return std::string(host) + ":" + std::to_string(port);
 }
 
 }  // namespace
@@ -34,16 +31,18 @@ std::optional<UpstreamStream> UpstreamPool::take_idle(const config::Upstream& up
                                                       asio::any_io_executor executor) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  auto it = idle_.find(pool_key(upstream, tls.get()));
+  auto it = idle_.find(PoolKeyView{loop_of(executor), tls.get(), upstream.host, upstream.port});
   if (it == idle_.end()) return std::nullopt;
   auto& list = it->second;
   while (!list.empty()) {
     Idle idle = std::move(list.back());
     list.pop_back();
     if (now - idle.since > upstream.idle_timeout || !idle.stream.reusable()) continue;
-    // The connection was opened on another connection's strand.
-    idle.stream.rebind(executor);
-    ++counts_[pool_key(upstream, nullptr)].reused;
+    auto counts = counts_.find(AddressKeyView{upstream.host, upstream.port});
+    if (counts == counts_.end()) {
+      counts = counts_.emplace(AddressKey{upstream.host, upstream.port}, Counts{}).first;
+    }
+    ++counts->second.reused;
     return std::move(idle.stream);
   }
   return std::nullopt;
@@ -137,7 +136,15 @@ void UpstreamPool::release(const config::Upstream& upstream, UpstreamStream stre
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
   sweep(now);
-  auto& list = idle_[pool_key(upstream, stream.tls_context().get())];
+  const PoolKeyView key{loop_of(stream.get_executor()), stream.tls_context().get(), upstream.host,
+                        upstream.port};
+  auto it = idle_.find(key);
+  if (it == idle_.end()) {
+    it = idle_.emplace(PoolKey{key.loop, key.tls, upstream.host, upstream.port},
+                       std::vector<Idle>{})
+             .first;
+  }
+  auto& list = it->second;
   if (list.size() >= upstream.max_idle_connections) return;  // the connection closes here
   list.push_back(Idle{std::move(stream), now, upstream.idle_timeout});
 }
@@ -160,7 +167,7 @@ std::size_t UpstreamPool::idle_count() const {
 }
 
 void UpstreamPool::close_idle() {
-  std::map<std::string, std::vector<Idle>> closing;
+  std::map<PoolKey, std::vector<Idle>, KeyLess> closing;
   {
     std::lock_guard lock(mutex_);
     closing.swap(idle_);
@@ -168,22 +175,23 @@ void UpstreamPool::close_idle() {
 }
 
 void UpstreamPool::count(const config::Upstream& upstream, std::uint64_t Counts::*which) {
-  const std::string key = pool_key(upstream, nullptr);  // per address, TLS or not
-  std::lock_guard lock(mutex_);
-  ++(counts_[key].*which);
+  std::lock_guard lock(mutex_);  // per address, TLS or not
+  auto it = counts_.find(AddressKeyView{upstream.host, upstream.port});
+  if (it == counts_.end()) it = counts_.emplace(AddressKey{upstream.host, upstream.port}, Counts{}).first;
+  ++(it->second.*which);
 }
 
 std::vector<UpstreamPool::AddressStats> UpstreamPool::stats() const {
   std::lock_guard lock(mutex_);
   std::map<std::string, AddressStats> by_address;
   for (const auto& [key, counts] : counts_) {
-    auto& entry = by_address[key];
+    auto& entry = by_address[address_of(key.host, key.port)];
     entry.opened = counts.opened;
     entry.reused = counts.reused;
     entry.connect_errors = counts.connect_errors;
   }
   for (const auto& [key, list] : idle_) {
-    by_address[key.substr(0, key.find('|'))].idle += list.size();  // TLS pools join their address
+    by_address[address_of(key.host, key.port)].idle += list.size();  // loops and TLS join
   }
   std::vector<AddressStats> out;
   for (auto& [key, entry] : by_address) {

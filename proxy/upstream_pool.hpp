@@ -1,4 +1,4 @@
-// Keep-alive connections to upstreams, plain and TLS, shared by every IO thread. A connection
+// Keep-alive connections to upstreams, plain and TLS, one pool per IO loop. A connection
 // is reused only after a response was read to its end with keep-alive, and is dropped once
 // idle too long or found closed by the upstream. TLS connections are pooled per TLS context
 // (one per route), so a connection verified under one route's trust settings never serves
@@ -15,6 +15,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "config/config.hpp"
@@ -29,7 +32,7 @@ struct UpstreamConnection {
 
 class UpstreamPool {
  public:
-  // An idle connection bound to `executor` if one is alive, otherwise a new one; over TLS
+  // An idle connection of `executor`'s loop if one is alive, otherwise a new one; over TLS
   // with `tls` when it is set (https upstreams). On failure sets `error`
   // (boost::beast::error::timeout when connect_timeout passed; an SSL category error when
   // the TLS handshake failed, with the certificate check's verdict in `tls_detail`).
@@ -78,10 +81,53 @@ class UpstreamPool {
   };
   void count(const config::Upstream& upstream, std::uint64_t Counts::*which);
 
+  // A socket stays registered with the loop that opened it, so each loop has its own idle
+  // connections: handing one to another loop would cost re-registering it per request.
+  // TLS connections are keyed by their context too: a context belongs to one route and one
+  // configuration, so a reload's new trust settings never inherit a connection checked by
+  // old ones. Compared as views, so that finding a connection allocates nothing.
+  struct PoolKey {
+    const void* loop;
+    const TlsContext* tls;
+    std::string host;
+    std::uint16_t port;
+  };
+  struct PoolKeyView {
+    const void* loop;
+    const TlsContext* tls;
+    std::string_view host;
+    std::uint16_t port;
+  };
+  struct AddressKey {
+    std::string host;
+    std::uint16_t port;
+  };
+  struct AddressKeyView {
+    std::string_view host;
+    std::uint16_t port;
+  };
+  struct KeyLess {
+    using is_transparent = void;
+    static PoolKeyView view(const PoolKey& k) { return {k.loop, k.tls, k.host, k.port}; }
+    static PoolKeyView view(const PoolKeyView& k) { return k; }
+    static AddressKeyView view(const AddressKey& k) { return {k.host, k.port}; }
+    static AddressKeyView view(const AddressKeyView& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      const auto x = view(a);
+      const auto y = view(b);
+      if constexpr (std::is_same_v<decltype(x), const PoolKeyView>) {
+        return std::tie(x.loop, x.tls, x.host, x.port) < std::tie(y.loop, y.tls, y.host, y.port);
+      } else {
+        return std::tie(x.host, x.port) < std::tie(y.host, y.port);
+      }
+    }
+  };
+
   mutable std::mutex mutex_;
-  std::map<std::string, std::vector<Idle>> idle_;  // key: host:port, plus the TLS context
+  std::map<PoolKey, std::vector<Idle>, KeyLess> idle_;
   std::chrono::steady_clock::time_point last_sweep_{};
-  std::map<std::string, Counts> counts_;           // key: host:port
+  std::map<AddressKey, Counts, KeyLess> counts_;
 };
 
 }  // namespace latchkey::proxy

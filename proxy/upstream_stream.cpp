@@ -29,18 +29,4 @@ bool UpstreamStream::reusable() {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-void UpstreamStream::rebind(executor_type executor) {
-  tcp::socket old = tcp_->release_socket();
-  boost::system::error_code ec;
-  const auto protocol = old.local_endpoint(ec).protocol();
-  const auto fd = old.release(ec);
-  tcp::socket socket(executor);
-  // A socket that died meanwhile stays closed here; the request then fails and is retried.
-  if (!ec) socket.assign(protocol, fd, ec);
-  // Replaced in place (same type, same storage), so the TLS layer's reference to it stays
-  // valid (C++20 [basic.life]/8).
-  std::destroy_at(tcp_.get());
-  std::construct_at(tcp_.get(), std::move(socket));
-}
-
 }  // namespace latchkey::proxy

@@ -38,9 +38,6 @@ class UpstreamStream {
 
   // Idle, open, nothing unread: fit to carry the next request.
   bool reusable();
-  // Moves the connection onto `executor` (another session's strand) keeping its TLS state:
-  // the TCP stream's deadline timer must run where its user runs.
-  void rebind(executor_type executor);
 
   template <class MutableBufferSequence, class Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
@@ -69,7 +66,7 @@ class UpstreamStream {
   }
 
  private:
-  // On the heap so that its address, which the TLS layer keeps, survives moves and rebinds.
+  // On the heap so that its address, which the TLS layer keeps, survives moves.
   std::unique_ptr<boost::beast::tcp_stream> tcp_;
   std::shared_ptr<TlsContext> tls_context_;  // the SSL object's context lives as long
   // flat_stream: one TLS record per write instead of one per buffer of a sequence.

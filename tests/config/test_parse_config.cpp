@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(omitted_keys_take_the_documented_defaults) {
   BOOST_TEST(config.server.max_header_bytes == 16u * 1024);
   BOOST_TEST(config.server.verify_workers == 4);
   BOOST_TEST(config.server.verify_queue == 256);
-  BOOST_TEST(config.cache.ttl.count() == 1'000);
+  BOOST_TEST(config.cache.ttl.count() == 300'000);
   BOOST_TEST(config.cache.max_entries == 100'000u);
   BOOST_TEST(config.cache.ttl_unsynced.count() == 5'000);
   BOOST_TEST(config.brute_force.per_address.burst == 30);
@@ -178,6 +178,7 @@ BOOST_AUTO_TEST_CASE(omitted_keys_take_the_documented_defaults) {
   BOOST_TEST(config.brute_force.lock_after == 10);
   BOOST_TEST(config.brute_force.lock_duration.count() == 60'000);
   BOOST_TEST(config.brute_force.lock_duration_max.count() == 3'600'000);
+  BOOST_TEST(config.brute_force.over_budget_delay.count() == 1'000);
 
   const Route& route = config.routes.at(0);
   BOOST_TEST(!route.host.has_value());
@@ -202,7 +203,8 @@ BOOST_AUTO_TEST_CASE(omitted_keys_take_the_documented_defaults) {
 BOOST_AUTO_TEST_CASE(brute_force_keys_left_out_keep_their_defaults) {
   const Config config = parse(kMinimalConfig +
                               "brute_force:\n  per_account: {burst: 3}\n"
-                              "  per_address: {per_minute: 0.5}\n  lock_duration_max: 5m\n");
+                              "  per_address: {per_minute: 0.5}\n  lock_duration_max: 5m\n"
+                              "  over_budget_delay: 0s\n");
   BOOST_TEST(config.brute_force.per_account.burst == 3);
   BOOST_TEST(config.brute_force.per_account.per_minute == 6.0);
   BOOST_TEST(config.brute_force.per_address.burst == 30);
@@ -210,6 +212,7 @@ BOOST_AUTO_TEST_CASE(brute_force_keys_left_out_keep_their_defaults) {
   BOOST_TEST(config.brute_force.lock_after == 10);
   BOOST_TEST(config.brute_force.lock_duration.count() == 60'000);
   BOOST_TEST(config.brute_force.lock_duration_max.count() == 300'000);
+  BOOST_TEST(config.brute_force.over_budget_delay.count() == 0);  // 0s: answer at once
 }
 
 BOOST_AUTO_TEST_CASE(env_references_expand_in_every_scalar) {

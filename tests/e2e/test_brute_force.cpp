@@ -6,6 +6,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <boost/json/parse.hpp>
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "tests/e2e/deployment.hpp"
@@ -49,6 +51,28 @@ BOOST_AUTO_TEST_CASE(address_over_budget_gets_429_for_every_credential) {
   const ProcessResult metrics = d.admin_get("/metrics");
   BOOST_TEST(metrics.out.find("latchkey_auth_denied_total{reason=\"address_over_budget\"}") !=
              std::string::npos);
+}
+
+// A client that ignores Retry-After gets its 429 only after over_budget_delay: a storm then
+// gets one answer per connection per delay, while other requests are served meanwhile.
+BOOST_AUTO_TEST_CASE(over_budget_answers_are_held_while_others_are_served) {
+  Deployment d(strict_budgets(
+      "{ per_address: { burst: 2, per_minute: 1 }, per_account: { burst: 1000, per_minute: 1000 },"
+      " lock_after: 100, over_budget_delay: 1500ms }"));
+  for (int i = 0; i < 2; ++i) {
+    BOOST_TEST(d.curl("/x", {"-u", "mallory" + std::to_string(i) + ":guess"}).status == 401);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto held = std::async(std::launch::async, [&d] { return d.curl("/x", {"-u", "mallory:guess"}); });
+  // Served while the 429 is still being held on the same IO thread.
+  BOOST_TEST(d.curl("/static/public").status == 200);
+  BOOST_TEST((held.wait_for(std::chrono::seconds(0)) == std::future_status::timeout));
+  const auto throttled = held.get();
+  const auto took = std::chrono::steady_clock::now() - started;
+  BOOST_TEST(throttled.status == 429);
+  BOOST_TEST(std::stoi(throttled.header("Retry-After")) >= 1);
+  BOOST_TEST(took >= std::chrono::milliseconds(1500));
+  BOOST_TEST(d.log_contains("address_over_budget"));
 }
 
 BOOST_AUTO_TEST_CASE(account_locks_after_consecutive_failures_and_unlock_ends_it) {

@@ -81,12 +81,17 @@ BOOST_AUTO_TEST_CASE(an_upstream_body_that_stalls_is_cut_after_body_timeout) {
   BOOST_TEST(d.log_contains("\"reason\":\"upstream_body_aborted\""));
 }
 
+// Each IO loop keeps its own pool (a socket stays on the loop that opened it), so the
+// requests go over one client connection, which stays on one loop.
 BOOST_AUTO_TEST_CASE(pooled_upstream_connections_are_reused_until_idle_timeout) {
   auto& d = limited().deployment;
-  auto connections = [&d] {
-    const auto result = d.curl("/connections");
-    BOOST_TEST_REQUIRE(result.status == 200);
-    return std::stoi(result.body);
+  RawConnection client(d.proxy_port());
+  auto connections = [&client] {
+    client.send("GET /connections HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto response = client.read_response(seconds(5));
+    BOOST_TEST_REQUIRE(response.has_value());
+    BOOST_TEST_REQUIRE(response->status == 200);
+    return std::stoi(response->body);
   };
   const int first = connections();
   const int reused = connections();  // straight after: the pooled connection carries it

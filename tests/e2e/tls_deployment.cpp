@@ -47,7 +47,9 @@ TlsDeployment::TlsDeployment()
     << "admin: { address: 127.0.0.1:" << admin_port_ << " }\n"
     << "database: { url: \"" << database_.url() << "\", pool_size: 2 }\n"
     << "secrets: { pepper_file: pepper, totp_key_file: totp.key }\n"
-    << "server: { header_timeout: 2s }\n"
+    // One IO loop: each loop pools its own upstream connections, and the pooling test
+    // expects consecutive requests to share one.
+    << "server: { header_timeout: 2s, threads: 1 }\n"
     << "routes:\n"
     << "  - name: verified\n"
     << "    match: { path_prefix: /verified }\n"
