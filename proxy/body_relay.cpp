@@ -48,14 +48,16 @@ boost::system::error_code last_error() {
   return {errno, boost::system::system_category()};
 }
 
-bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR; }
+bool would_block() {
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
 
 }  // namespace
 
 asio::awaitable<std::optional<RelayOutcome>> splice_exact(asio::ip::tcp::socket& source,
-                                                         asio::ip::tcp::socket& sink,
-                                                         std::uint64_t length,
-                                                         ProgressWatchdog& watchdog) {
+                                                          asio::ip::tcp::socket& sink,
+                                                          std::uint64_t length,
+                                                          ProgressWatchdog& watchdog) {
   Pipe pipe;
   if (!pipe.ok()) co_return std::nullopt;
   RelayOutcome outcome;
@@ -77,8 +79,8 @@ asio::awaitable<std::optional<RelayOutcome>> splice_exact(asio::ip::tcp::socket&
       // Never asks for more than the body still owed: bytes past it stay in the socket.
       const auto want = static_cast<std::size_t>(
           std::min<std::uint64_t>(length - outcome.bytes_read, pipe.capacity()));
-      const ssize_t n = ::splice(in, nullptr, pipe.write_end(), nullptr, want,
-                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      const ssize_t n =
+          ::splice(in, nullptr, pipe.write_end(), nullptr, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n > 0) {
         outcome.bytes_read += static_cast<std::size_t>(n);
         in_pipe += static_cast<std::size_t>(n);
@@ -117,8 +119,8 @@ asio::awaitable<std::optional<RelayOutcome>> splice_exact(asio::ip::tcp::socket&
       const ssize_t taken = ::read(pipe.read_end(), piece.data(), std::min(in_pipe, piece.size()));
       if (taken <= 0) co_return failed(last_error(), true);
       in_pipe -= static_cast<std::size_t>(taken);
-      auto [ec, n] =
-          co_await asio::async_write(sink, asio::buffer(piece.data(), static_cast<std::size_t>(taken)), kTuple);
+      auto [ec, n] = co_await asio::async_write(
+          sink, asio::buffer(piece.data(), static_cast<std::size_t>(taken)), kTuple);
       if (ec) co_return failed(ec, true);
       watchdog.progress();
     }

@@ -27,35 +27,46 @@ struct RelayOutcome {
   // beast::error::timeout when no byte moved for the idle timeout; asio::error::eof when the
   // source closed before `length` bytes.
   boost::system::error_code error;
-  bool sink_failed = false;     // with `error`: writing failed, else reading did
+  bool sink_failed = false;      // with `error`: writing failed, else reading did
   std::uint64_t bytes_read = 0;  // taken from the source (all of `length` on success)
 };
 
 // The TCP socket under a stream, and the one a plain stream reads and writes directly.
-inline boost::asio::ip::tcp::socket& lowest_socket(boost::beast::tcp_stream& s) { return s.socket(); }
+inline boost::asio::ip::tcp::socket& lowest_socket(boost::beast::tcp_stream& s) {
+  return s.socket();
+}
 inline boost::asio::ip::tcp::socket& lowest_socket(
     boost::beast::ssl_stream<boost::beast::tcp_stream>& s) {
   return s.next_layer().socket();
 }
-inline boost::asio::ip::tcp::socket& lowest_socket(UpstreamStream& s) { return s.tcp().socket(); }
-inline boost::asio::ip::tcp::socket* plain_socket(boost::beast::tcp_stream& s) { return &s.socket(); }
-inline boost::asio::ip::tcp::socket* plain_socket(boost::beast::ssl_stream<boost::beast::tcp_stream>&) {
+inline boost::asio::ip::tcp::socket& lowest_socket(UpstreamStream& s) {
+  return s.tcp().socket();
+}
+inline boost::asio::ip::tcp::socket* plain_socket(boost::beast::tcp_stream& s) {
+  return &s.socket();
+}
+inline boost::asio::ip::tcp::socket* plain_socket(
+    boost::beast::ssl_stream<boost::beast::tcp_stream>&) {
   return nullptr;
 }
 inline boost::asio::ip::tcp::socket* plain_socket(UpstreamStream& s) {
   return s.is_tls() ? nullptr : &s.tcp().socket();
 }
 
-inline void clear_deadline(boost::beast::tcp_stream& s) { s.expires_never(); }
+inline void clear_deadline(boost::beast::tcp_stream& s) {
+  s.expires_never();
+}
 inline void clear_deadline(boost::beast::ssl_stream<boost::beast::tcp_stream>& s) {
   s.next_layer().expires_never();
 }
-inline void clear_deadline(UpstreamStream& s) { s.expires_never(); }
+inline void clear_deadline(UpstreamStream& s) {
+  s.expires_never();
+}
 
 // Socket to socket through a pipe; nullopt when no pipe could be made (the caller copies).
 boost::asio::awaitable<std::optional<RelayOutcome>> splice_exact(
-    boost::asio::ip::tcp::socket& source, boost::asio::ip::tcp::socket& sink,
-    std::uint64_t length, ProgressWatchdog& watchdog);
+    boost::asio::ip::tcp::socket& source, boost::asio::ip::tcp::socket& sink, std::uint64_t length,
+    ProgressWatchdog& watchdog);
 
 // Below this a pipe costs more system calls than it saves copying.
 inline constexpr std::uint64_t kSpliceMinBytes = 64 * 1024;
@@ -98,8 +109,8 @@ boost::asio::awaitable<RelayOutcome> relay_exact(Source& source, Sink& sink, std
     outcome.bytes_read += n;
     watchdog.progress();
     for (std::size_t written = 0; written < n;) {
-      auto [write_error, m] = co_await sink.async_write_some(
-          asio::buffer(buffer.get() + written, n - written), tuple);
+      auto [write_error, m] =
+          co_await sink.async_write_some(asio::buffer(buffer.get() + written, n - written), tuple);
       if (write_error) co_return failed(write_error, true);
       written += m;
       watchdog.progress();

@@ -3,7 +3,6 @@
 // bytes into the next response nor hangs the client, and max_body_bytes still holds.
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -19,7 +18,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr std::size_t kCappedBodyBytes = 1024 * 1024;  // max_body_bytes on /capped
-constexpr auto kBodyTimeout = seconds(2);               // server.body_timeout
+constexpr auto kBodyTimeout = seconds(2);              // server.body_timeout
 
 // tests/support/framing_upstream.py: Content-Length bodies that are too long or too short.
 class FramingUpstream {
@@ -28,8 +27,8 @@ class FramingUpstream {
     process_ = std::make_unique<BackgroundProcess>(
         std::vector<std::string>{
             "/usr/bin/python3",
-            std::string(LATCHKEY_SOURCE_DIR) + "/tests/support/framing_upstream.py",
-            "--port-file", dir_.file("port")},
+            std::string(LATCHKEY_SOURCE_DIR) + "/tests/support/framing_upstream.py", "--port-file",
+            dir_.file("port")},
         dir_.file("log"));
     for (int i = 0; i < 200 && read_file(dir_.file("port")).empty(); ++i) {
       std::this_thread::sleep_for(milliseconds(25));
@@ -47,15 +46,19 @@ class FramingUpstream {
 DeploymentOptions relay_options(const FramingUpstream& framing) {
   DeploymentOptions options;
   options.server = "{ header_timeout: 1s, body_timeout: 2s }";
-  options.extra_routes = "  - name: framing\n"
-                         "    match: { path_prefix: /framing }\n"
-                         "    upstream: { url: \"" + framing.url() + "\" }\n"
-                         "    auth: none\n"
-                         "  - name: capped\n"
-                         "    match: { path_prefix: /capped }\n"
-                         "    upstream: { url: \"@UPSTREAM@\" }\n"
-                         "    auth: none\n"
-                         "    limits: { max_body_bytes: " + std::to_string(kCappedBodyBytes) + " }\n";
+  options.extra_routes =
+      "  - name: framing\n"
+      "    match: { path_prefix: /framing }\n"
+      "    upstream: { url: \"" +
+      framing.url() +
+      "\" }\n"
+      "    auth: none\n"
+      "  - name: capped\n"
+      "    match: { path_prefix: /capped }\n"
+      "    upstream: { url: \"@UPSTREAM@\" }\n"
+      "    auth: none\n"
+      "    limits: { max_body_bytes: " +
+      std::to_string(kCappedBodyBytes) + " }\n";
   return options;
 }
 
@@ -86,7 +89,9 @@ std::string write_random(const std::string& path, std::size_t bytes) {
   std::ofstream out(path, std::ios::binary);
   std::uint64_t state = 0x2545f4914f6cdd1dull;
   for (std::size_t i = 0; i < bytes; ++i) {
-    state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
     out.put(static_cast<char>(state));
   }
   out.close();
@@ -105,7 +110,8 @@ BOOST_AUTO_TEST_CASE(multi_mib_download_arrives_byte_exact_and_bytes_out_is_logg
   auto& d = relay().deployment;
   TempDir dir;
   // Odd sizes: the last piece is a partial one; the smallest fits in the head's read.
-  for (const std::size_t bytes : {std::size_t{6 * 1024 * 1024 + 7}, std::size_t{70001}, std::size_t{13}}) {
+  for (const std::size_t bytes :
+       {std::size_t{6 * 1024 * 1024 + 7}, std::size_t{70001}, std::size_t{13}}) {
     BOOST_TEST_CONTEXT(bytes) {
       const std::string file = dir.file("down-" + std::to_string(bytes));
       const auto result =
@@ -128,8 +134,9 @@ BOOST_AUTO_TEST_CASE(multi_mib_upload_arrives_byte_exact_and_bytes_in_is_logged)
   // With and without 100-continue: the body follows the head at once or only after our 100.
   for (const std::string expect : {"Expect:", "Expect: 100-continue"}) {
     BOOST_TEST_CONTEXT(expect) {
-      const auto result = d.curl("/upload", {"-u", login(), "--data-binary", "@" + file, "-H",
-                                             "Content-Type: application/octet-stream", "-H", expect});
+      const auto result =
+          d.curl("/upload", {"-u", login(), "--data-binary", "@" + file, "-H",
+                             "Content-Type: application/octet-stream", "-H", expect});
       BOOST_TEST(result.status == 200);
       const auto record = d.upstream_records().back();
       BOOST_TEST(record.at("body_bytes").as_int64() == static_cast<std::int64_t>(bytes));
