@@ -19,6 +19,7 @@ class KeyedHasher {
 
  private:
   std::string key_;
+  std::uint64_t id_;  // names this key's per-thread MAC contexts (copies share them)
 };
 
 // Plain HMAC-SHA-256 with any key length (RFC 2104); KeyedHasher adds the key-length rule.

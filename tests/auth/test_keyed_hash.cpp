@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "auth/keyed_hash.hpp"
 
@@ -109,6 +111,31 @@ BOOST_AUTO_TEST_CASE(constant_time_equal_digests) {
     BOOST_TEST(!constant_time_equal(a, c));
   }
   BOOST_TEST(!constant_time_equal(a, hasher.digest("two")));
+}
+
+// Each thread keeps a keyed context per hasher and restarts it per digest: interleaving
+// hashers (more of them than a thread keeps) and threads must never mix keys or messages.
+BOOST_AUTO_TEST_CASE(interleaved_hashers_and_threads_keep_their_own_keys) {
+  std::vector<KeyedHasher> hashers;
+  for (int i = 0; i < 6; ++i) hashers.emplace_back(kKey32 + std::to_string(i));
+  auto check = [&hashers](int rounds) {
+    bool all_equal = true;
+    for (int round = 0; round < rounds; ++round) {
+      for (std::size_t i = 0; i < hashers.size(); ++i) {
+        const std::string message = "m" + std::to_string(round % 3);
+        all_equal = all_equal && hashers[i].digest("label", message) ==
+                                     hmac_sha256(kKey32 + std::to_string(i),
+                                                 std::string("label") + '\0' + message);
+      }
+    }
+    return all_equal;
+  };
+  BOOST_TEST(check(5));
+  bool in_threads[4] = {};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back([&, t] { in_threads[t] = check(50); });
+  for (auto& thread : threads) thread.join();
+  for (bool ok : in_threads) BOOST_TEST(ok);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
