@@ -1,7 +1,8 @@
 #include "proxy/forward.hpp"
 
-#include <array>
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "proxy/body_relay.hpp"
 #include "proxy/client_body_failure.hpp"
 #include "proxy/limit_hits.hpp"
 #include "proxy/local_reply.hpp"
@@ -138,34 +140,73 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     if (ec) co_return ForwardResult{false};
   }
 
-  auto chunk = std::make_unique<std::array<char, kRelayChunkBytes>>();
-  if (request_has_body) client_buffer.reserve(kRelayChunkBytes);
+  // The parser path's relay buffer, made only when a body goes that way (never zeroed).
+  std::unique_ptr<char[]> chunk;
+  auto chunk_data = [&chunk] {
+    if (!chunk) chunk.reset(new char[kRelayChunkBytes]);
+    return chunk.get();
+  };
+  // A Content-Length body needs no parsing: after the head it is relayed as bytes, exactly
+  // that many (proxy/body_relay.hpp). A chunked one goes through the parser, piece by piece.
+  const std::optional<std::uint64_t> request_length =
+      request_has_body && !request.chunked() ? std::optional(parser.content_length().value_or(0))
+                                             : std::nullopt;
+  if (request_has_body && !request_length) client_buffer.reserve(kRelayChunkBytes);
 
   // Request: head and body, client -> upstream.
   std::optional<http::request_serializer<http::buffer_body>> request_writer;
   request_writer.emplace(request);
   bool sent_anything = false;
-  for (;;) {
+  auto upstream_write_failed = [&](boost::system::error_code ec) {
+    if (is_tls_failure(ec)) return fail(UpstreamFailure::tls_failed, ec);
+    return fail(is_timeout(ec) ? UpstreamFailure::response_timeout : UpstreamFailure::write_failed);
+  };
+  auto client_body_failed = [&](boost::system::error_code ec) -> asio::awaitable<ForwardResult> {
+    const ClientBodyFailure failure = client_body_failure(ec);
+    record.reason = std::string(failure.reason);
+    if (!failure.limit.empty()) count_limit_hit(gateway.metrics, failure.limit);
+    if (failure.reply) {
+      co_await send_local(client, *failure.reply, client_version, false, record);
+    } else {
+      record.status = failure.status;
+    }
+    co_return ForwardResult{false};  // the upstream connection is dropped mid-request
+  };
+  if (request_length) {
+    // The head goes out with the body bytes already read along with it; the Content-Length
+    // was checked against max_body_bytes before forwarding (proxy/body_limit.hpp).
+    const auto buffered = client_buffer.data();
+    const std::size_t first =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffered.size(), *request_length));
+    request.body().data = first > 0 ? const_cast<void*>(buffered.data()) : nullptr;
+    request.body().size = first;
+    request.body().more = first < *request_length;
+    upstream->stream.expires_after(limits.body_timeout);
+    // Without a first piece the serializer would stop at need_buffer before the head.
+    auto [ec, n] = first > 0
+                       ? co_await http::async_write(upstream->stream, *request_writer, kTuple)
+                       : co_await http::async_write_header(upstream->stream, *request_writer, kTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return co_await upstream_write_failed(ec);
+    client_buffer.consume(first);
+    record.bytes_in += first;
+    const RelayOutcome relayed = co_await relay_exact(client, upstream->stream,
+                                                      *request_length - first, limits.body_timeout);
+    record.bytes_in += relayed.bytes_read;
+    if (relayed.error && relayed.sink_failed) co_return co_await upstream_write_failed(relayed.error);
+    if (relayed.error) co_return co_await client_body_failed(relayed.error);
+  }
+  while (!request_length) {
     if (!parser.is_done()) {
-      request.body().data = chunk->data();
-      request.body().size = chunk->size();
+      request.body().data = chunk_data();
+      request.body().size = kRelayChunkBytes;
       beast::get_lowest_layer(client).expires_after(limits.body_timeout);
       auto [ec, n] = co_await http::async_read_some(client, client_buffer, parser, kTuple);
       if (ec == http::error::need_buffer) ec = {};
-      if (ec) {
-        const ClientBodyFailure failure = client_body_failure(ec);
-        record.reason = std::string(failure.reason);
-        if (!failure.limit.empty()) count_limit_hit(gateway.metrics, failure.limit);
-        if (failure.reply) {
-          co_await send_local(client, *failure.reply, client_version, false, record);
-        } else {
-          record.status = failure.status;
-        }
-        co_return ForwardResult{false};  // the upstream connection is dropped mid-request
-      }
-      request.body().size = chunk->size() - request.body().size;
+      if (ec) co_return co_await client_body_failed(ec);
+      request.body().size = kRelayChunkBytes - request.body().size;
       // An empty piece must not reach a chunked serializer: it would end the body early.
-      request.body().data = request.body().size > 0 ? chunk->data() : nullptr;
+      request.body().data = request.body().size > 0 ? chunk.get() : nullptr;
       request.body().more = !parser.is_done();
       record.bytes_in += request.body().size;
     } else {
@@ -188,9 +229,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
         request_writer.emplace(request);
         continue;
       }
-      if (is_tls_failure(ec)) co_return co_await fail(UpstreamFailure::tls_failed, ec);
-      co_return co_await fail(is_timeout(ec) ? UpstreamFailure::response_timeout
-                                             : UpstreamFailure::write_failed);
+      co_return co_await upstream_write_failed(ec);
     }
     sent_anything = true;
     if (request_writer->is_done()) break;
@@ -268,12 +307,60 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
       co_return ForwardResult{false};
     }
   }
+  // A Content-Length body is relayed as bytes, exactly that many (proxy/body_relay.hpp);
+  // chunked and close-delimited ones go through the parser.
+  const std::optional<std::uint64_t> response_length =
+      has_body && response_parser->content_length() && !response_parser->is_done()
+          ? std::optional(*response_parser->content_length())
+          : std::nullopt;
+  if (response_length) {
+    if (upstream_buffer.size() == 0) {
+      // The head goes out with the first body bytes: a stall before them is still a 504.
+      upstream->stream.expires_after(limits.body_timeout);
+      auto [ec, n] = co_await upstream->stream.async_read_some(
+          upstream_buffer.prepare(static_cast<std::size_t>(
+              std::min<std::uint64_t>(*response_length, kRelayChunkBytes))),
+          kTuple);
+      if (ec) {
+        gateway.log.event("warning", "bad_upstream_response",
+                          {{"route", route.name}, {"problem", ec.message()}});
+        co_return co_await fail(is_timeout(ec) ? UpstreamFailure::response_timeout
+                                               : UpstreamFailure::bad_response);
+      }
+      upstream_buffer.commit(n);
+    }
+    // Bytes past the Content-Length stay in the buffer: the connection is then not reused.
+    const auto buffered = upstream_buffer.data();
+    const std::size_t first =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffered.size(), *response_length));
+    response.body().data = const_cast<void*>(buffered.data());
+    response.body().size = first;
+    response.body().more = first < *response_length;
+    beast::get_lowest_layer(client).expires_after(limits.body_timeout);
+    auto [ec, n] = first > 0 ? co_await http::async_write(client, response_writer, kTuple)
+                             : co_await http::async_write_header(client, response_writer, kTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      record.reason = "client_gone";
+      co_return ForwardResult{false};
+    }
+    upstream_buffer.consume(first);
+    record.bytes_out += first;
+    const RelayOutcome relayed = co_await relay_exact(upstream->stream, client,
+                                                      *response_length - first, limits.body_timeout);
+    record.bytes_out += relayed.bytes_read;
+    if (relayed.error) {
+      // Head already sent: the connection is cut so the client sees a truncated body.
+      record.reason = relayed.sink_failed ? "client_gone" : "upstream_body_aborted";
+      co_return ForwardResult{false};
+    }
+  }
   // Response body, upstream -> client.
   bool head_sent = false;
-  while (has_body) {
+  while (has_body && !response_length) {
     if (!response_parser->is_done()) {
-      response.body().data = chunk->data();
-      response.body().size = chunk->size();
+      response.body().data = chunk_data();
+      response.body().size = kRelayChunkBytes;
       upstream->stream.expires_after(limits.body_timeout);
       auto [ec, n] =
           co_await http::async_read_some(upstream->stream, upstream_buffer, *response_parser, kTuple);
@@ -293,8 +380,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
         record.reason = "upstream_body_aborted";
         co_return ForwardResult{false};
       }
-      response.body().size = chunk->size() - response.body().size;
-      response.body().data = response.body().size > 0 ? chunk->data() : nullptr;
+      response.body().size = kRelayChunkBytes - response.body().size;
+      response.body().data = response.body().size > 0 ? chunk.get() : nullptr;
       response.body().more = !response_parser->is_done();
     } else {
       response.body().data = nullptr;
@@ -314,8 +401,11 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   }
 
   // An idle keep-alive connection should not keep the upload-sized buffer.
-  if (request_has_body && client_buffer.size() == 0) client_buffer.shrink_to_fit();
-  if (upstream_keep_alive && response_parser->is_done() && upstream_buffer.size() == 0) {
+  if (request_has_body && !request_length && client_buffer.size() == 0) {
+    client_buffer.shrink_to_fit();
+  }
+  const bool body_complete = response_length.has_value() || response_parser->is_done();
+  if (upstream_keep_alive && body_complete && upstream_buffer.size() == 0) {
     gateway.upstreams.release(route.upstream, std::move(upstream->stream));
   }
   co_return ForwardResult{keep_alive};
