@@ -47,7 +47,7 @@ std::size_t MemoryReclaimer::reclaim_once() {
 }
 
 void MemoryReclaimer::run() {
-  pthread_setname_np(pthread_self(), "latchkey-reclaim");
+  pthread_setname_np(pthread_self(), "latchkey-trim");  // at most 15 characters
   std::unique_lock lock(mutex_);
   for (;;) {
     if (wake_.wait_for(lock, interval_, [this] { return stopping_; })) return;
