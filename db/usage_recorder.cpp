@@ -20,8 +20,24 @@ std::int64_t unix_micros(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-UsageRecorder::UsageRecorder(ConnectionPool& pool, std::chrono::milliseconds acquire_wait)
-    : pool_(pool), acquire_wait_(acquire_wait) {}
+UsageRecorder::UsageRecorder(ConnectionPool& pool, std::chrono::milliseconds acquire_wait,
+                             std::chrono::milliseconds refresh)
+    : pool_(pool), acquire_wait_(acquire_wait), refresh_(refresh) {}
+
+std::size_t UsageRecorder::where_of(const AddressUse& use) {
+  const std::size_t address = std::hash<std::string>{}(use.from_address);
+  return address ^ (std::hash<std::string>{}(use.user_agent) + 0x9e3779b97f4a7c15ULL +
+                    (address << 6) + (address >> 2));
+}
+
+bool UsageRecorder::due(std::int64_t id, const std::vector<AddressUse>& uses,
+                        std::chrono::steady_clock::time_point now) const {
+  const auto written = written_.find(id);
+  if (written == written_.end() || now - written->second.at >= refresh_) return true;
+  // Any use from elsewhere, or by another agent, is news: the audit event must not wait.
+  return std::any_of(uses.begin(), uses.end(),
+                     [&](const AddressUse& use) { return where_of(use) != written->second.where; });
+}
 
 void UsageRecorder::record(std::int64_t app_password_id, std::string from_address,
                            std::string user_agent) {
@@ -42,11 +58,18 @@ void UsageRecorder::record(std::int64_t app_password_id, std::string from_addres
   }
 }
 
-std::size_t UsageRecorder::flush() {
+std::size_t UsageRecorder::flush(std::chrono::steady_clock::time_point now) {
   Batch batch;
   {
     std::lock_guard lock(mutex_);
-    batch.swap(pending_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (due(it->first, it->second, now)) {
+        batch.emplace(it->first, std::move(it->second));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
   if (batch.empty()) return 0;
   try {
@@ -58,6 +81,14 @@ std::size_t UsageRecorder::flush() {
     requeue(std::move(batch));
     throw auth::StoreUnavailable(std::string("recording last use failed: ") +
                                  scrub_message(e.what(), ""));
+  }
+  std::lock_guard lock(mutex_);
+  if (written_.size() + batch.size() > kMaxPending) written_.clear();  // costs a write each, later
+  for (const auto& [id, uses] : batch) {
+    const auto latest = std::max_element(
+        uses.begin(), uses.end(),
+        [](const AddressUse& a, const AddressUse& b) { return a.last_at < b.last_at; });
+    written_[id] = Written{where_of(*latest), now};
   }
   return batch.size();
 }

@@ -1,6 +1,9 @@
 // Write-behind of "last used at / from / by" for application passwords: the request path
 // records in memory, and a worker flushes everything pending in one statement, so a busy
-// client costs no UPDATE per request (DESIGN.md §6). The same statement writes an
+// client costs no UPDATE per request (DESIGN.md §6). A password in steady use (same address
+// and user agent as last written) is written again only after `refresh`, so that thousands of
+// busy clients cost the database a trickle, not a row per client per flush; a first use, a
+// new address or a new user agent is written at the next flush. The same statement writes an
 // app_password.new_address audit event for every address a password was used from that
 // differs from the one stored before (the first use ever included).
 #pragma once
@@ -30,16 +33,18 @@ class UsageRecorder {
   static constexpr std::size_t kMaxAddressesPerPassword = 4;
 
   explicit UsageRecorder(ConnectionPool& pool,
-                         std::chrono::milliseconds acquire_wait = std::chrono::seconds(2));
+                         std::chrono::milliseconds acquire_wait = std::chrono::seconds(2),
+                         std::chrono::milliseconds refresh = std::chrono::minutes(1));
 
   // Cheap and thread-safe: remembers the latest use of each password (now, address, agent)
   // and the distinct addresses it was used from.
   void record(std::int64_t app_password_id, std::string from_address, std::string user_agent);
 
-  // Writes every pending use, and the new-address audit events, in one transaction; returns
-  // how many passwords it covered. On failure throws auth::StoreUnavailable and keeps the
-  // batch for the next flush (a newer use recorded meanwhile wins).
-  std::size_t flush();
+  // Writes every pending use that is due (see above), and the new-address audit events, in
+  // one transaction; returns how many passwords it covered. Uses not yet due stay pending. On
+  // failure throws auth::StoreUnavailable and keeps the batch for the next flush (a newer use
+  // recorded meanwhile wins).
+  std::size_t flush(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
   std::size_t pending() const;
 
@@ -58,10 +63,22 @@ class UsageRecorder {
   void write(const Batch& batch);
   void requeue(Batch batch);
 
+  // What was last written for a password: where from (a hash of address and user agent) and
+  // when, to tell a steady use (written again after refresh_) from news (written at once).
+  struct Written {
+    std::size_t where = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  static std::size_t where_of(const AddressUse& use);
+  bool due(std::int64_t id, const std::vector<AddressUse>& uses,
+           std::chrono::steady_clock::time_point now) const;
+
   ConnectionPool& pool_;
   std::chrono::milliseconds acquire_wait_;
+  std::chrono::milliseconds refresh_;
   mutable std::mutex mutex_;
   Batch pending_;
+  std::unordered_map<std::int64_t, Written> written_;  // at most kMaxPending, then forgotten
   // Uses are stamped strictly increasing, so "the latest use wins" never meets a tie when two
   // arrive within one clock tick (the flush orders by time).
   std::chrono::system_clock::time_point last_stamp_{};

@@ -232,4 +232,30 @@ BOOST_AUTO_TEST_CASE(two_replicas_flushing_the_same_passwords_do_not_deadlock) {
                     "WHERE event = 'app_password.new_address') t WHERE source = before") == 0);
 }
 
+// Thousands of clients in steady use must not cost a row per client per flush: a repeat from
+// the address and agent last written waits for the refresh interval (a minute); news does not.
+BOOST_AUTO_TEST_CASE(steady_use_is_written_again_only_after_the_refresh_interval) {
+  const std::string id = std::to_string(ids[0]);
+  const auto last_used = [&] {
+    return text("SELECT last_used_at::text FROM app_passwords WHERE id = " + id);
+  };
+  const auto now = std::chrono::steady_clock::now();
+  recorder.record(ids[0], "192.0.2.1", "DAVx5/4.3");
+  BOOST_TEST(recorder.flush(now) == 1u);  // first use: at once
+  const std::string first = last_used();
+  recorder.record(ids[0], "192.0.2.1", "DAVx5/4.3");
+  BOOST_TEST(recorder.flush(now + 1s) == 0u);  // steady use: held back, still pending
+  BOOST_TEST(recorder.pending() == 1u);
+  BOOST_TEST(last_used() == first);
+  BOOST_TEST(recorder.flush(now + 61s) == 1u);  // a minute on: the latest use is written
+  BOOST_TEST(last_used() > first);
+  BOOST_TEST(recorder.pending() == 0u);
+  // Another user agent, or another address, is written at the next flush.
+  recorder.record(ids[0], "192.0.2.1", "DAVx5/4.4");
+  BOOST_TEST(recorder.flush(now + 62s) == 1u);
+  recorder.record(ids[0], "198.51.100.9", "DAVx5/4.4");
+  BOOST_TEST(recorder.flush(now + 63s) == 1u);
+  BOOST_TEST(text("SELECT last_used_from FROM app_passwords WHERE id = " + id) == "198.51.100.9");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
