@@ -23,6 +23,7 @@ NAMES = {
     "legit-with-storm": "**latchkey** legitimate traffic + storm",
     "storm-alongside": "**latchkey** storm alongside legitimate",
     "latchkey-ttl": "latchkey, `cache.ttl: 1s`: the cold path (informational)",
+    "latchkey-one": "latchkey, one user through the same client script (reference)",
 }
 PEERS = ["nginx-sha", "nginx-bcrypt", "haproxy-plain", "haproxy-bcrypt"]
 SCENARIOS = {
@@ -130,16 +131,24 @@ def main():
     print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
     for scenario, title in SCENARIOS.items():
         rows = [row for (s, row) in runs if s == scenario]
-        order = ["direct", "latchkey", "latchkey-ttl", "legit-alone", "legit-with-storm", "storm-alongside"] + PEERS
+        order = ["direct", "latchkey", "latchkey-one", "latchkey-ttl", "legit-alone",
+                 "legit-with-storm", "storm-alongside"] + PEERS
         rows.sort(key=lambda row: order.index(row) if row in order else 99)
         first = True
         for row in rows:
             ms = [m for m in runs[(scenario, row)].values() if m]
             rps_each = per_round(scenario, row)
-            if row in PEERS:
+            if row in PEERS and scenario == "4":
+                # latchkey holds its 429s (brute_force.over_budget_delay): answers per second
+                # are not comparable with the peers' 401s; the storm's cost shows in the
+                # legitimate rows and the database bound below.
+                ratio = "(latchkey holds its 429s)"
+            elif row in PEERS:
                 ratio = fmt_ratios(ratios(scenario, "latchkey", scenario, row))
             elif scenario == "2" and row in ("latchkey", "latchkey-ttl"):
-                ratio = "vs scenario 1: " + fmt_ratios(ratios("2", row, "1", "latchkey"))
+                ratio = ("vs one user, same script: " +
+                         fmt_ratios(ratios("2", row, "2", "latchkey-one")) +
+                         "; vs scenario 1: " + fmt_ratios(ratios("2", row, "1", "latchkey")))
             elif row == "legit-with-storm":
                 ratio = "vs alone: " + fmt_ratios(ratios("4", row, "4", "legit-alone"))
             else:
@@ -229,7 +238,10 @@ def main():
               f"{verdict(lk_p99, peer_p99, higher=False) if peer_p99 else 'not measured'} |")
     ratio_target("S1 latchkey ÷ nginx bcrypt", "1", "latchkey", "1", "nginx-bcrypt", 50)
     ratio_target("S1 latchkey ÷ HAProxy bcrypt", "1", "latchkey", "1", "haproxy-bcrypt", 50)
-    ratio_target("S2 latchkey ÷ S1 latchkey", "2", "latchkey", "1", "latchkey", 0.9)
+    # The reference runs the same wrk script over one credential: the client's per-request
+    # cost (a Lua pick and header) is then the same on both sides of the ratio.
+    ratio_target("S2 latchkey ÷ one user through the same client script", "2", "latchkey", "2",
+                 "latchkey-one", 0.9)
     ratio_target("S4 legitimate traffic with storm ÷ alone", "4", "legit-with-storm", "4",
                  "legit-alone", 0.8)
     for r in db:
