@@ -34,7 +34,8 @@ bool UsageRecorder::due(std::int64_t id, const std::vector<AddressUse>& uses,
                         std::chrono::steady_clock::time_point now) const {
   const auto written = written_.find(id);
   if (written == written_.end() || now - written->second.at >= refresh_) return true;
-  // Any use from elsewhere, or by another agent, is news: the audit event must not wait.
+  // Any use from elsewhere, or by another agent, is news: the audit event must not wait. (A
+  // hash collision only delays it to the refresh; the statement compares the real address.)
   return std::any_of(uses.begin(), uses.end(),
                      [&](const AddressUse& use) { return where_of(use) != written->second.where; });
 }
