@@ -14,7 +14,7 @@ namespace latchkey::proxy {
 
 class ConnectionHooks {
  public:
-  // `cancel_reads` runs on the session's strand and makes its pending read end
+  // `cancel_reads` runs on the session's loop and makes its pending read end
   // (operation_aborted); `buffer` is the session's read buffer.
   ConnectionHooks(Gateway& gateway, boost::asio::any_io_executor executor,
                   std::function<void()> cancel_reads, const boost::beast::flat_buffer& buffer);
@@ -28,7 +28,7 @@ class ConnectionHooks {
   // Whether to wait for another request: not once draining, unless some of it has arrived
   // (`pending_bytes`: bytes received but not yet read from the socket).
   bool may_wait_for_next_request(std::size_t pending_bytes) const;
-  void stop();  // on the session's strand, before the session's locals go
+  void stop();  // on the session's loop, before the session's locals go
 
  private:
   ConnectionTracker* tracker_;

@@ -7,7 +7,7 @@ namespace latchkey::proxy {
 
 IdleDeadline::IdleDeadline(boost::asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout)
     : state_(std::make_shared<State>()), timer_(socket.get_executor(), timeout) {
-  // Runs on the connection's strand, as the wait does: `done` is set before it could run.
+  // Runs on the connection's loop, as the wait does: `done` is set before it could run.
   timer_.async_wait(boost::asio::bind_allocator(
       ExactSizeAllocator<void>(), [state = state_, &socket](boost::system::error_code ec) {
         if (ec || state->done) return;

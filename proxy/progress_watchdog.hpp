@@ -14,7 +14,7 @@ namespace latchkey::proxy {
 class ProgressWatchdog {
  public:
   // Cancels the pending operations of both sockets when it fires. `executor` must be the one
-  // the relay runs on (the session's strand): the handler then never races the relay.
+  // the relay runs on (the session's loop): the handler then never races the relay.
   ProgressWatchdog(boost::asio::any_io_executor executor,
                    std::chrono::steady_clock::duration timeout,
                    boost::asio::ip::tcp::socket& source, boost::asio::ip::tcp::socket& sink);

@@ -93,7 +93,7 @@ asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
   asio::steady_timer timer(client.get_executor());
   auto arm = [&](std::chrono::milliseconds timeout) {
     timer.expires_after(timeout);  // cancels an earlier wait, whose handler then does nothing
-    // Same strand as this coroutine: `done` is set before the handler could see a dead socket.
+    // Same loop as this coroutine: `done` is set before the handler could see a dead socket.
     timer.async_wait([deadline, &socket = beast::get_lowest_layer(client).socket()](boost::system::error_code ec) {
       if (ec || deadline->done) return;
       deadline->fired = true;
