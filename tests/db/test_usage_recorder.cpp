@@ -236,13 +236,14 @@ BOOST_AUTO_TEST_CASE(two_replicas_flushing_the_same_passwords_do_not_deadlock) {
 // the address and agent last written waits for the refresh interval (a minute); news does not.
 BOOST_AUTO_TEST_CASE(steady_use_is_written_again_only_after_the_refresh_interval) {
   const std::string id = std::to_string(ids[0]);
-  const auto last_used = [&] {
-    return text("SELECT last_used_at::text FROM app_passwords WHERE id = " + id);
+  const auto last_used = [&] {  // microseconds since the epoch
+    return number("SELECT (extract(epoch FROM last_used_at) * 1000000)::bigint "
+                  "FROM app_passwords WHERE id = " + id);
   };
   const auto now = std::chrono::steady_clock::now();
   recorder.record(ids[0], "192.0.2.1", "DAVx5/4.3");
   BOOST_TEST(recorder.flush(now) == 1u);  // first use: at once
-  const std::string first = last_used();
+  const auto first = last_used();
   recorder.record(ids[0], "192.0.2.1", "DAVx5/4.3");
   BOOST_TEST(recorder.flush(now + 1s) == 0u);  // steady use: held back, still pending
   BOOST_TEST(recorder.pending() == 1u);
