@@ -84,12 +84,13 @@ bool is_bearer_scheme(std::string_view value) {
   return boost::beast::iequals(scheme, "bearer");
 }
 
-// One set of credentials on its way through budgets, cache and verification.
+// One set of credentials on its way through budgets, cache and verification. The views
+// point into the parsed header, which outlives the attempt; a cache hit copies no secret.
 struct Attempt {
-  std::string cache_user;  // Basic: the username as typed; Bearer: kBearerCacheUser
-  std::string secret;
-  std::string account;   // budget key; empty for Bearer (no account is named)
-  std::string username;  // for the audit log; empty for Bearer
+  std::string_view cache_user;  // Basic: the username as typed; Bearer: kBearerCacheUser
+  std::string_view secret;
+  std::string account;        // budget key; empty for Bearer (no account is named)
+  std::string_view username;  // for the audit log; empty for Bearer
   bool bearer = false;
 };
 
@@ -109,15 +110,18 @@ AuthOutcome refusal_for(const config::Route& route, const Attempt& attempt,
     challenges = route_challenges(route.auth);
   }
   AuthOutcome outcome = refuse(reply, std::string(auth::to_string(reason)), std::move(challenges));
-  outcome.username = attempt.username;
+  outcome.username = std::string(attempt.username);
   return outcome;
 }
 
+// `make_verify` gives the verification to run on the verify pool, with its own copies of the
+// credentials; it is called only when the cache cannot answer.
+template <class MakeVerify>
 boost::asio::awaitable<AuthOutcome> verify_attempt(Gateway& gateway, const config::Route& route,
                                                    const auth::Policy& policy,
                                                    const Attempt& attempt,
                                                    const std::string& client_address,
-                                                   const std::function<auth::Decision()>& verify) {
+                                                   MakeVerify make_verify) {
   // Budgets come before the cache: were a cache hit exempt, a guess matching a cached entry
   // would answer 200 while wrong guesses answer 429, a free oracle for the right password.
   const auto now = auth::FailureBudgets::Clock::now();
@@ -126,7 +130,7 @@ boost::asio::awaitable<AuthOutcome> verify_attempt(Gateway& gateway, const confi
     AuthOutcome outcome = refuse(LocalReply::too_many_requests, std::move(reason));
     outcome.retry_after = std::chrono::ceil<std::chrono::seconds>(wait);
     outcome.over_budget = true;
-    outcome.username = attempt.username;
+    outcome.username = std::string(attempt.username);
     return outcome;
   };
   auto admitted = [&](auth::Identity identity, bool cached) {
@@ -177,6 +181,7 @@ boost::asio::awaitable<AuthOutcome> verify_attempt(Gateway& gateway, const confi
 
   // Read before verifying: a change notified meanwhile makes the result too old to cache.
   const std::uint64_t generation = gateway.cache.generation();
+  const std::function<auth::Decision()> verify = make_verify();
   auto decision = co_await gateway.verify_pool.run(verify);
   if (!decision) {
     if (inflight.leader()) {
@@ -239,21 +244,27 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
       co_return refuse(LocalReply::unauthorized, "bearer_not_accepted",
                        route_challenges(route.auth));
     }
-    Attempt attempt{std::string(kBearerCacheUser), bearer->token, "", "", true};
+    const Attempt attempt{kBearerCacheUser, bearer->token, "", "", true};
     // Named: GCC 12 mishandles temporaries with destructors inside a co_await expression.
-    const std::function<auth::Decision()> verify = [&authenticator, token = bearer->token, policy] {
-      return authenticator.verify_bearer(token, policy);
+    const auto make_verify = [&authenticator, bearer, &policy] {
+      return std::function<auth::Decision()>(
+          [&authenticator, token = bearer->token, policy] {
+            return authenticator.verify_bearer(token, policy);
+          });
     };
-    co_return co_await verify_attempt(gateway, route, policy, attempt, client_address, verify);
+    co_return co_await verify_attempt(gateway, route, policy, attempt, client_address,
+                                      make_verify);
   }
 
   const auto& credentials = std::get<auth::BasicCredentials>(parsed);
-  Attempt attempt{credentials.username, credentials.password,
-                  auth::account_key(credentials.username), credentials.username, false};
-  const std::function<auth::Decision()> verify = [&authenticator, credentials, policy] {
-    return authenticator.verify(credentials, policy);
+  const Attempt attempt{credentials.username, credentials.password,
+                        auth::account_key(credentials.username), credentials.username, false};
+  const auto make_verify = [&authenticator, &credentials, &policy] {
+    return std::function<auth::Decision()>([&authenticator, credentials, policy] {
+      return authenticator.verify(credentials, policy);
+    });
   };
-  co_return co_await verify_attempt(gateway, route, policy, attempt, client_address, verify);
+  co_return co_await verify_attempt(gateway, route, policy, attempt, client_address, make_verify);
 }
 
 }  // namespace latchkey::proxy
