@@ -49,12 +49,21 @@ constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 constexpr auto kIdleBufferRelease = std::chrono::milliseconds(50);
 
 void count_request(Metrics& metrics, const AccessRecord& record) {
-  const std::string route = record.route.empty() ? "none" : record.route;
-  const std::string route_label = "route=\"" + route + "\"";
-  metrics.increment("latchkey_requests_total",
-                    route_label + ",status=\"" + std::to_string(record.status) + "\"");
+  thread_local std::string labels;  // reused: no allocation per request
+  labels.assign("route=\"").append(record.route.empty() ? "none" : record.route).append("\"");
+  const std::size_t route_label = labels.size();
+  labels.append(",status=\"").append(std::to_string(record.status)).append("\"");
+  metrics.increment("latchkey_requests_total", labels);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - record.started;
-  metrics.observe("latchkey_request_duration_seconds", route_label, took.count());
+  const std::string_view route_only = std::string_view(labels).substr(0, route_label);
+  metrics.observe("latchkey_request_duration_seconds", route_only, took.count());
+}
+
+void count_auth_allowed(Metrics& metrics, std::string_view credential, bool cached) {
+  thread_local std::string labels;  // reused: no allocation per request
+  labels.assign("credential=\"").append(credential).append("\",cached=\"");
+  labels.append(cached ? "true" : "false").append("\"");
+  metrics.increment("latchkey_auth_allowed_total", labels);
 }
 
 // A client over a failure budget waits for its 429 (brute_force.over_budget_delay), never
@@ -221,9 +230,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
     record.app_password = identity->app_password_name;
     record.token = identity->token_name;
     record.cached = outcome.cached;
-    gateway.metrics.increment("latchkey_auth_allowed_total",
-                              "credential=\"" + record.credential + "\",cached=\"" +
-                                  (outcome.cached ? "true" : "false") + "\"");
+    count_auth_allowed(gateway.metrics, record.credential, outcome.cached);
     if (identity->app_password_id && gateway.record_use) {
       gateway.record_use(AppPasswordUse{*identity->app_password_id, record.client,
                                         std::string(request[http::field::user_agent])});
