@@ -17,7 +17,8 @@ Writes into OUT:
   peers-storm.txt       wrong passwords for the same storm users
   htpasswd-sha          nginx auth_basic {SHA}: the bench user first, storm users, bulk users
   htpasswd-bcrypt       the same users with bcrypt ($2b$, cost BCRYPT_COST, htpasswd -B default)
-  haproxy-users.cfg     `userlist plain` (insecure-password) and `userlist bcrypt`
+  haproxy-users.cfg     `userlist plain` (insecure-password) and `userlist bcrypt`, the same
+                        users in reverse order (HAProxy finds the last one written first)
   samples.tsv           a few (user, latchkey password, peer password) for the pre-check
 
 Usage: gen_creds.py --out DIR --pepper-file F --bench-user U --bench-password P
@@ -186,12 +187,14 @@ def main():
     with open(out("htpasswd-bcrypt"), "w") as f:
         for (u, _), h in zip(entries, bcrypts):
             f.write(f"{u}:{h}\n")
+    # HAProxy puts each user it parses at the head of its userlist and looks users up from
+    # there: in its file the bench user comes last, so that it too finds it first.
     with open(out("haproxy-users.cfg"), "w") as f:
         f.write("userlist plain\n")
-        for u, pw in entries:
+        for u, pw in reversed(entries):
             f.write(f"  user {u} insecure-password {pw}\n")
         f.write("\nuserlist bcrypt\n")
-        for (u, _), h in zip(entries, bcrypts):
+        for (u, _), h in reversed(list(zip(entries, bcrypts))):
             f.write(f"  user {u} password {h}\n")
 
     with open(out("samples.tsv"), "w") as f:
