@@ -98,6 +98,10 @@ def main():
             "non2xx": w["status"], "sock": sock, "requests": w["requests"],
             "cpu": 100.0 * r["cpu_ticks"] / r["clk_tck"] / r["wall_s"],
             "pg": 100.0 * r["pg_ticks"] / r["clk_tck"] / r["wall_s"],
+            # CPU time per answered request, user and kernel apart: a proxy's kernel share
+            # (loopback TCP, wake-ups) is much the same for all, its own work is not.
+            "us_user": 1e6 * r.get("cpu_user_ticks", 0) / r["clk_tck"] / w["requests"],
+            "us_kernel": 1e6 * r.get("cpu_kernel_ticks", 0) / r["clk_tck"] / w["requests"],
             "wall": r["wall_s"],
         }
         runs[key][r["round"]] = m
@@ -123,12 +127,14 @@ def main():
     print(f"### Results{' (smoke run: not a measurement)' if a.smoke else ''}\n")
     print(f"Measured: {a.measured}. Machine: {a.machine}. wrk: 1 thread, {a.connections} connections, "
           f"{a.duration} s per run, {a.rounds} interleaved round(s); medians over rounds. "
-          "CPU: share of one core used by the proxy process (latchkey: all its threads); "
+          "CPU: share of one core used by the proxy process (latchkey: all its threads), and "
+          "its CPU time per answered request, user + kernel; "
           "PostgreSQL's CPU is shown apart for latchkey. Load average (1, 5, 15 min) before / "
           f"after the load phase: {a.load}.\n")
     print("| scenario | target | req/s | req/s each round | p50 ms | p99 ms | non-2xx | "
-          "socket errors | proxy CPU % | PostgreSQL CPU % | latchkey ÷ target, each round → median |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+          "socket errors | proxy CPU % | proxy CPU µs per request, user + kernel | "
+          "PostgreSQL CPU % | latchkey ÷ target, each round → median |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
     for scenario, title in SCENARIOS.items():
         rows = [row for (s, row) in runs if s == scenario]
         order = ["direct", "latchkey", "latchkey-one", "latchkey-ttl", "legit-alone",
@@ -164,6 +170,8 @@ def main():
                 f"{sum(m['non2xx'] for m in ms):,}",
                 f"{sum(m['sock'] for m in ms):,}",
                 f"{med(m['cpu'] for m in ms):.0f}" if ms else "–",
+                (f"{med(m['us_user'] for m in ms):.1f} + {med(m['us_kernel'] for m in ms):.1f}"
+                 if ms else "–"),
                 f"{med(m['pg'] for m in ms):.0f}" if ms and is_latchkey else "",
                 ratio,
             ]) + " |")
