@@ -18,6 +18,7 @@
 #include "proxy/access_log.hpp"
 #include "proxy/authenticate_request.hpp"
 #include "proxy/body_limit.hpp"
+#include "proxy/buffered_head.hpp"
 #include "proxy/connection_hooks.hpp"
 #include "proxy/forward.hpp"
 #include "proxy/idle_wait.hpp"
@@ -140,7 +141,7 @@ asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
       arm(header_timeout);
     }
   }
-  auto [ec, n] = co_await http::async_read_header(client, buffer, parser, kTuple);
+  const boost::system::error_code ec = parse_buffered_head(parser, buffer);
   if (!ec && static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end())) >
                  max_header_count) {
     co_return finish({http::error::header_limit, "too_many_headers"});

@@ -10,9 +10,9 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <string_view>
 
+#include "proxy/buffered_head.hpp"
 #include "proxy/raw_head.hpp"
 #include "proxy/response_checks.hpp"
 
@@ -45,9 +45,10 @@ boost::asio::awaitable<UpstreamHead> read_upstream_head(Stream& stream,
     if (ec) co_return UpstreamHead{ec, {}};
     buffer.commit(n);
   }
-  // The whole head is buffered: this parses without reading.
-  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, tuple);
-  if (ec) co_return UpstreamHead{ec, "unparseable_head"};
+  // The whole head is buffered: it is parsed in place (proxy/buffered_head.hpp).
+  if (const auto ec = parse_buffered_head(parser, buffer)) {
+    co_return UpstreamHead{ec, "unparseable_head"};
+  }
   if (auto problem = response_head_problem(parser.get().base())) {
     co_return UpstreamHead{http::error::bad_field, *problem};
   }
