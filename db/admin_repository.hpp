@@ -11,7 +11,7 @@
 
 #include "auth/keyed_hash.hpp"
 #include "auth/scopes.hpp"
-#include "db/credential_state.hpp"
+#include "db/credential_info.hpp"
 #include "db/errors.hpp"
 #include "db/timestamp.hpp"
 
@@ -41,16 +41,8 @@ struct TotpEnrolment {
   std::optional<std::int64_t> last_step;     // last accepted time step
 };
 
-struct AppPasswordInfo {
-  std::int64_t id = 0;
-  std::string name;
-  Timestamp created_at;
-  std::optional<Timestamp> expires_at;
-  std::optional<Timestamp> last_used_at;
-  std::optional<std::string> last_used_from;
+struct AppPasswordInfo : CredentialInfo {
   std::optional<std::string> last_used_agent;
-  std::optional<Timestamp> revoked_at;
-  CredentialState state = CredentialState::active;
 };
 
 // Every method throws NotFound (unknown user or name), Conflict (duplicate, wrong state),

@@ -1,4 +1,4 @@
-#include "db/credential_state.hpp"
+#include "db/credential_info.hpp"
 
 namespace latchkey::db {
 
