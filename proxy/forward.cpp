@@ -1,5 +1,6 @@
 #include "proxy/forward.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 
 #include "proxy/body_relay.hpp"
 #include "proxy/client_body_failure.hpp"
+#include "proxy/head_writer.hpp"
 #include "proxy/limit_hits.hpp"
 #include "proxy/local_reply.hpp"
 #include "proxy/upstream_head.hpp"
@@ -154,9 +156,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   if (request_has_body && !request_length) client_buffer.reserve(kRelayChunkBytes);
 
   // Request: head and body, client -> upstream.
-  std::optional<http::request_serializer<http::buffer_body>> request_writer;
-  request_writer.emplace(request);
-  bool sent_anything = false;
+  std::string head_bytes;  // the head being sent (proxy/head_writer.hpp)
   auto upstream_write_failed = [&](boost::system::error_code ec) {
     if (is_tls_failure(ec)) return fail(UpstreamFailure::tls_failed, ec);
     return fail(is_timeout(ec) ? UpstreamFailure::response_timeout : UpstreamFailure::write_failed);
@@ -172,21 +172,32 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     }
     co_return ForwardResult{false};  // the upstream connection is dropped mid-request
   };
-  if (request_length) {
+  if (!request_has_body) {
+    write_head(request.base(), head_bytes);
+    for (;;) {
+      upstream->stream.expires_after(limits.body_timeout);
+      auto [ec, n] = co_await asio::async_write(upstream->stream, asio::buffer(head_bytes), kTuple);
+      if (!ec) break;
+      if (!upstream->reused) co_return co_await upstream_write_failed(ec);
+      // A pooled connection closed by the upstream as we reused it: retry once, fresh.
+      boost::system::error_code retry_error;
+      auto fresh = co_await gateway.upstreams.connect(route.upstream, tls, executor, retry_error,
+                                                      tls_detail);
+      upstream.reset();
+      if (fresh) upstream.emplace(std::move(*fresh));
+      if (!upstream) co_return co_await fail(connect_failure(retry_error), retry_error);
+    }
+  } else if (request_length) {
     // The head goes out with the body bytes already read along with it; the Content-Length
     // was checked against max_body_bytes before forwarding (proxy/body_limit.hpp).
     const auto buffered = client_buffer.data();
     const std::size_t first =
         static_cast<std::size_t>(std::min<std::uint64_t>(buffered.size(), *request_length));
-    request.body().data = first > 0 ? const_cast<void*>(buffered.data()) : nullptr;
-    request.body().size = first;
-    request.body().more = first < *request_length;
+    write_head(request.base(), head_bytes);
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(head_bytes),
+                                                   asio::buffer(buffered.data(), first)};
     upstream->stream.expires_after(limits.body_timeout);
-    // Without a first piece the serializer would stop at need_buffer before the head.
-    auto [ec, n] = first > 0
-                       ? co_await http::async_write(upstream->stream, *request_writer, kTuple)
-                       : co_await http::async_write_header(upstream->stream, *request_writer, kTuple);
-    if (ec == http::error::need_buffer) ec = {};
+    auto [ec, n] = co_await asio::async_write(upstream->stream, pieces, kTuple);
     if (ec) co_return co_await upstream_write_failed(ec);
     client_buffer.consume(first);
     record.bytes_in += first;
@@ -195,51 +206,37 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     record.bytes_in += relayed.bytes_read;
     if (relayed.error && relayed.sink_failed) co_return co_await upstream_write_failed(relayed.error);
     if (relayed.error) co_return co_await client_body_failed(relayed.error);
-  }
-  while (!request_length) {
-    if (!parser.is_done()) {
-      request.body().data = chunk_data();
-      request.body().size = kRelayChunkBytes;
-      beast::get_lowest_layer(client).expires_after(limits.body_timeout);
-      auto [ec, n] = co_await http::async_read_some(client, client_buffer, parser, kTuple);
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) co_return co_await client_body_failed(ec);
-      request.body().size = kRelayChunkBytes - request.body().size;
-      // An empty piece must not reach a chunked serializer: it would end the body early.
-      request.body().data = request.body().size > 0 ? chunk.get() : nullptr;
-      request.body().more = !parser.is_done();
-      record.bytes_in += request.body().size;
-    } else {
-      request.body().data = nullptr;
-      request.body().size = 0;
-      request.body().more = false;
-    }
-    upstream->stream.expires_after(limits.body_timeout);
-    auto [ec, n] = co_await http::async_write(upstream->stream, *request_writer, kTuple);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      if (upstream->reused && !sent_anything && !request_has_body) {
-        // A pooled connection closed by the upstream as we reused it: retry once, fresh.
-        boost::system::error_code retry_error;
-        auto fresh = co_await gateway.upstreams.connect(route.upstream, tls, executor,
-                                                        retry_error, tls_detail);
-        upstream.reset();
-        if (fresh) upstream.emplace(std::move(*fresh));
-        if (!upstream) co_return co_await fail(connect_failure(retry_error), retry_error);
-        request_writer.emplace(request);
-        continue;
+  } else {
+    // A chunked body goes through the parser and the serializer, piece by piece.
+    http::request_serializer<http::buffer_body> request_writer{request};
+    for (;;) {
+      if (!parser.is_done()) {
+        request.body().data = chunk_data();
+        request.body().size = kRelayChunkBytes;
+        beast::get_lowest_layer(client).expires_after(limits.body_timeout);
+        auto [ec, n] = co_await http::async_read_some(client, client_buffer, parser, kTuple);
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) co_return co_await client_body_failed(ec);
+        request.body().size = kRelayChunkBytes - request.body().size;
+        // An empty piece must not reach a chunked serializer: it would end the body early.
+        request.body().data = request.body().size > 0 ? chunk.get() : nullptr;
+        request.body().more = !parser.is_done();
+        record.bytes_in += request.body().size;
+      } else {
+        request.body().data = nullptr;
+        request.body().size = 0;
+        request.body().more = false;
       }
-      co_return co_await upstream_write_failed(ec);
+      upstream->stream.expires_after(limits.body_timeout);
+      auto [ec, n] = co_await http::async_write(upstream->stream, request_writer, kTuple);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return co_await upstream_write_failed(ec);
+      if (request_writer.is_done()) break;
     }
-    sent_anything = true;
-    if (request_writer->is_done()) break;
   }
 
   // Response head, upstream -> latchkey. 1xx interim answers are consumed here.
   beast::flat_buffer upstream_buffer;
-  // Beast reads at most the buffer's spare capacity (512 bytes by default): without room, a
-  // large body crawls through in tiny reads.
-  upstream_buffer.reserve(kRelayChunkBytes);
   std::optional<ResponseParser> response_parser;
   for (;;) {
     response_parser.emplace();
@@ -295,25 +292,24 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   response.keep_alive(keep_alive);
   record.status = status;
 
-  http::response_serializer<http::buffer_body> response_writer{response};
-  if (!has_body) {
-    // HEAD, 204 and 304 carry no body even when their framing headers describe one
-    // (RFC 9110 §9.3.2, §15.3.5, §15.4.5): only the head goes out, or a stray last-chunk
-    // would desynchronise the client connection.
-    beast::get_lowest_layer(client).expires_after(limits.body_timeout);
-    auto [ec, n] = co_await http::async_write_header(client, response_writer, kTuple);
-    if (ec) {
-      record.reason = "client_gone";
-      co_return ForwardResult{false};
-    }
-  }
   // A Content-Length body is relayed as bytes, exactly that many (proxy/body_relay.hpp);
-  // chunked and close-delimited ones go through the parser.
+  // chunked and close-delimited ones go through the parser and the serializer.
   const std::optional<std::uint64_t> response_length =
       has_body && response_parser->content_length() && !response_parser->is_done()
           ? std::optional(*response_parser->content_length())
           : std::nullopt;
-  if (response_length) {
+  if (!has_body || (!response_length && response_parser->is_done())) {
+    // No body, or an empty one. HEAD, 204 and 304 carry none even when their framing headers
+    // describe one (RFC 9110 §9.3.2, §15.3.5, §15.4.5): a stray last-chunk would
+    // desynchronise the client connection.
+    write_head(response.base(), head_bytes);
+    beast::get_lowest_layer(client).expires_after(limits.body_timeout);
+    auto [ec, n] = co_await asio::async_write(client, asio::buffer(head_bytes), kTuple);
+    if (ec) {
+      record.reason = "client_gone";
+      co_return ForwardResult{false};
+    }
+  } else if (response_length) {
     if (upstream_buffer.size() == 0) {
       // The head goes out with the first body bytes: a stall before them is still a 504.
       upstream->stream.expires_after(limits.body_timeout);
@@ -333,13 +329,11 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     const auto buffered = upstream_buffer.data();
     const std::size_t first =
         static_cast<std::size_t>(std::min<std::uint64_t>(buffered.size(), *response_length));
-    response.body().data = const_cast<void*>(buffered.data());
-    response.body().size = first;
-    response.body().more = first < *response_length;
+    write_head(response.base(), head_bytes);
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(head_bytes),
+                                                   asio::buffer(buffered.data(), first)};
     beast::get_lowest_layer(client).expires_after(limits.body_timeout);
-    auto [ec, n] = first > 0 ? co_await http::async_write(client, response_writer, kTuple)
-                             : co_await http::async_write_header(client, response_writer, kTuple);
-    if (ec == http::error::need_buffer) ec = {};
+    auto [ec, n] = co_await asio::async_write(client, pieces, kTuple);
     if (ec) {
       record.reason = "client_gone";
       co_return ForwardResult{false};
@@ -354,50 +348,55 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
       record.reason = relayed.sink_failed ? "client_gone" : "upstream_body_aborted";
       co_return ForwardResult{false};
     }
-  }
-  // Response body, upstream -> client.
-  bool head_sent = false;
-  while (has_body && !response_length) {
-    if (!response_parser->is_done()) {
-      response.body().data = chunk_data();
-      response.body().size = kRelayChunkBytes;
-      upstream->stream.expires_after(limits.body_timeout);
-      auto [ec, n] =
-          co_await http::async_read_some(upstream->stream, upstream_buffer, *response_parser, kTuple);
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec == http::error::end_of_stream && response_parser->is_done()) ec = {};
-      if (ec && !head_sent) {
-        // The head goes out with the first body piece: a first chunk that does not parse is
-        // still answered 502, a stall before it 504.
-        gateway.log.event("warning", "bad_upstream_response",
-                          {{"route", route.name}, {"problem", ec.message()}});
-        co_return co_await fail(is_timeout(ec) ? UpstreamFailure::response_timeout
-                                               : UpstreamFailure::bad_response);
+  } else {
+    // Chunked or close-delimited: through the parser and the serializer, piece by piece.
+    // Beast reads at most the buffer's spare capacity: without room, a large body crawls
+    // through in tiny reads.
+    upstream_buffer.reserve(kRelayChunkBytes);
+    http::response_serializer<http::buffer_body> response_writer{response};
+    bool head_sent = false;
+    for (;;) {
+      if (!response_parser->is_done()) {
+        response.body().data = chunk_data();
+        response.body().size = kRelayChunkBytes;
+        upstream->stream.expires_after(limits.body_timeout);
+        auto [ec, n] = co_await http::async_read_some(upstream->stream, upstream_buffer,
+                                                      *response_parser, kTuple);
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec == http::error::end_of_stream && response_parser->is_done()) ec = {};
+        if (ec && !head_sent) {
+          // The head goes out with the first body piece: a first chunk that does not parse is
+          // still answered 502, a stall before it 504.
+          gateway.log.event("warning", "bad_upstream_response",
+                            {{"route", route.name}, {"problem", ec.message()}});
+          co_return co_await fail(is_timeout(ec) ? UpstreamFailure::response_timeout
+                                                 : UpstreamFailure::bad_response);
+        }
+        if (ec) {
+          // Head already sent: all that is left is to cut the connection so the client sees
+          // a truncated body rather than a silently short one.
+          record.reason = "upstream_body_aborted";
+          co_return ForwardResult{false};
+        }
+        response.body().size = kRelayChunkBytes - response.body().size;
+        response.body().data = response.body().size > 0 ? chunk.get() : nullptr;
+        response.body().more = !response_parser->is_done();
+      } else {
+        response.body().data = nullptr;
+        response.body().size = 0;
+        response.body().more = false;
       }
+      record.bytes_out += response.body().size;
+      beast::get_lowest_layer(client).expires_after(limits.body_timeout);
+      auto [ec, n] = co_await http::async_write(client, response_writer, kTuple);
+      head_sent = true;
+      if (ec == http::error::need_buffer) ec = {};
       if (ec) {
-        // Head already sent: all that is left is to cut the connection so the client sees
-        // a truncated body rather than a silently short one.
-        record.reason = "upstream_body_aborted";
+        record.reason = "client_gone";
         co_return ForwardResult{false};
       }
-      response.body().size = kRelayChunkBytes - response.body().size;
-      response.body().data = response.body().size > 0 ? chunk.get() : nullptr;
-      response.body().more = !response_parser->is_done();
-    } else {
-      response.body().data = nullptr;
-      response.body().size = 0;
-      response.body().more = false;
+      if (response_writer.is_done()) break;
     }
-    record.bytes_out += response.body().size;
-    beast::get_lowest_layer(client).expires_after(limits.body_timeout);
-    auto [ec, n] = co_await http::async_write(client, response_writer, kTuple);
-    head_sent = true;
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      record.reason = "client_gone";
-      co_return ForwardResult{false};
-    }
-    if (response_writer.is_done()) break;
   }
 
   // An idle keep-alive connection should not keep the upload-sized buffer.

@@ -1,6 +1,7 @@
 #include "proxy/header_rewrite.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <string_view>
 
@@ -9,41 +10,48 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+char lower_char(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 // Header names compare case-insensitively, with '_' equal to '-' (CGI maps both to HTTP_X_...).
+char key_char(char c) { return c == '_' ? '-' : lower_char(c); }
+
 std::string header_key(std::string_view name) {
-  std::string key = lower(name);
-  std::replace(key.begin(), key.end(), '_', '-');
+  std::string key(name);
+  for (char& c : key) c = key_char(c);
   return key;
 }
 
-template <class Fields>
-void erase_matching(Fields& fields, const std::vector<std::string>& keys) {
-  for (auto it = fields.begin(); it != fields.end();) {
-    const std::string key = header_key(it->name_string());
-    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-      it = fields.erase(it);
-    } else {
-      ++it;
-    }
-  }
+bool same_key(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return key_char(x) == key_char(y);
+         });
 }
 
-// RFC 9110 §7.6.1: Connection options plus the classic hop-by-hop set. Framing headers and
-// Host are never removed on a client's say-so: dropping Content-Length would change how the
-// upstream frames the body.
+// `name` compared case-insensitively with an already lower-case `lower_name`; '_' stays '_'.
+bool same_lower_name(std::string_view name, std::string_view lower_name) {
+  return name.size() == lower_name.size() &&
+         std::equal(name.begin(), name.end(), lower_name.begin(),
+                    [](char x, char y) { return lower_char(x) == y; });
+}
+
+// RFC 9110 §7.6.1: the classic hop-by-hop set, never forwarded in either direction.
+constexpr std::array<std::string_view, 9> kHopByHop{
+    "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+    "te",         "trailer",    "upgrade",
+    "http2-settings"};  // RFC 7540 §3.2.1: belongs to an h2c upgrade, never honoured
+
+// The client cannot speak for what latchkey alone knows.
+// X-Original-URL / X-Rewrite-URL: IIS and Symfony route on them, past latchkey's routing.
+constexpr std::array<std::string_view, 7> kSpoofable{
+    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded",
+    "x-real-ip",       "x-original-url",    "x-rewrite-url"};
+
+// Connection options (RFC 9110 §7.6.1), as keys, ',' separated. Framing headers and Host are
+// never removed on a client's say-so: dropping Content-Length would change how the upstream
+// frames the body.
 template <bool isRequest>
-void remove_hop_by_hop(http::header<isRequest>& header) {
-  std::vector<std::string> keys{"connection",         "keep-alive", "proxy-connection",
-                                "proxy-authenticate", "proxy-authorization",
-                                "te",                 "trailer",    "upgrade",
-                                // RFC 7540 §3.2.1: belongs to an h2c upgrade, never honoured
-                                "http2-settings"};
+std::string connection_options(const http::header<isRequest>& header) {
+  std::string options;
   for (auto it = header.find(http::field::connection);
        it != header.end() && it->name() == http::field::connection; ++it) {
     std::string_view list = it->value();
@@ -51,18 +59,42 @@ void remove_hop_by_hop(http::header<isRequest>& header) {
       const auto comma = list.find(',');
       std::string_view token = list.substr(0, comma);
       list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      const std::string key = header_key(token);
-      if (key.empty() || key == "content-length" || key == "transfer-encoding" || key == "host") {
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+        token.remove_prefix(1);
+      }
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
+        token.remove_suffix(1);
+      }
+      if (token.empty() || same_key(token, "content-length") ||
+          same_key(token, "transfer-encoding") || same_key(token, "host")) {
         continue;
       }
-      keys.push_back(key);
+      for (char c : token) options.push_back(key_char(c));
+      options.push_back(',');
     }
   }
-  // Matched by exact lower-case name here: '_' variants of hop-by-hop names are ordinary fields.
+  return options;
+}
+
+// Matched by exact lower-case name: '_' variants of hop-by-hop names are ordinary fields.
+bool listed(std::string_view name, std::string_view options) {
+  while (!options.empty()) {
+    const auto comma = options.find(',');
+    if (same_lower_name(name, options.substr(0, comma))) return true;
+    options.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+template <bool isRequest>
+void remove_hop_by_hop(http::header<isRequest>& header) {
+  // Copied out first: the Connection fields it comes from are erased below.
+  const std::string options = connection_options(header);
   for (auto it = header.begin(); it != header.end();) {
-    if (std::find(keys.begin(), keys.end(), lower(it->name_string())) != keys.end()) {
+    const std::string_view name = it->name_string();
+    const bool hop = std::any_of(kHopByHop.begin(), kHopByHop.end(),
+                                 [&](std::string_view h) { return same_lower_name(name, h); });
+    if (hop || listed(name, options)) {
       it = header.erase(it);
     } else {
       ++it;
@@ -70,24 +102,48 @@ void remove_hop_by_hop(http::header<isRequest>& header) {
   }
 }
 
+// Any copy a client sent of a header only latchkey may set, whatever its case or '_'/'-'.
+bool spoofable(std::string_view name, const config::Route& route, const ForwardContext& context) {
+  auto same = [name](std::string_view key) { return same_key(name, key); };
+  if (std::any_of(kSpoofable.begin(), kSpoofable.end(), same)) return true;
+  if (context.identity_header_names != nullptr &&
+      std::any_of(context.identity_header_names->begin(), context.identity_header_names->end(),
+                  same)) {
+    return true;
+  }
+  const auto& own = route.identity_headers;
+  return (!own.user.empty() && same(own.user)) || (!own.email.empty() && same(own.email)) ||
+         (route.assertion && same(route.assertion->header));
+}
+
 // RFC 9110 §7.6.3: our hop joins every earlier one, as one list, in either direction.
 template <bool isRequest>
 void append_via(http::header<isRequest>& header) {
+  const std::string_view ours = header.version() == 10 ? "1.0 latchkey" : "1.1 latchkey";
+  auto it = header.find(http::field::via);
+  if (it == header.end()) {
+    header.set(http::field::via, ours);
+    return;
+  }
   std::string via;
-  for (auto it = header.find(http::field::via);
-       it != header.end() && it->name() == http::field::via; ++it) {
+  for (; it != header.end() && it->name() == http::field::via; ++it) {
     via.append(it->value()).append(", ");
   }
-  via += std::string(header.version() == 10 ? "1.0" : "1.1") + " latchkey";
+  via.append(ours);
   header.set(http::field::via, via);
 }
 
 std::string upstream_authority(const config::Upstream& upstream) {
   const bool default_port = (upstream.scheme == "http" && upstream.port == 80) ||
                             (upstream.scheme == "https" && upstream.port == 443);
-  std::string host = upstream.host.find(':') != std::string::npos ? "[" + upstream.host + "]"
-                                                                   : upstream.host;
-  return default_port ? host : host + ":" + std::to_string(upstream.port);
+  const bool ipv6 = upstream.host.find(':') != std::string::npos;
+  std::string authority;
+  authority.reserve(upstream.host.size() + 8);
+  if (ipv6) authority.push_back('[');
+  authority.append(upstream.host);
+  if (ipv6) authority.push_back(']');
+  if (!default_port) authority.append(":").append(std::to_string(upstream.port));
+  return authority;
 }
 
 }  // namespace
@@ -112,24 +168,14 @@ void rewrite_upstream_request(http::request_header<>& header, const config::Rout
                               const auth::Identity* identity, const ForwardContext& context) {
   const std::string original_host{header[http::field::host]};
   remove_hop_by_hop(header);
-  // Credentials stop here (DESIGN.md §5.2), on every route, also where auth is none.
-  header.erase(http::field::authorization);
-  // latchkey answers 100-continue itself, after authentication.
-  header.erase(http::field::expect);
-  // The client cannot speak for what latchkey alone knows.
-  // X-Original-URL / X-Rewrite-URL: IIS and Symfony route on them, past latchkey's routing.
-  std::vector<std::string> spoofable{"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-                                     "forwarded",       "x-real-ip",         "x-original-url",
-                                     "x-rewrite-url"};
-  if (context.identity_header_names != nullptr) {
-    spoofable.insert(spoofable.end(), context.identity_header_names->begin(),
-                     context.identity_header_names->end());
+  for (auto it = header.begin(); it != header.end();) {
+    const std::string_view name = it->name_string();
+    // Credentials stop here (DESIGN.md §5.2), on every route, also where auth is none.
+    // latchkey answers 100-continue itself, after authentication.
+    const bool drop = it->name() == http::field::authorization ||
+                      it->name() == http::field::expect || spoofable(name, route, context);
+    it = drop ? header.erase(it) : std::next(it);
   }
-  for (const std::string* name : {&route.identity_headers.user, &route.identity_headers.email}) {
-    if (!name->empty()) spoofable.push_back(header_key(*name));
-  }
-  if (route.assertion) spoofable.push_back(header_key(route.assertion->header));
-  erase_matching(header, spoofable);
 
   if (identity != nullptr && route.auth.required) {
     if (!route.identity_headers.user.empty()) {

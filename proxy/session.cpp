@@ -398,7 +398,8 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
     const auto waiting =
         gateway.live_routing != nullptr ? gateway.live_routing->current() : routing;
     const config::Server& limits = waiting->config->server;
-    if (!first) {
+    if (!first && hooks.draining()) {
+      // Asked only while draining: FIONREAD is a system call.
       boost::system::error_code ignored;
       if (!hooks.may_wait_for_next_request(
               beast::get_lowest_layer(client).socket().available(ignored))) {
