@@ -48,7 +48,7 @@ void check_text(std::string_view what, std::string_view text, std::size_t max_ch
 }  // namespace
 
 CliArguments::CliArguments(const std::vector<std::string>& args,
-                           std::initializer_list<OptionSpec> options) {
+                           const std::vector<OptionSpec>& options) {
   if (std::any_of(args.begin(), std::find(args.begin(), args.end(), "--"),
                   [](const std::string& a) { return a == "--help" || a == "-h"; })) {
     help_ = true;
@@ -117,7 +117,7 @@ const std::vector<std::string>& CliArguments::positionals(
 }
 
 std::optional<std::string> take_action(std::vector<std::string>& args,
-                                       std::initializer_list<std::string_view> actions) {
+                                       const std::vector<std::string_view>& actions) {
   std::string choices;
   for (std::string_view action : actions) {
     choices += choices.empty() ? "" : ", ";

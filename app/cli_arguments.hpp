@@ -23,7 +23,7 @@ class CliArguments {
  public:
   // Throws UsageError naming the offending argument: an unknown option, a missing value, a
   // repeated option, a value given to a flag. --help stops the checks (help() is true).
-  CliArguments(const std::vector<std::string>& args, std::initializer_list<OptionSpec> options);
+  CliArguments(const std::vector<std::string>& args, const std::vector<OptionSpec>& options);
 
   bool help() const { return help_; }
   bool flag(std::string_view name) const { return values_.contains(std::string(name)); }
@@ -44,7 +44,7 @@ class CliArguments {
 // The action word of a command group ("user add ..."): the first argument, removed from
 // `args`. Throws UsageError when absent or unknown; nullopt for --help/-h.
 std::optional<std::string> take_action(std::vector<std::string>& args,
-                                       std::initializer_list<std::string_view> actions);
+                                       const std::vector<std::string_view>& actions);
 
 // One line from `in` for --password-stdin, without its line ending. Throws UsageError when
 // it is missing, empty, too long, not UTF-8 or holds control characters; the message never

@@ -2,9 +2,10 @@
 #include <boost/json.hpp>
 #include <ostream>
 
+#include "app/account_arguments.hpp"
 #include "app/admin_context.hpp"
-#include "app/cli_arguments.hpp"
-#include "app/commands.hpp"
+#include "app/command_actions.hpp"
+#include "app/command_output.hpp"
 #include "app/scope_arguments.hpp"
 #include "auth/token.hpp"
 #include "db/token_repository.hpp"
@@ -43,31 +44,9 @@ constexpr std::string_view kRevokeUsage = R"(usage: latchkey token revoke USER N
 Revokes USER's active token NAME at once, on every replica; the name can then be reused.
 )";
 
-boost::json::value json_or_null(const std::optional<db::Timestamp>& t) {
-  if (!t) return nullptr;
-  return boost::json::string(db::to_iso8601(*t));
-}
-
-boost::json::value json_scopes(const auth::Scopes& scopes) {
-  if (!scopes) return nullptr;
-  boost::json::array array;
-  for (const auto& s : *scopes) array.emplace_back(s);
-  return array;
-}
-
-int create(Invocation& invocation) {
-  const CliArguments arguments(
-      invocation.args,
-      {{"--name", true}, {"--expires", true}, {"--scope", true, true}, {"--json"}});
-  if (arguments.help()) {
-    invocation.out << kNewUsage;
-    return kExitOk;
-  }
-  const std::string username = arguments.positionals({"USER"})[0];
-  check_username(username);
-  const auto name = arguments.value("--name");
-  if (!name) throw UsageError("--name NAME is required");
-  check_app_password_name(*name);
+int create(Invocation& invocation, const CliArguments& arguments) {
+  const std::string username = user_argument(arguments);
+  const std::string name = name_option(arguments);
   std::optional<std::chrono::milliseconds> lifetime;
   if (const auto expires = arguments.value("--expires")) {
     lifetime = config::parse_lifetime(*expires);
@@ -83,88 +62,67 @@ int create(Invocation& invocation) {
   const auth::Digest digest =
       context.hasher().digest(auth::token_digest_label(auth::TokenKind::permanent), token);
   db::TokenRepository tokens(context.connection(), "cli");
-  const db::TokenInfo info = tokens.create_permanent(username, *name, digest, scopes, lifetime);
+  const db::TokenInfo info = tokens.create_permanent(username, name, digest, scopes, lifetime);
   if (arguments.flag("--json")) {
-    invocation.out << boost::json::serialize(boost::json::object{
-                          {"username", username},
-                          {"name", info.name},
-                          {"token", token},
-                          {"scopes", json_scopes(info.scopes)},
-                          {"created_at", db::to_iso8601(info.created_at)},
-                          {"expires_at", json_or_null(info.expires_at)},
-                      })
-                   << "\n";
+    print_json(invocation.out, boost::json::object{
+                                   {"username", username},
+                                   {"name", info.name},
+                                   {"token", token},
+                                   {"scopes", json_scopes(info.scopes)},
+                                   {"created_at", db::to_iso8601(info.created_at)},
+                                   {"expires_at", json_time(info.expires_at)},
+                               });
   } else {
-    invocation.out << "token \"" << info.name << "\" for " << username << " (shown only once):\n"
-                   << token << "\n";
+    print_secret_once(invocation.out, "token", info.name, username, token);
   }
   wipe(token);
   return kExitOk;
 }
 
-int list(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {{"--json"}});
-  if (arguments.help()) {
-    invocation.out << kListUsage;
-    return kExitOk;
-  }
-  const std::string username = arguments.positionals({"USER"})[0];
-  check_username(username);
+int list(Invocation& invocation, const CliArguments& arguments) {
+  const std::string username = user_argument(arguments);
   AdminContext context(invocation);
   db::TokenRepository tokens(context.connection(), "cli");
-  const auto list = tokens.list_permanent(username);
-  if (arguments.flag("--json")) {
-    boost::json::array array;
-    for (const db::TokenInfo& t : list) {
-      array.push_back(boost::json::object{
-          {"name", t.name},
-          {"state", db::to_string(t.state)},
-          {"scopes", json_scopes(t.scopes)},
-          {"created_at", db::to_iso8601(t.created_at)},
-          {"expires_at", json_or_null(t.expires_at)},
-          {"revoked_at", json_or_null(t.revoked_at)},
+  print_listing(
+      invocation.out, arguments.flag("--json"), tokens.list_permanent(username),
+      {"NAME", "STATE", "SCOPES", "CREATED", "EXPIRES"},
+      [](const db::TokenInfo& t) {
+        return boost::json::object{
+            {"name", t.name},
+            {"state", db::to_string(t.state)},
+            {"scopes", json_scopes(t.scopes)},
+            {"created_at", db::to_iso8601(t.created_at)},
+            {"expires_at", json_time(t.expires_at)},
+            {"revoked_at", json_time(t.revoked_at)},
+        };
+      },
+      [](const db::TokenInfo& t) {
+        return std::vector<std::string>{t.name, std::string(db::to_string(t.state)),
+                                        scopes_for_display(t.scopes), db::to_iso8601(t.created_at),
+                                        time_or(t.expires_at, "never")};
       });
-    }
-    invocation.out << boost::json::serialize(array) << "\n";
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows{{"NAME", "STATE", "SCOPES", "CREATED", "EXPIRES"}};
-  for (const db::TokenInfo& t : list) {
-    rows.push_back({t.name, std::string(db::to_string(t.state)), scopes_for_display(t.scopes),
-                    db::to_iso8601(t.created_at),
-                    t.expires_at ? db::to_iso8601(*t.expires_at) : "never"});
-  }
-  write_table(invocation.out, rows);
   return kExitOk;
 }
 
-int revoke(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {});
-  if (arguments.help()) {
-    invocation.out << kRevokeUsage;
-    return kExitOk;
-  }
-  const auto& positionals = arguments.positionals({"USER", "NAME"});
-  check_username(positionals[0]);
-  check_app_password_name(positionals[1]);
+int revoke(Invocation& invocation, const CliArguments& arguments) {
+  const CredentialArguments credential = credential_arguments(arguments);
   AdminContext context(invocation);
   db::TokenRepository tokens(context.connection(), "cli");
-  tokens.revoke_permanent(positionals[0], positionals[1]);
-  invocation.out << "revoked token \"" << positionals[1] << "\" of " << positionals[0] << "\n";
+  tokens.revoke_permanent(credential.username, credential.name);
+  print_revoked(invocation.out, "token", credential.name, credential.username);
   return kExitOk;
 }
 
 }  // namespace
 
 int command_token(Invocation& invocation) {
-  const auto action = take_action(invocation.args, {"new", "list", "revoke"});
-  if (!action) {
-    invocation.out << kUsage;
-    return kExitOk;
-  }
-  if (*action == "new") return create(invocation);
-  if (*action == "list") return list(invocation);
-  return revoke(invocation);
+  return run_action(invocation, kUsage,
+                    {{"new",
+                      kNewUsage,
+                      {{"--name", true}, {"--expires", true}, {"--scope", true, true}, {"--json"}},
+                      create},
+                     {"list", kListUsage, {{"--json"}}, list},
+                     {"revoke", kRevokeUsage, {}, revoke}});
 }
 
 }  // namespace latchkey::app

@@ -5,9 +5,10 @@
 #include <chrono>
 #include <ostream>
 
+#include "app/account_arguments.hpp"
 #include "app/admin_context.hpp"
-#include "app/cli_arguments.hpp"
-#include "app/commands.hpp"
+#include "app/command_actions.hpp"
+#include "app/command_output.hpp"
 #include "auth/random.hpp"
 #include "auth/totp.hpp"
 
@@ -41,14 +42,8 @@ Turns TOTP off for USER and forgets the secret (also a pending one).
 
 constexpr std::size_t kCodeDigits = 6;
 
-int enable(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {{"--json"}});
-  if (arguments.help()) {
-    invocation.out << kEnableUsage;
-    return kExitOk;
-  }
-  const std::string username = arguments.positionals({"USER"})[0];
-  check_username(username);
+int enable(Invocation& invocation, const CliArguments& arguments) {
+  const std::string username = user_argument(arguments);
   AdminContext context(invocation);
   const db::TotpEnrolment enrolment = context.repository().totp_enrolment(username);
   const db::UserInfo& user = enrolment.user;
@@ -59,12 +54,11 @@ int enable(Invocation& invocation) {
   std::string uri = auth::otpauth_uri(user.username, secret);
   wipe(secret);
   if (arguments.flag("--json")) {
-    invocation.out << boost::json::serialize(boost::json::object{
-                          {"username", user.username},
-                          {"otpauth_uri", uri},
-                          {"secret", encoded},
-                      })
-                   << "\n";
+    print_json(invocation.out, boost::json::object{
+                                   {"username", user.username},
+                                   {"otpauth_uri", uri},
+                                   {"secret", encoded},
+                               });
   } else {
     invocation.out << uri << "\n"
                    << "secret: " << encoded << "\n"
@@ -76,12 +70,7 @@ int enable(Invocation& invocation) {
   return kExitOk;
 }
 
-int confirm(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {});
-  if (arguments.help()) {
-    invocation.out << kConfirmUsage;
-    return kExitOk;
-  }
+int confirm(Invocation& invocation, const CliArguments& arguments) {
   const auto& positionals = arguments.positionals({"USER", "CODE"});
   const std::string& username = positionals[0];
   check_username(username);
@@ -119,14 +108,8 @@ int confirm(Invocation& invocation) {
   return kExitOk;
 }
 
-int disable(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {});
-  if (arguments.help()) {
-    invocation.out << kDisableUsage;
-    return kExitOk;
-  }
-  const std::string username = arguments.positionals({"USER"})[0];
-  check_username(username);
+int disable(Invocation& invocation, const CliArguments& arguments) {
+  const std::string username = user_argument(arguments);
   AdminContext context(invocation);
   context.repository().disable_totp(username);
   invocation.out << "TOTP disabled for " << username << "\n";
@@ -136,14 +119,10 @@ int disable(Invocation& invocation) {
 }  // namespace
 
 int command_totp(Invocation& invocation) {
-  const auto action = take_action(invocation.args, {"enable", "confirm", "disable"});
-  if (!action) {
-    invocation.out << kUsage;
-    return kExitOk;
-  }
-  if (*action == "enable") return enable(invocation);
-  if (*action == "confirm") return confirm(invocation);
-  return disable(invocation);
+  return run_action(invocation, kUsage,
+                    {{"enable", kEnableUsage, {{"--json"}}, enable},
+                     {"confirm", kConfirmUsage, {}, confirm},
+                     {"disable", kDisableUsage, {}, disable}});
 }
 
 }  // namespace latchkey::app

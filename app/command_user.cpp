@@ -2,9 +2,10 @@
 #include <boost/json.hpp>
 #include <ostream>
 
+#include "app/account_arguments.hpp"
 #include "app/admin_context.hpp"
-#include "app/cli_arguments.hpp"
-#include "app/commands.hpp"
+#include "app/command_actions.hpp"
+#include "app/command_output.hpp"
 #include "auth/password_hash.hpp"
 
 namespace latchkey::app {
@@ -69,14 +70,8 @@ std::string_view totp_state(const db::UserInfo& user) {
   return "off";
 }
 
-int add(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {{"--email", true}, {"--password-stdin"}});
-  if (arguments.help()) {
-    invocation.out << kAddUsage;
-    return kExitOk;
-  }
-  const std::string username = arguments.positionals({"USER"})[0];
-  check_username(username);
+int add(Invocation& invocation, const CliArguments& arguments) {
+  const std::string username = user_argument(arguments);
   const std::string email = arguments.value("--email").value_or("");
   check_email(email);
   const std::string hash = read_password_hash(arguments, invocation);
@@ -86,55 +81,38 @@ int add(Invocation& invocation) {
   return kExitOk;
 }
 
-int list(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {{"--json"}});
-  if (arguments.help()) {
-    invocation.out << kListUsage;
-    return kExitOk;
-  }
+int list(Invocation& invocation, const CliArguments& arguments) {
   arguments.positionals({});
   AdminContext context(invocation);
-  const std::vector<db::UserInfo> users = context.repository().list_users();
-  if (arguments.flag("--json")) {
-    boost::json::array array;
-    for (const db::UserInfo& user : users) {
-      array.push_back(boost::json::object{
-          {"id", user.id},
-          {"username", user.username},
-          {"email", user.email},
-          {"totp", totp_state(user)},
-          {"disabled", user.disabled},
-          {"has_password", user.has_password},
-          {"created_at", db::to_iso8601(user.created_at)},
-          {"locked_until", user.locked_until
-                               ? boost::json::value(db::to_iso8601(*user.locked_until))
-                               : boost::json::value(nullptr)},
-          {"failed_logins", user.failed_logins},
+  print_listing(
+      invocation.out, arguments.flag("--json"), context.repository().list_users(),
+      {"USERNAME", "EMAIL", "TOTP", "STATUS", "CREATED", "LOCKED-UNTIL"},
+      [](const db::UserInfo& user) {
+        return boost::json::object{
+            {"id", user.id},
+            {"username", user.username},
+            {"email", user.email},
+            {"totp", totp_state(user)},
+            {"disabled", user.disabled},
+            {"has_password", user.has_password},
+            {"created_at", db::to_iso8601(user.created_at)},
+            {"locked_until", json_time(user.locked_until)},
+            {"failed_logins", user.failed_logins},
+        };
+      },
+      [](const db::UserInfo& user) {
+        return std::vector<std::string>{user.username,
+                                        text_or_dash(user.email),
+                                        std::string(totp_state(user)),
+                                        user.disabled ? "disabled" : "active",
+                                        db::to_iso8601(user.created_at),
+                                        time_or(user.locked_until, "-")};
       });
-    }
-    invocation.out << boost::json::serialize(array) << "\n";
-    return kExitOk;
-  }
-  std::vector<std::vector<std::string>> rows{
-      {"USERNAME", "EMAIL", "TOTP", "STATUS", "CREATED", "LOCKED-UNTIL"}};
-  for (const db::UserInfo& user : users) {
-    rows.push_back({user.username, user.email.empty() ? "-" : user.email,
-                    std::string(totp_state(user)), user.disabled ? "disabled" : "active",
-                    db::to_iso8601(user.created_at),
-                    user.locked_until ? db::to_iso8601(*user.locked_until) : "-"});
-  }
-  write_table(invocation.out, rows);
   return kExitOk;
 }
 
-int disable(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {});
-  if (arguments.help()) {
-    invocation.out << kDisableUsage;
-    return kExitOk;
-  }
-  const std::string username = arguments.positionals({"USER"})[0];
-  check_username(username);
+int disable(Invocation& invocation, const CliArguments& arguments) {
+  const std::string username = user_argument(arguments);
   AdminContext context(invocation);
   if (context.repository().disable_user(username)) {
     invocation.out << "disabled user " << username << "\n";
@@ -144,14 +122,8 @@ int disable(Invocation& invocation) {
   return kExitOk;
 }
 
-int unlock(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {});
-  if (arguments.help()) {
-    invocation.out << kUnlockUsage;
-    return kExitOk;
-  }
-  const std::string username = arguments.positionals({"USER"})[0];
-  check_username(username);
+int unlock(Invocation& invocation, const CliArguments& arguments) {
+  const std::string username = user_argument(arguments);
   AdminContext context(invocation);
   if (context.repository().unlock_user(username)) {
     invocation.out << "unlocked user " << username << "\n";
@@ -161,14 +133,8 @@ int unlock(Invocation& invocation) {
   return kExitOk;
 }
 
-int passwd(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {{"--password-stdin"}});
-  if (arguments.help()) {
-    invocation.out << kPasswdUsage;
-    return kExitOk;
-  }
-  const std::string username = arguments.positionals({"USER"})[0];
-  check_username(username);
+int passwd(Invocation& invocation, const CliArguments& arguments) {
+  const std::string username = user_argument(arguments);
   const std::string hash = read_password_hash(arguments, invocation);
   AdminContext context(invocation);
   context.repository().set_password(username, hash);
@@ -179,16 +145,12 @@ int passwd(Invocation& invocation) {
 }  // namespace
 
 int command_user(Invocation& invocation) {
-  const auto action = take_action(invocation.args, {"add", "list", "disable", "passwd", "unlock"});
-  if (!action) {
-    invocation.out << kUsage;
-    return kExitOk;
-  }
-  if (*action == "add") return add(invocation);
-  if (*action == "list") return list(invocation);
-  if (*action == "disable") return disable(invocation);
-  if (*action == "unlock") return unlock(invocation);
-  return passwd(invocation);
+  return run_action(invocation, kUsage,
+                    {{"add", kAddUsage, {{"--email", true}, {"--password-stdin"}}, add},
+                     {"list", kListUsage, {{"--json"}}, list},
+                     {"disable", kDisableUsage, {}, disable},
+                     {"passwd", kPasswdUsage, {{"--password-stdin"}}, passwd},
+                     {"unlock", kUnlockUsage, {}, unlock}});
 }
 
 }  // namespace latchkey::app

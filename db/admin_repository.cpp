@@ -9,25 +9,12 @@
 #include "auth/credential_store.hpp"
 #include "db/connection.hpp"
 #include "db/repository_transaction.hpp"
+#include "db/row_fields.hpp"
 #include "db/statements.hpp"
 #include "db/text.hpp"
 
 namespace latchkey::db {
 namespace {
-
-std::string quoted(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
-}
-
-std::optional<Timestamp> optional_time(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
-  return from_unix_micros(field.as<std::int64_t>());
-}
-
-std::optional<std::string> optional_text(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
-  return field.as<std::string>();
-}
 
 UserInfo user_from(const pqxx::row& row) {
   UserInfo user;
@@ -92,18 +79,6 @@ void notify_credentials_changed(pqxx::work& tx, const UserInfo& user) {
 }
 
 }  // namespace
-
-std::string_view to_string(AppPasswordState state) {
-  switch (state) {
-    case AppPasswordState::active:
-      return "active";
-    case AppPasswordState::expired:
-      return "expired";
-    case AppPasswordState::revoked:
-      return "revoked";
-  }
-  return "unknown";
-}
 
 AdminRepository::AdminRepository(pqxx::connection_base& connection, std::string source)
     : connection_(connection), source_(std::move(source)) {
@@ -270,9 +245,7 @@ std::vector<AppPasswordInfo> AdminRepository::list_app_passwords(std::string_vie
       info.last_used_from = optional_text(row[5]);
       info.last_used_agent = optional_text(row[6]);
       info.revoked_at = optional_time(row[7]);
-      info.state = info.revoked_at     ? AppPasswordState::revoked
-                   : row[8].as<bool>() ? AppPasswordState::expired
-                                       : AppPasswordState::active;
+      info.state = credential_state(info.revoked_at.has_value(), row[8].as<bool>());
       list.push_back(std::move(info));
     }
     return list;

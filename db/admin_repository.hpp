@@ -11,6 +11,7 @@
 
 #include "auth/keyed_hash.hpp"
 #include "auth/scopes.hpp"
+#include "db/credential_info.hpp"
 #include "db/errors.hpp"
 #include "db/timestamp.hpp"
 
@@ -40,21 +41,9 @@ struct TotpEnrolment {
   std::optional<std::int64_t> last_step;     // last accepted time step
 };
 
-enum class AppPasswordState { active, expired, revoked };
-
-struct AppPasswordInfo {
-  std::int64_t id = 0;
-  std::string name;
-  Timestamp created_at;
-  std::optional<Timestamp> expires_at;
-  std::optional<Timestamp> last_used_at;
-  std::optional<std::string> last_used_from;
+struct AppPasswordInfo : CredentialInfo {
   std::optional<std::string> last_used_agent;
-  std::optional<Timestamp> revoked_at;
-  AppPasswordState state = AppPasswordState::active;
 };
-
-std::string_view to_string(AppPasswordState state);
 
 // Every method throws NotFound (unknown user or name), Conflict (duplicate, wrong state),
 // InvalidValue (refused by a schema check), or auth::StoreUnavailable (database failure).

@@ -3,8 +3,15 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 namespace latchkey::db {
+
+// A user or credential name as the messages show it: in double quotes.
+inline std::string quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
 
 // The user, or the live application password, does not exist.
 class NotFound : public std::runtime_error {

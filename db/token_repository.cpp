@@ -6,30 +6,12 @@
 
 #include "auth/token.hpp"
 #include "db/repository_transaction.hpp"
+#include "db/row_fields.hpp"
 #include "db/statements.hpp"
 #include "db/text.hpp"
 
 namespace latchkey::db {
 namespace {
-
-std::string quoted(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
-}
-
-std::optional<Timestamp> optional_time(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
-  return from_unix_micros(field.as<std::int64_t>());
-}
-
-std::optional<std::string> optional_text(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
-  return field.as<std::string>();
-}
-
-std::optional<std::int64_t> optional_id(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
-  return field.as<std::int64_t>();
-}
 
 // Scopes as they cross the SQL boundary: one space-joined text, NULL for every scope.
 std::optional<std::string> scopes_text(const auth::Scopes& scopes) {
@@ -99,18 +81,6 @@ void insert_pair(pqxx::work& tx, const auth::TokenGrant& grant, const auth::NewP
 
 }  // namespace
 
-std::string_view to_string(TokenState state) {
-  switch (state) {
-    case TokenState::active:
-      return "active";
-    case TokenState::expired:
-      return "expired";
-    case TokenState::revoked:
-      return "revoked";
-  }
-  return "unknown";
-}
-
 TokenRepository::TokenRepository(pqxx::connection_base& connection, std::string source)
     : connection_(connection), source_(std::move(source)) {
   prepare_statements(connection_);
@@ -161,9 +131,7 @@ std::vector<TokenInfo> TokenRepository::list_permanent(std::string_view username
       t.last_used_at = optional_time(row[5]);
       t.last_used_from = optional_text(row[6]);
       t.revoked_at = optional_time(row[7]);
-      t.state = t.revoked_at        ? TokenState::revoked
-                : row[8].as<bool>() ? TokenState::expired
-                                    : TokenState::active;
+      t.state = credential_state(t.revoked_at.has_value(), row[8].as<bool>());
       tokens.push_back(std::move(t));
     }
     return tokens;

@@ -14,6 +14,7 @@
 #include "auth/keyed_hash.hpp"
 #include "auth/scopes.hpp"
 #include "auth/token_store.hpp"
+#include "db/credential_info.hpp"
 #include "db/errors.hpp"
 #include "db/timestamp.hpp"
 
@@ -23,19 +24,8 @@ class connection_base;
 
 namespace latchkey::db {
 
-enum class TokenState { active, expired, revoked };
-std::string_view to_string(TokenState state);
-
-struct TokenInfo {
-  std::int64_t id = 0;
-  std::string name;
+struct TokenInfo : CredentialInfo {
   auth::Scopes scopes;
-  Timestamp created_at;
-  std::optional<Timestamp> expires_at;
-  std::optional<Timestamp> last_used_at;
-  std::optional<std::string> last_used_from;
-  std::optional<Timestamp> revoked_at;
-  TokenState state = TokenState::active;
 };
 
 // Throws NotFound, Conflict, InvalidValue or auth::StoreUnavailable like AdminRepository.

@@ -60,6 +60,47 @@ long long unix_seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+// The "scope" parameter (RFC 6749 §3.3): nullopt when absent; `ok` false when malformed.
+auth::Scopes requested_scopes(const FormFields& fields, bool& ok) {
+  ok = true;
+  const auto scope = fields.get("scope");
+  if (!scope) return std::nullopt;
+  auto scopes = auth::parse_scope_list(*scope);
+  ok = scopes.has_value();
+  return scopes;
+}
+
+// A job for the blocking pool: runs `work`; false when it threw (the store failed).
+template <typename Work>
+auto succeeds(Work work) {
+  return [work = std::move(work)] {
+    try {
+      work();
+      return true;
+    } catch (...) {
+      return false;
+    }
+  };
+}
+
+// A new access and refresh token: the tokens for the answer, their digests for the store.
+struct FreshPair {
+  std::string access;
+  std::string refresh;
+  auth::NewPair stored;
+};
+
+FreshPair fresh_pair(const auth::KeyedHasher& hasher, const config::OAuth& config) {
+  FreshPair fresh{auth::generate_token(auth::TokenKind::access),
+                  auth::generate_token(auth::TokenKind::refresh),
+                  {}};
+  fresh.stored = {hasher.digest(auth::token_digest_label(auth::TokenKind::access), fresh.access),
+                  config.access_token_ttl,
+                  hasher.digest(auth::token_digest_label(auth::TokenKind::refresh), fresh.refresh),
+                  config.refresh_token_ttl};
+  return fresh;
+}
+
 }  // namespace
 
 struct OAuthEndpoint::Form {
@@ -172,12 +213,10 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
     co_return error(OAuthError::invalid_request, "username and password are required",
                     "oauth_missing_credentials");
   }
-  auth::Scopes requested;
-  if (const auto scope = form.fields.get("scope")) {
-    requested = auth::parse_scope_list(*scope);
-    if (!requested) {
-      co_return error(OAuthError::invalid_scope, "scope is malformed", "oauth_invalid_scope");
-    }
+  bool scope_ok = false;
+  const auth::Scopes requested = requested_scopes(form.fields, scope_ok);
+  if (!scope_ok) {
+    co_return error(OAuthError::invalid_scope, "scope is malformed", "oauth_invalid_scope");
   }
   if (requested && form.client && form.client->scopes &&
       !auth::scopes_cover(*form.client->scopes, *requested)) {
@@ -275,27 +314,17 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
                                         : std::string(kAccountPasswordGrantName);
   grant.scopes = granted;
   grant.client_id = form.client_id;
-  std::string access = auth::generate_token(auth::TokenKind::access);
-  std::string refresh = auth::generate_token(auth::TokenKind::refresh);
-  auth::NewPair pair{hasher_.digest(auth::token_digest_label(auth::TokenKind::access), access),
-                     config_.access_token_ttl,
-                     hasher_.digest(auth::token_digest_label(auth::TokenKind::refresh), refresh),
-                     config_.refresh_token_ttl};
+  const FreshPair fresh = fresh_pair(hasher_, config_);
   auth::TokenStore& tokens = tokens_;
   const std::string source = request.client_address;
-  auto issue = [&tokens, grant, pair, source] {
-    try {
-      tokens.issue_pair(grant, pair, source);
-      return true;
-    } catch (...) {
-      return false;
-    }
-  };
+  auto issue = succeeds(
+      [&tokens, grant, pair = fresh.stored, source] { tokens.issue_pair(grant, pair, source); });
   const auto stored = co_await gateway.verify_pool.run(std::move(issue));
   if (!stored || !*stored)
     co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
-  co_return answer(oauth_tokens(access, whole_seconds(config_.access_token_ttl), refresh, granted),
-                   {}, identity.username);
+  co_return answer(
+      oauth_tokens(fresh.access, whole_seconds(config_.access_token_ttl), fresh.refresh, granted),
+      {}, identity.username);
 }
 
 asio::awaitable<EndpointResult> OAuthEndpoint::refresh_grant(Gateway& gateway,
@@ -306,12 +335,10 @@ asio::awaitable<EndpointResult> OAuthEndpoint::refresh_grant(Gateway& gateway,
     co_return error(OAuthError::invalid_request, "refresh_token is required",
                     "oauth_missing_refresh_token");
   }
-  auth::Scopes requested;
-  if (const auto scope = form.fields.get("scope")) {
-    requested = auth::parse_scope_list(*scope);
-    if (!requested) {
-      co_return error(OAuthError::invalid_scope, "scope is malformed", "oauth_invalid_scope");
-    }
+  bool scope_ok = false;
+  const auth::Scopes requested = requested_scopes(form.fields, scope_ok);
+  if (!scope_ok) {
+    co_return error(OAuthError::invalid_scope, "scope is malformed", "oauth_invalid_scope");
   }
   // A refresh token names no account until it is found: only the address budget applies.
   const auto now = auth::FailureBudgets::Clock::now();
@@ -326,18 +353,13 @@ asio::awaitable<EndpointResult> OAuthEndpoint::refresh_grant(Gateway& gateway,
   if (auth::parse_token(*presented) != auth::TokenKind::refresh) {
     co_return error(OAuthError::invalid_grant, kBadRefreshToken, "oauth_not_a_refresh_token");
   }
-  std::string access = auth::generate_token(auth::TokenKind::access);
-  std::string refresh = auth::generate_token(auth::TokenKind::refresh);
-  auth::NewPair pair{hasher_.digest(auth::token_digest_label(auth::TokenKind::access), access),
-                     config_.access_token_ttl,
-                     hasher_.digest(auth::token_digest_label(auth::TokenKind::refresh), refresh),
-                     config_.refresh_token_ttl};
+  const FreshPair fresh = fresh_pair(hasher_, config_);
   const auth::Digest digest =
       hasher_.digest(auth::token_digest_label(auth::TokenKind::refresh), *presented);
   auth::TokenStore& tokens = tokens_;
   const std::string source = request.client_address;
   const std::optional<std::string> client_id = form.client_id;
-  auto exchange = [&tokens, digest, client_id, requested, pair,
+  auto exchange = [&tokens, digest, client_id, requested, pair = fresh.stored,
                    source]() -> std::optional<auth::RefreshResult> {
     try {
       return tokens.refresh(digest, client_id, requested, pair, source);
@@ -382,9 +404,9 @@ asio::awaitable<EndpointResult> OAuthEndpoint::refresh_grant(Gateway& gateway,
     default:
       break;
   }
-  co_return answer(
-      oauth_tokens(access, whole_seconds(config_.access_token_ttl), refresh, outcome.grant.scopes),
-      {}, outcome.grant.username);
+  co_return answer(oauth_tokens(fresh.access, whole_seconds(config_.access_token_ttl),
+                                fresh.refresh, outcome.grant.scopes),
+                   {}, outcome.grant.username);
 }
 
 asio::awaitable<EndpointResult> OAuthEndpoint::revoke(Gateway& gateway,
@@ -399,14 +421,7 @@ asio::awaitable<EndpointResult> OAuthEndpoint::revoke(Gateway& gateway,
   const auth::Digest digest = hasher_.digest(auth::token_digest_label(*kind), *token);
   auth::TokenStore& tokens = tokens_;
   const std::string source = request.client_address;
-  auto revoke_token = [&tokens, digest, source] {
-    try {
-      tokens.revoke(digest, source);
-      return true;
-    } catch (...) {
-      return false;
-    }
-  };
+  auto revoke_token = succeeds([&tokens, digest, source] { tokens.revoke(digest, source); });
   const auto revoked = co_await gateway.verify_pool.run(std::move(revoke_token));
   // RFC 7009 §2.2.1: 503 tells the client to retry later; the token may still be live.
   if (!revoked || !*revoked)

@@ -8,14 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/pg_database.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/text.hpp"
+#include "tests/db/cli_fixture.hpp"
 
 using namespace latchkey;
 
 namespace {
 
+using cli_test::expect_exit;
 using test::contains;
 using test::lines_of;
 
@@ -33,62 +32,8 @@ std::vector<std::string> words(const std::string& line) {
   return out;
 }
 
-struct AuditCliFixture {
-  test::PgDatabase database{"audit_cli"};
-  std::filesystem::path dir;
-  std::filesystem::path config_path;
-
-  AuditCliFixture() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "latchkey-audit-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-    std::ofstream(dir / "pepper") << "audit-cli-test-pepper-0123456789abcdefghijklmnopqrstuvwxyz";
-    std::ofstream(dir / "totp.key")
-        << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
-    config_path = dir / "config.yaml";
-    std::ofstream(config_path) << "listen:\n"
-                                  "  - address: 127.0.0.1:18443\n"
-                                  "database:\n"
-                                  "  url: \""
-                               << database.url()
-                               << "\"\n"
-                                  "secrets:\n"
-                                  "  pepper_file: pepper\n"
-                                  "  totp_key_file: totp.key\n"
-                                  "routes:\n"
-                                  "  - name: app\n"
-                                  "    match: { path_prefix: / }\n"
-                                  "    upstream: { url: \"http://127.0.0.1:18080\" }\n";
-  }
-
-  ~AuditCliFixture() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-
-  test::ProcessResult run(std::vector<std::string> args, const std::string& input = "",
-                          bool with_config = true) const {
-    std::vector<std::string> argv{LATCHKEY_BINARY};
-    if (with_config) {
-      argv.push_back("--config");
-      argv.push_back(config_path.string());
-    }
-    argv.insert(argv.end(), args.begin(), args.end());
-    test::RunOptions options;
-    options.stdin_text = input;
-    options.env["LATCHKEY_CONFIG"] = std::nullopt;
-    return test::run_process(argv, options);
-  }
-
-  test::ProcessResult ok(std::vector<std::string> args, const std::string& input = "") const {
-    auto result = run(std::move(args), input);
-    BOOST_TEST_REQUIRE(result.exit_code == 0, test::describe(result));
-    BOOST_TEST(result.err.empty(), test::describe(result));
-    return result;
-  }
-
-  std::string sql(const std::string& query) const { return database.query_value(query); }
+struct AuditCliFixture : cli_test::LatchkeyCli {
+  AuditCliFixture() : LatchkeyCli("audit_cli") {}
 
   // alice and bob with a few CLI events; returns alice's application password as shown.
   std::string populate() const {
@@ -101,25 +46,18 @@ struct AuditCliFixture {
   }
 };
 
-void expect_exit(const test::ProcessResult& result, int code, const std::string& fragment) {
-  BOOST_TEST(result.exit_code == code, test::describe(result));
-  BOOST_TEST(lines_of(result.err).size() == 1u, test::describe(result));
-  BOOST_TEST(contains(result.err, fragment), test::describe(result) << " lacks " << fragment);
-  BOOST_TEST(result.out.empty(), test::describe(result));
-}
-
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(audit_cli, AuditCliFixture)
 
 BOOST_AUTO_TEST_CASE(help_needs_no_config) {
   for (const char* flag : {"--help", "-h"}) {
-    const auto result = run({"audit", flag}, "", false);
+    const auto result = run_with({}, {"audit", flag});
     BOOST_TEST(result.exit_code == 0, test::describe(result));
     BOOST_TEST(result.out.starts_with("usage: latchkey [--config FILE] audit [USER]"));
     BOOST_TEST(result.err.empty());
   }
-  const auto top = run({"--help"}, "", false);
+  const auto top = run_with({}, {"--help"});
   BOOST_TEST(contains(top.out, "  audit [USER] [--since WHEN] [--json] "));
   BOOST_TEST(contains(top.out, "] [--json]     print audit events\n"));
 }
@@ -199,7 +137,7 @@ BOOST_AUTO_TEST_CASE(since_takes_durations_and_iso_8601) {
     expect_exit(result, 2, "--since \"" + bad + "\"");
   }
   // A bad value is refused before any configuration or database is looked at.
-  expect_exit(run({"audit", "--since", "soon"}, "", false), 2, "--since \"soon\"");
+  expect_exit(run_with({}, {"audit", "--since", "soon"}), 2, "--since \"soon\"");
 }
 
 BOOST_AUTO_TEST_CASE(limit_keeps_the_newest_in_order) {

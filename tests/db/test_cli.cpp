@@ -12,16 +12,11 @@
 #include "auth/keyed_hash.hpp"
 #include "auth/password_hash.hpp"
 #include "auth/totp.hpp"
-#include "tests/support/pg_database.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/text.hpp"
+#include "tests/db/cli_fixture.hpp"
 
 using namespace latchkey;
 
 namespace {
-
-const std::string kPepper = "cli-test-pepper-0123456789abcdefghijklmnopqrstuvwxyz";
-const std::string kTotpKeyHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -42,72 +37,10 @@ std::int64_t now_seconds() {
       .count();
 }
 
-struct CliFixture {
-  test::PgDatabase database{"cli"};
-  std::filesystem::path dir;
-  std::filesystem::path config_path;
-
-  CliFixture() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-cli-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-    std::ofstream(dir / "pepper") << kPepper;
-    std::ofstream(dir / "totp.key") << kTotpKeyHex << "\n";
-    config_path = write_config("config.yaml", database.url());
-  }
-
-  ~CliFixture() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-
-  std::filesystem::path write_config(const std::string& name, const std::string& url) const {
-    const auto path = dir / name;
-    std::ofstream(path) << "listen:\n"
-                           "  - address: 127.0.0.1:18443\n"
-                           "database:\n"
-                           "  url: \""
-                        << url
-                        << "\"\n"
-                           "  pool_size: 2\n"
-                           "secrets:\n"
-                           "  pepper_file: pepper\n"
-                           "  totp_key_file: totp.key\n"
-                           "routes:\n"
-                           "  - name: app\n"
-                           "    match: { path_prefix: / }\n"
-                           "    upstream: { url: \"http://127.0.0.1:18080\" }\n";
-    return path;
-  }
-
-  test::ProcessResult run_with(const std::filesystem::path& config, std::vector<std::string> args,
-                               const std::string& input = "") const {
-    std::vector<std::string> argv{LATCHKEY_BINARY};
-    if (!config.empty()) {
-      argv.push_back("--config");
-      argv.push_back(config.string());
-    }
-    argv.insert(argv.end(), args.begin(), args.end());
-    test::RunOptions options;
-    options.stdin_text = input;
-    options.env["LATCHKEY_CONFIG"] = std::nullopt;
-    return test::run_process(argv, options);
-  }
-
-  test::ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
-    return run_with(config_path, std::move(args), input);
-  }
-
-  test::ProcessResult ok(std::vector<std::string> args, const std::string& input = "") const {
-    auto result = run(args, input);
-    BOOST_TEST_REQUIRE(result.exit_code == 0, test::describe(result));
-    BOOST_TEST(result.err.empty(), test::describe(result));
-    return result;
-  }
+struct CliFixture : cli_test::LatchkeyCli {
+  CliFixture() : LatchkeyCli("cli") {}
 
   void migrate() const { ok({"migrate"}); }
-
-  std::string sql(const std::string& query) const { return database.query_value(query); }
 
   // Contents of every table: a failed command must leave it unchanged.
   std::string snapshot() const {
@@ -134,12 +67,9 @@ struct CliFixture {
   }
 };
 
-// Exit 2, one line on stderr naming the problem, nothing on stdout.
+// Exit 2 (bad arguments), one line on stderr naming the problem, nothing on stdout.
 void expect_usage_error(const test::ProcessResult& result, const std::string& fragment) {
-  BOOST_TEST(result.exit_code == 2, test::describe(result));
-  BOOST_TEST(lines_of(result.err).size() == 1u, test::describe(result));
-  BOOST_TEST(contains(result.err, fragment), test::describe(result) << " lacks " << fragment);
-  BOOST_TEST(result.out.empty(), test::describe(result));
+  cli_test::expect_exit(result, 2, fragment);
 }
 
 // Exit 1, one line on stderr naming the problem.
@@ -461,7 +391,7 @@ BOOST_AUTO_TEST_CASE(app_password_lifecycle) {
              shown);
   const auto canonical = auth::normalize_app_password(shown);
   BOOST_REQUIRE(canonical.has_value());
-  const auth::KeyedHasher hasher(kPepper);
+  const auth::KeyedHasher hasher(cli_test::kPepper);
   BOOST_TEST(sql("SELECT encode(hash, 'hex') FROM app_passwords WHERE name = 'laptop'") ==
              auth::to_hex(hasher.digest("app_password", *canonical)));
 

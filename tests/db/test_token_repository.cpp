@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE(names_are_unique_among_live_tokens_and_reusable_after_revoc
                           std::nullopt, std::nullopt);
   const auto list = tokens.list_permanent("alice");
   BOOST_TEST_REQUIRE(list.size() == 2u);
-  BOOST_TEST((list[0].state == db::TokenState::revoked));
-  BOOST_TEST((list[1].state == db::TokenState::active));
+  BOOST_TEST((list[0].state == db::CredentialState::revoked));
+  BOOST_TEST((list[1].state == db::CredentialState::active));
   BOOST_CHECK_THROW(tokens.list_permanent("nobody"), db::NotFound);
   BOOST_CHECK_THROW(
       tokens.create_permanent("nobody", "x", auth::Digest{}, std::nullopt, std::nullopt),
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(revoked_and_expired_tokens_are_not_found) {
   execute("UPDATE tokens SET expires_at = now() - interval '1 second'");
   BOOST_TEST(!live(token));
   const auto list = tokens.list_permanent("alice");
-  BOOST_TEST((list.at(0).state == db::TokenState::expired));
+  BOOST_TEST((list.at(0).state == db::CredentialState::expired));
 }
 
 BOOST_AUTO_TEST_CASE(issued_pairs_rotate_once_and_reuse_revokes_the_family) {
