@@ -97,7 +97,16 @@ void FailureBudgets::refund(std::string_view key, Clock::time_point now) {
   const std::lock_guard lock(shard.mutex);
   if (const auto it = shard.index.find(key); it != shard.index.end()) {
     Bucket& bucket = *it->second;
-    bucket.tokens = std::min(static_cast<double>(limits_.burst), tokens_at(bucket, now, limits_) + 1);
+    const double tokens = tokens_at(bucket, now, limits_) + 1;
+    if (tokens >= limits_.burst) {
+      // A full bucket says what no bucket says: forgotten, so that every account that
+      // merely logged in does not stay in the index, each lookup paying for all of them.
+      const auto node = it->second;
+      shard.index.erase(it);
+      shard.lru.erase(node);
+      return;
+    }
+    bucket.tokens = tokens;
     bucket.updated = std::max(bucket.updated, now);
   }
 }

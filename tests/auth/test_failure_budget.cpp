@@ -204,4 +204,33 @@ BOOST_AUTO_TEST_CASE(try_spend_bounds_attempts_and_refund_returns_a_token) {
   BOOST_TEST(!budgets.try_spend("10.0.0.1", now));
 }
 
+// Every successful login reserves and refunds a token: the full bucket it leaves is
+// forgotten, so the index holds only keys that really failed, and nothing else changes.
+BOOST_AUTO_TEST_CASE(a_refund_that_fills_the_bucket_forgets_the_key) {
+  using latchkey::auth::FailureBudgetLimits;
+  using latchkey::auth::FailureBudgets;
+  FailureBudgets budgets(FailureBudgetLimits{3, 1});
+  const auto now = FailureBudgets::Clock::time_point{} + std::chrono::hours(1);
+  for (int user = 0; user < 50; ++user) {
+    const std::string key = "user" + std::to_string(user);
+    BOOST_TEST(budgets.try_spend(key, now));
+    budgets.refund(key, now);
+  }
+  BOOST_TEST(budgets.size() == 0u);
+  // A key with a real failure stays, refunds or not, until its bucket is full again.
+  budgets.spend("guesser", now);
+  BOOST_TEST(budgets.try_spend("guesser", now));
+  budgets.refund("guesser", now);
+  BOOST_TEST(budgets.size() == 1u);
+  BOOST_TEST(budgets.try_spend("guesser", now));
+  BOOST_TEST(budgets.try_spend("guesser", now));
+  BOOST_TEST(!budgets.try_spend("guesser", now));
+  // Forgotten is the same as full: the whole burst is there again.
+  budgets.refund("user0", now);
+  BOOST_TEST(budgets.try_spend("user0", now));
+  BOOST_TEST(budgets.try_spend("user0", now));
+  BOOST_TEST(budgets.try_spend("user0", now));
+  BOOST_TEST(!budgets.try_spend("user0", now));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
