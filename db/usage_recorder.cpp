@@ -60,30 +60,34 @@ void UsageRecorder::record(std::int64_t app_password_id, std::string from_addres
 }
 
 std::size_t UsageRecorder::flush(std::chrono::steady_clock::time_point now) {
-  Batch batch;
+  std::lock_guard flushing(flush_mutex_);
+  Batch recorded;
   {
     std::lock_guard lock(mutex_);
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (due(it->first, it->second, now)) {
-        batch.emplace(it->first, std::move(it->second));
-        it = pending_.erase(it);
-      } else {
-        ++it;
-      }
+    recorded.swap(pending_);
+    pending_.reserve(recorded.size());  // the next interval is likely as busy
+  }
+  absorb(held_, std::move(recorded));
+  Batch batch;
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (due(it->first, it->second, now)) {
+      batch.emplace(it->first, std::move(it->second));
+      it = held_.erase(it);
+    } else {
+      ++it;
     }
   }
   if (batch.empty()) return 0;
   try {
     write(batch);
   } catch (const auth::StoreUnavailable&) {
-    requeue(std::move(batch));
+    absorb(held_, std::move(batch));
     throw;
   } catch (const std::exception& e) {
-    requeue(std::move(batch));
+    absorb(held_, std::move(batch));
     throw auth::StoreUnavailable(std::string("recording last use failed: ") +
                                  scrub_message(e.what(), ""));
   }
-  std::lock_guard lock(mutex_);
   if (written_.size() + batch.size() > kMaxPending) written_.clear();  // costs a write each, later
   for (const auto& [id, uses] : batch) {
     const auto latest = std::max_element(
@@ -95,8 +99,11 @@ std::size_t UsageRecorder::flush(std::chrono::steady_clock::time_point now) {
 }
 
 std::size_t UsageRecorder::pending() const {
+  std::lock_guard flushing(flush_mutex_);
   std::lock_guard lock(mutex_);
-  return pending_.size();
+  std::size_t count = held_.size();
+  for (const auto& [id, uses] : pending_) count += held_.contains(id) ? 0 : 1;
+  return count;
 }
 
 void UsageRecorder::merge(std::vector<AddressUse>& uses, AddressUse use) {
@@ -164,12 +171,11 @@ void UsageRecorder::write(const Batch& batch) {
   });
 }
 
-void UsageRecorder::requeue(Batch batch) {
-  std::lock_guard lock(mutex_);
-  for (auto& [id, uses] : batch) {
-    auto it = pending_.find(id);
-    if (it == pending_.end()) {
-      if (pending_.size() < kMaxPending) pending_.emplace(id, std::move(uses));
+void UsageRecorder::absorb(Batch& into, Batch from) {
+  for (auto& [id, uses] : from) {
+    auto it = into.find(id);
+    if (it == into.end()) {
+      if (into.size() < kMaxPending) into.emplace(id, std::move(uses));
     } else {
       for (AddressUse& use : uses) merge(it->second, std::move(use));
     }

@@ -61,7 +61,8 @@ class UsageRecorder {
   static void merge(std::vector<AddressUse>& uses, AddressUse use);
 
   void write(const Batch& batch);
-  void requeue(Batch batch);
+  // Merges `from` into `into`, new passwords only while `into` holds fewer than kMaxPending.
+  static void absorb(Batch& into, Batch from);
 
   // What was last written for a password: where from (a hash of address and user agent) and
   // when, to tell a steady use (written again after refresh_) from news (written at once).
@@ -76,8 +77,12 @@ class UsageRecorder {
   ConnectionPool& pool_;
   std::chrono::milliseconds acquire_wait_;
   std::chrono::milliseconds refresh_;
+  // record() takes only mutex_, for pending_; a flush takes it just to swap pending_ out, so
+  // the IO threads never wait while a flush goes over every password in use.
   mutable std::mutex mutex_;
-  Batch pending_;
+  Batch pending_;  // recorded since the last flush
+  mutable std::mutex flush_mutex_;  // one flush at a time; guards held_ and written_
+  Batch held_;  // steady uses waiting for refresh_, and batches whose write failed
   std::unordered_map<std::int64_t, Written> written_;  // at most kMaxPending, then forgotten
   // Uses are stamped strictly increasing, so "the latest use wins" never meets a tie when two
   // arrive within one clock tick (the flush orders by time).
