@@ -1,13 +1,13 @@
 #define BOOST_TEST_DYN_LINK
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <string_view>
 
 #include "proxy/head_writer.hpp"
+#include "tests/proxy/parsed_head.hpp"
 
 namespace http = boost::beast::http;
 using latchkey::proxy::write_head;
@@ -32,17 +32,6 @@ std::string serialized_by_beast(const http::header<isRequest>& head) {
   return out;
 }
 
-template <bool isRequest>
-http::header<isRequest> parse(std::string_view raw) {
-  http::parser<isRequest, http::empty_body> parser;
-  parser.eager(false);
-  boost::beast::error_code ec;
-  parser.put(boost::asio::buffer(raw.data(), raw.size()), ec);
-  BOOST_TEST_REQUIRE(!ec, ec.message());
-  BOOST_TEST_REQUIRE(parser.is_header_done());
-  return parser.get().base();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(head_writer)
@@ -56,7 +45,7 @@ BOOST_AUTO_TEST_CASE(request_heads_are_the_bytes_beast_would_send) {
            "BREW /pot HTTP/1.1\r\nX-Empty:\r\nX-Twice: 1\r\nx-twice: 2\r\n\r\n",
            "POST /upload HTTP/1.1\r\nTransfer-Encoding: chunked\r\nVia: 1.1 edge\r\n\r\n",
        }) {
-    auto head = parse<true>(raw);
+    auto head = latchkey::test::parsed_head<true>(raw);
     head.set("X-Forwarded-For", "127.0.0.1");  // fields added after parsing, as the proxy does
     head.erase(http::field::host);
     std::string written = "left over from the previous request";
@@ -73,7 +62,7 @@ BOOST_AUTO_TEST_CASE(response_heads_keep_the_upstreams_status_and_reason) {
            "HTTP/1.0 503 Service Unavailable\r\nRetry-After: 5\r\n\r\n",
            "HTTP/1.1 204 No Content\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n",
        }) {
-    auto head = parse<false>(raw);
+    auto head = latchkey::test::parsed_head<false>(raw);
     head.version(11);
     head.set(http::field::connection, "close");
     std::string written;

@@ -1,8 +1,6 @@
 #define BOOST_TEST_DYN_LINK
 #include <algorithm>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cctype>
 #include <string>
@@ -12,6 +10,7 @@
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
 #include "proxy/header_rewrite.hpp"
+#include "tests/proxy/parsed_head.hpp"
 
 namespace http = boost::beast::http;
 using latchkey::auth::Identity;
@@ -20,28 +19,10 @@ using latchkey::proxy::collect_identity_header_names;
 using latchkey::proxy::ForwardContext;
 using latchkey::proxy::rewrite_client_response;
 using latchkey::proxy::rewrite_upstream_request;
+using latchkey::test::parse_request;
+using latchkey::test::parse_response;
 
 namespace {
-
-http::request_header<> parse_request(std::string_view raw) {
-  http::request_parser<http::empty_body> parser;
-  parser.eager(false);
-  boost::beast::error_code ec;
-  parser.put(boost::asio::buffer(raw.data(), raw.size()), ec);
-  BOOST_TEST_REQUIRE(!ec, ec.message());
-  BOOST_TEST_REQUIRE(parser.is_header_done());
-  return parser.get().base();
-}
-
-http::response_header<> parse_response(std::string_view raw) {
-  http::response_parser<http::empty_body> parser;
-  parser.eager(false);
-  boost::beast::error_code ec;
-  parser.put(boost::asio::buffer(raw.data(), raw.size()), ec);
-  BOOST_TEST_REQUIRE(!ec, ec.message());
-  BOOST_TEST_REQUIRE(parser.is_header_done());
-  return parser.get().base();
-}
 
 // The key an upstream (CGI, WSGI, Rack, PHP) would see: case and '_'/'-' do not matter.
 std::string cgi_key(std::string_view name) {

@@ -1,7 +1,5 @@
 // The identity assertion: its claims, its signature, the JWKS, and the header on the request.
 #define BOOST_TEST_DYN_LINK
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 #include <string>
@@ -11,6 +9,7 @@
 #include "proxy/header_rewrite.hpp"
 #include "proxy/identity_assertion.hpp"
 #include "proxy/jwks.hpp"
+#include "tests/proxy/parsed_head.hpp"
 #include "tests/support/test_keys.hpp"
 
 namespace http = boost::beast::http;
@@ -24,6 +23,7 @@ using latchkey::proxy::assertion_claims_json;
 using latchkey::proxy::IdentityAssertions;
 using latchkey::proxy::render_jwks;
 using latchkey::test::generated_key_pem;
+using latchkey::test::parse_request;
 
 namespace {
 
@@ -85,15 +85,6 @@ Token split(const std::string& token) {
 std::string text(const boost::json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : "<absent>";
-}
-
-http::request_header<> parse_request(std::string_view raw) {
-  http::request_parser<http::empty_body> parser;
-  parser.eager(false);
-  boost::beast::error_code ec;
-  parser.put(boost::asio::buffer(raw.data(), raw.size()), ec);
-  BOOST_TEST_REQUIRE(!ec, ec.message());
-  return parser.get().base();
 }
 
 }  // namespace
