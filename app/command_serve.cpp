@@ -25,6 +25,7 @@
 #include "db/pg_token_store.hpp"
 #include "proxy/memory_reclaimer.hpp"
 #include "proxy/oauth_endpoint.hpp"
+#include "db/token_use_recorder.hpp"
 #include "db/usage_recorder.hpp"
 #include "proxy/server.hpp"
 #include "web/account_endpoint.hpp"
@@ -42,8 +43,9 @@ constexpr auto kMemoryReclaimInterval = std::chrono::seconds(2);
 // touches memory.
 class UsageFlusher {
  public:
-  UsageFlusher(db::UsageRecorder& recorder, db::AuditLog& audit, proxy::LogSink& log)
-      : recorder_(recorder), audit_(audit), log_(log), thread_([this] { run(); }) {}
+  UsageFlusher(db::UsageRecorder& recorder, db::TokenUseRecorder& tokens, db::AuditLog& audit,
+               proxy::LogSink& log)
+      : recorder_(recorder), tokens_(tokens), audit_(audit), log_(log), thread_([this] { run(); }) {}
   ~UsageFlusher() {
     {
       std::lock_guard lock(mutex_);
@@ -66,6 +68,11 @@ class UsageFlusher {
         log_.event("warning", "usage_flush_failed", {{"error", e.what()}});
       }
       try {
+        tokens_.flush();
+      } catch (const std::exception& e) {
+        log_.event("warning", "token_use_flush_failed", {{"error", e.what()}});
+      }
+      try {
         audit_.flush();
       } catch (const std::exception& e) {
         log_.event("warning", "audit_flush_failed", {{"error", e.what()}});
@@ -76,6 +83,7 @@ class UsageFlusher {
   }
 
   db::UsageRecorder& recorder_;
+  db::TokenUseRecorder& tokens_;
   db::AuditLog& audit_;
   proxy::LogSink& log_;
   std::mutex mutex_;
@@ -109,6 +117,7 @@ int command_serve(Invocation& invocation) {
   }
   db::PgCredentialStore store(pool);
   db::UsageRecorder usage(pool);
+  db::TokenUseRecorder token_usage(pool);
   db::AuditLog audit_log(pool);
   const auth::KeyedHasher hasher(config->secrets.pepper);
   const config::BruteForce& limits = config->brute_force;
@@ -164,6 +173,9 @@ int command_serve(Invocation& invocation) {
                          },
                          /*database_ready=*/{}, /*change_listener_connected=*/{},
                          /*local_endpoints=*/{}};
+  gateway.record_token_use = [&token_usage](proxy::TokenUse use) {
+    token_usage.record(use.token_id, std::move(use.client_address));
+  };
   db::PgTokenStore token_store(pool);
   if (config->oauth.enabled) {
     gateway.local_endpoints.push_back(
@@ -183,7 +195,7 @@ int command_serve(Invocation& invocation) {
   gateway.change_listener_connected = [&listener] { return listener.connected(); };
   add_serve_metrics(metrics, {cache, pool, upstreams, [&verify_pool] { return verify_pool->pending(); },
                               [&listener] { return listener.connected(); }});
-  UsageFlusher flusher(usage, audit_log, log);
+  UsageFlusher flusher(usage, token_usage, audit_log, log);
   proxy::Server server(gateway, routing);
   server.run();
   // The idle sockets belong to the server's io_context, which dies first (found by ASan).

@@ -36,7 +36,7 @@ as the password of Basic auth, on routes that accept tokens.
 
 constexpr std::string_view kListUsage = R"(usage: latchkey token list USER [--json]
 
-Lists USER's permanent tokens: name, state, scopes, creation and expiry (UTC).
+Lists USER's permanent tokens: name, state, scopes, creation, expiry and last use (UTC).
 )";
 
 constexpr std::string_view kRevokeUsage = R"(usage: latchkey token revoke USER NAME
@@ -85,7 +85,7 @@ int list(Invocation& invocation, const CliArguments& arguments) {
   db::TokenRepository tokens(context.connection(), "cli");
   print_listing(
       invocation.out, arguments.flag("--json"), tokens.list_permanent(username),
-      {"NAME", "STATE", "SCOPES", "CREATED", "EXPIRES"},
+      {"NAME", "STATE", "SCOPES", "CREATED", "EXPIRES", "LAST USED", "FROM"},
       [](const db::TokenInfo& t) {
         return boost::json::object{
             {"name", t.name},
@@ -94,12 +94,16 @@ int list(Invocation& invocation, const CliArguments& arguments) {
             {"created_at", db::to_iso8601(t.created_at)},
             {"expires_at", json_time(t.expires_at)},
             {"revoked_at", json_time(t.revoked_at)},
+            {"last_used_at", json_time(t.last_used_at)},
+            {"last_used_from", json_text(t.last_used_from)},
         };
       },
       [](const db::TokenInfo& t) {
         return std::vector<std::string>{t.name, std::string(db::to_string(t.state)),
                                         scopes_for_display(t.scopes), db::to_iso8601(t.created_at),
-                                        time_or(t.expires_at, "never")};
+                                        time_or(t.expires_at, "never"),
+                                        time_or(t.last_used_at, "never"),
+                                        text_or_dash(t.last_used_from)};
       });
   return kExitOk;
 }

@@ -380,6 +380,18 @@ inline constexpr std::string_view kRecordUsageSuffix =
     "JOIN users u ON u.id = p.user_id "
     "WHERE v.from_address IS DISTINCT FROM p.last_used_from ORDER BY v.first_us, v.id";
 
+// Last use of tokens, every token of a flush in one statement: $1 ids (bigint[]), $2 times in
+// microseconds since the epoch (bigint[]), $3 addresses (text[]). Rows are locked in id order
+// (replicas flushing the same tokens cannot deadlock); an older use never overwrites a newer.
+inline constexpr const char* kRecordTokenUse =
+    "WITH v (id, last_us, from_address) AS ("
+    "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])), "
+    "locked AS (SELECT t.id FROM tokens t WHERE t.id IN (SELECT id FROM v) ORDER BY t.id FOR UPDATE) "
+    "UPDATE tokens AS t SET last_used_at = to_timestamp(v.last_us / 1000000.0), "
+    "last_used_from = v.from_address "
+    "FROM v JOIN locked l ON l.id = v.id WHERE t.id = v.id "
+    "AND (t.last_used_at IS NULL OR t.last_used_at < to_timestamp(v.last_us / 1000000.0))";
+
 // Refused logins, aggregated by AuditLog: kInsertRefusedLoginsPrefix + one row
 // "($1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::boolean)" per tuple
 // (username, address, reason, count, at_us, altered) + kInsertRefusedLoginsSuffix. The

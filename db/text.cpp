@@ -77,6 +77,20 @@ std::string hex_encode(std::string_view bytes) {
   return out;
 }
 
+std::string text_array_literal(const std::vector<std::string>& items) {
+  std::string literal = "{";
+  for (const std::string& item : items) {
+    if (literal.size() > 1) literal += ',';
+    literal += '"';
+    for (const char c : item) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
 std::string hex_decode(std::string_view hex) {
   const auto value = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

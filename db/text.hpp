@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace latchkey::db {
 
@@ -15,6 +16,10 @@ bool is_valid_utf8(std::string_view text);
 // '?', and truncation never splits a character. PostgreSQL would refuse the whole batch
 // over one bad byte.
 std::string sanitize_text(std::string_view text, std::size_t max_bytes);
+
+// A PostgreSQL array literal of `items`, e.g. {"a","b\"c"}, for one bound text[] parameter
+// that carries many values: every element is quoted, and '"' and '\' are escaped.
+std::string text_array_literal(const std::vector<std::string>& items);
 
 // Lower-case hex of raw bytes, the form in which bytea values cross the SQL boundary.
 std::string hex_encode(std::string_view bytes);

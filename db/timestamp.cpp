@@ -8,6 +8,10 @@ Timestamp from_unix_micros(std::int64_t micros) {
   return Timestamp(std::chrono::microseconds(micros));
 }
 
+std::int64_t unix_micros(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
 std::string to_iso8601(Timestamp t) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
   const auto days = std::chrono::floor<std::chrono::days>(seconds);

@@ -10,12 +10,11 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "db/connection_pool.hpp"
+#include "db/write_behind.hpp"
 
 namespace latchkey::db {
 
@@ -55,38 +54,23 @@ class UsageRecorder {
     std::chrono::system_clock::time_point first_at;
     std::chrono::system_clock::time_point last_at;
   };
-  // Per password: the addresses used since the last flush, at most kMaxAddressesPerPassword.
-  using Batch = std::unordered_map<std::int64_t, std::vector<AddressUse>>;
+  // Per password: the addresses used since the last write, at most kMaxAddressesPerPassword
+  // (the Uses of WriteBehind). "Where" is the address and user agent of a use.
+  struct PasswordUses {
+    std::vector<AddressUse> addresses;
 
-  static void merge(std::vector<AddressUse>& uses, AddressUse use);
-
-  void write(const Batch& batch);
-  // Merges `from` into `into`, new passwords only while `into` holds fewer than kMaxPending.
-  static void absorb(Batch& into, Batch from);
-
-  // What was last written for a password: where from (a hash of address and user agent) and
-  // when, to tell a steady use (written again after refresh_) from news (written at once).
-  struct Written {
-    std::size_t where = 0;
-    std::chrono::steady_clock::time_point at;
+    void stamp(std::chrono::system_clock::time_point at);
+    void merge(PasswordUses other);
+    std::size_t where() const;  // of the latest use
+    bool news_since(std::size_t where) const;
+    void add(AddressUse use);
   };
-  static std::size_t where_of(const AddressUse& use);
-  bool due(std::int64_t id, const std::vector<AddressUse>& uses,
-           std::chrono::steady_clock::time_point now) const;
+
+  void write(const WriteBehind<PasswordUses>::Batch& batch);
 
   ConnectionPool& pool_;
   std::chrono::milliseconds acquire_wait_;
-  std::chrono::milliseconds refresh_;
-  // record() takes only mutex_, for pending_; a flush takes it just to swap pending_ out, so
-  // the IO threads never wait while a flush goes over every password in use.
-  mutable std::mutex mutex_;
-  Batch pending_;  // recorded since the last flush
-  mutable std::mutex flush_mutex_;  // one flush at a time; guards held_ and written_
-  Batch held_;  // steady uses waiting for refresh_, and batches whose write failed
-  std::unordered_map<std::int64_t, Written> written_;  // at most kMaxPending, then forgotten
-  // Uses are stamped strictly increasing, so "the latest use wins" never meets a tie when two
-  // arrive within one clock tick (the flush orders by time).
-  std::chrono::system_clock::time_point last_stamp_{};
+  WriteBehind<PasswordUses> uses_;
 };
 
 }  // namespace latchkey::db

@@ -51,6 +51,11 @@ struct AppPasswordUse {
   std::string user_agent;
 };
 
+struct TokenUse {
+  std::int64_t token_id;
+  std::string client_address;
+};
+
 struct RefusedLogin {
   std::string username;  // as typed: attacker input, the audit log cleans and bounds it
   std::string client_address;
@@ -75,6 +80,7 @@ struct Gateway {
   std::function<bool()> change_listener_connected;
   // Answered by latchkey itself on the proxy listener, ahead of the routes.
   LocalEndpoints local_endpoints;
+  std::function<void(TokenUse)> record_token_use;  // cheap and non-blocking
   // Set by the Server: the routing in force (SIGHUP replaces it) and the open connections.
   LiveRouting* live_routing = nullptr;
   ConnectionTracker* connections = nullptr;

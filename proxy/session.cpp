@@ -236,6 +236,9 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
       gateway.record_use(AppPasswordUse{*identity->app_password_id, record.client,
                                         std::string(request[http::field::user_agent])});
     }
+    if (identity->token_id && gateway.record_token_use) {
+      gateway.record_token_use(TokenUse{*identity->token_id, record.client});
+    }
   }
 
   ForwardContext context;

@@ -157,6 +157,34 @@ BOOST_AUTO_TEST_CASE(permanent_token_as_bearer_reaches_the_upstream_as_its_user)
   BOOST_TEST(basic_only.header("WWW-Authenticate").find("Basic") == 0u);
 }
 
+// Last use is written behind, once a second: an admin sees it with `token list` in seconds.
+BOOST_AUTO_TEST_CASE(bearer_use_shows_as_last_use_in_token_list_within_seconds) {
+  auto& d = tokens_deployment();
+  Accounts::get();
+  const std::string token = new_token(d, "bob", "last use");
+  const auto listed = [&] {
+    const ProcessResult r = d.cli({"token", "list", "bob", "--json"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    for (const auto& t : boost::json::parse(r.out).as_array()) {
+      if (t.at("name").as_string() == "last use") return t.as_object();
+    }
+    BOOST_FAIL("token \"last use\" is not listed");
+    return boost::json::object{};
+  };
+  BOOST_TEST(listed().at("last_used_at").is_null());
+  BOOST_TEST(d.curl("/api/issues", bearer(token)).status == 200);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  boost::json::object shown = listed();
+  while (shown.at("last_used_at").is_null() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    shown = listed();
+  }
+  BOOST_REQUIRE(shown.at("last_used_at").is_string());
+  BOOST_TEST(std::string(shown.at("last_used_from").as_string()) == "127.0.0.1");
+  BOOST_TEST(d.database().query_value("SELECT last_used_at BETWEEN now() - interval '1 minute' "
+                                      "AND now() FROM tokens WHERE name = 'last use'") == "t");
+}
+
 BOOST_AUTO_TEST_CASE(token_works_as_the_password_of_basic_auth_for_its_own_user_only) {
   auto& d = tokens_deployment();
   Accounts::get();

@@ -1,0 +1,137 @@
+// The bookkeeping both last-use recorders share (DESIGN.md §6): the IO threads record a use
+// in memory under a short lock; one flush at a time swaps the recorded uses out, writes what
+// is due in one go and keeps the rest. A credential in steady use (its latest use comes from
+// where the last write said) is due again only after `refresh`; news is due at the next flush.
+// A failed write keeps its batch for the next flush, where a newer use recorded meanwhile wins.
+//
+// `Uses` is what is remembered of one credential between two writes:
+//   void stamp(std::chrono::system_clock::time_point at);  // a fresh use happened at `at`
+//   void merge(Uses other);                  // absorbs another record of the same credential
+//   std::size_t where() const;               // where the latest use came from, hashed
+//   bool news_since(std::size_t where) const;  // any use from elsewhere than `where`
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "auth/credential_store.hpp"
+#include "db/connection.hpp"
+
+namespace latchkey::db {
+
+template <class Uses>
+class WriteBehind {
+ public:
+  using Batch = std::unordered_map<std::int64_t, Uses>;
+
+  // Beyond `max_pending` distinct credentials pending (database down for long), new ones are
+  // dropped: last use is informational and must not grow memory without bound.
+  WriteBehind(std::size_t max_pending, std::chrono::milliseconds refresh)
+      : max_pending_(max_pending), refresh_(refresh) {}
+
+  // Cheap and thread-safe: stamps the use and merges it into what is pending for `id`.
+  void record(std::int64_t id, Uses uses) {
+    std::lock_guard lock(mutex_);
+    // Microseconds, the resolution the flush sends, strictly increasing: "the latest use
+    // wins" never meets a tie when two arrive within one clock tick.
+    std::chrono::system_clock::time_point now =
+        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    if (now <= last_stamp_) now = last_stamp_ + std::chrono::microseconds(1);
+    last_stamp_ = now;
+    uses.stamp(now);
+    if (auto it = pending_.find(id); it != pending_.end()) {
+      it->second.merge(std::move(uses));
+    } else if (pending_.size() < max_pending_) {
+      pending_.emplace(id, std::move(uses));
+    }
+  }
+
+  // Calls write(batch) with every credential that is due; returns how many it covered. On
+  // failure throws auth::StoreUnavailable and keeps the batch.
+  template <class Write>
+  std::size_t flush(std::chrono::steady_clock::time_point now, Write&& write) {
+    std::lock_guard flushing(flush_mutex_);
+    Batch recorded;
+    {
+      std::lock_guard lock(mutex_);
+      recorded.swap(pending_);
+      pending_.reserve(recorded.size());  // the next interval is likely as busy
+    }
+    absorb(held_, std::move(recorded));
+    Batch batch;
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (due(it->first, it->second, now)) {
+        batch.emplace(it->first, std::move(it->second));
+        it = held_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (batch.empty()) return 0;
+    try {
+      write(std::as_const(batch));
+    } catch (const auth::StoreUnavailable&) {
+      absorb(held_, std::move(batch));
+      throw;
+    } catch (const std::exception& e) {
+      absorb(held_, std::move(batch));
+      throw auth::StoreUnavailable(std::string("recording last use failed: ") +
+                                   scrub_message(e.what(), ""));
+    }
+    if (written_.size() + batch.size() > max_pending_) written_.clear();  // a write each, later
+    for (const auto& [id, uses] : batch) written_[id] = Written{uses.where(), now};
+    return batch.size();
+  }
+
+  // Credentials with a use not yet written (held back or recorded since the last flush).
+  std::size_t pending() const {
+    std::lock_guard flushing(flush_mutex_);
+    std::lock_guard lock(mutex_);
+    std::size_t count = held_.size();
+    for (const auto& [id, uses] : pending_) count += held_.contains(id) ? 0 : 1;
+    return count;
+  }
+
+ private:
+  // What was last written for a credential: where from, and when.
+  struct Written {
+    std::size_t where = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+
+  bool due(std::int64_t id, const Uses& uses, std::chrono::steady_clock::time_point now) const {
+    const auto written = written_.find(id);
+    if (written == written_.end() || now - written->second.at >= refresh_) return true;
+    // A hash collision only delays news to the refresh.
+    return uses.news_since(written->second.where);
+  }
+
+  // Merges `from` into `into`, new credentials only while `into` holds fewer than max_pending_.
+  void absorb(Batch& into, Batch from) const {
+    for (auto& [id, uses] : from) {
+      if (auto it = into.find(id); it != into.end()) {
+        it->second.merge(std::move(uses));
+      } else if (into.size() < max_pending_) {
+        into.emplace(id, std::move(uses));
+      }
+    }
+  }
+
+  const std::size_t max_pending_;
+  const std::chrono::milliseconds refresh_;
+  // record() takes only mutex_, for pending_; a flush takes it just to swap pending_ out, so
+  // the IO threads never wait while a flush goes over every credential in use.
+  mutable std::mutex mutex_;
+  Batch pending_;  // recorded since the last flush
+  std::chrono::system_clock::time_point last_stamp_{};
+  mutable std::mutex flush_mutex_;  // one flush at a time; guards held_ and written_
+  Batch held_;  // steady uses waiting for refresh_, and batches whose write failed
+  std::unordered_map<std::int64_t, Written> written_;  // at most max_pending_, then forgotten
+};
+
+}  // namespace latchkey::db
