@@ -386,7 +386,8 @@ inline constexpr std::string_view kRecordUsageSuffix =
 inline constexpr const char* kRecordTokenUse =
     "WITH v (id, last_us, from_address) AS ("
     "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])), "
-    "locked AS (SELECT t.id FROM tokens t WHERE t.id IN (SELECT id FROM v) ORDER BY t.id FOR UPDATE) "
+    "locked AS ("
+    "SELECT t.id FROM tokens t WHERE t.id IN (SELECT id FROM v) ORDER BY t.id FOR UPDATE) "
     "UPDATE tokens AS t SET last_used_at = to_timestamp(v.last_us / 1000000.0), "
     "last_used_from = v.from_address "
     "FROM v JOIN locked l ON l.id = v.id WHERE t.id = v.id "

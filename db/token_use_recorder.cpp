@@ -15,14 +15,16 @@ TokenUseRecorder::TokenUseRecorder(ConnectionPool& pool, std::chrono::millisecon
     : pool_(pool), acquire_wait_(acquire_wait), uses_(kMaxPending, refresh) {}
 
 void TokenUseRecorder::record(std::int64_t token_id, std::string from_address) {
-  uses_.record(token_id, LatestUse{sanitize_text(from_address, kMaxAddressBytes), {}});
+  uses_.record(token_id, LatestUse{.from_address = sanitize_text(from_address, kMaxAddressBytes)});
 }
 
 std::size_t TokenUseRecorder::flush(std::chrono::steady_clock::time_point now) {
   return uses_.flush(now, [this](const WriteBehind<LatestUse>::Batch& batch) { write(batch); });
 }
 
-std::size_t TokenUseRecorder::pending() const { return uses_.pending(); }
+std::size_t TokenUseRecorder::pending() const {
+  return uses_.pending();
+}
 
 void TokenUseRecorder::LatestUse::merge(LatestUse other) {
   if (at <= other.at) *this = std::move(other);

@@ -37,7 +37,7 @@ class TokenUseRecorder {
   // The latest use of one token (the Uses of WriteBehind).
   struct LatestUse {
     std::string from_address;
-    std::chrono::system_clock::time_point at;
+    std::chrono::system_clock::time_point at{};
 
     void stamp(std::chrono::system_clock::time_point t) { at = t; }
     void merge(LatestUse other);

@@ -51,8 +51,8 @@ class UsageRecorder {
   struct AddressUse {
     std::string from_address;
     std::string user_agent;  // of the latest use from this address
-    std::chrono::system_clock::time_point first_at;
-    std::chrono::system_clock::time_point last_at;
+    std::chrono::system_clock::time_point first_at{};
+    std::chrono::system_clock::time_point last_at{};
   };
   // Per password: the addresses used since the last write, at most kMaxAddressesPerPassword
   // (the Uses of WriteBehind). "Where" is the address and user agent of a use.

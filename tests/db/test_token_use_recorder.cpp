@@ -7,6 +7,7 @@
 
 #include "auth/credential_store.hpp"
 #include "auth/token.hpp"
+#include "db/text.hpp"
 #include "db/token_repository.hpp"
 #include "db/token_use_recorder.hpp"
 #include "db_fixture.hpp"
@@ -26,11 +27,13 @@ struct TokenUseFixture : db_test::MigratedDatabase {
     repository.create_user("alice", "", "");
     for (int i = 0; i < 20; ++i) {
       const std::string token = auth::generate_token(auth::TokenKind::permanent);
-      ids.push_back(tokens
-                        .create_permanent("alice", "sync " + std::to_string(i),
-                                          hasher.digest(auth::token_digest_label(auth::TokenKind::permanent), token), std::nullopt,
-                                          std::nullopt)
-                        .id);
+      ids.push_back(
+          tokens
+              .create_permanent(
+                  "alice", "sync " + std::to_string(i),
+                  hasher.digest(auth::token_digest_label(auth::TokenKind::permanent), token),
+                  std::nullopt, std::nullopt)
+              .id);
     }
   }
 
@@ -38,8 +41,10 @@ struct TokenUseFixture : db_test::MigratedDatabase {
     return text("SELECT " + name + " FROM tokens WHERE id = " + std::to_string(id));
   }
   std::int64_t last_used_us(std::int64_t id) {
-    return number("SELECT (extract(epoch FROM last_used_at) * 1000000)::bigint FROM tokens "
-                  "WHERE id = " + std::to_string(id));
+    return number(
+        "SELECT (extract(epoch FROM last_used_at) * 1000000)::bigint FROM tokens "
+        "WHERE id = " +
+        std::to_string(id));
   }
 };
 
@@ -85,8 +90,10 @@ BOOST_AUTO_TEST_CASE(an_older_use_never_overwrites_a_newer_one) {
   recorder.record(ids[0], "192.0.2.1");
   recorder.flush();
   // Another replica already stored a newer use.
-  execute("UPDATE tokens SET last_used_at = now() + interval '1 hour', "
-          "last_used_from = '203.0.113.1' WHERE id = " + std::to_string(ids[0]));
+  execute(
+      "UPDATE tokens SET last_used_at = now() + interval '1 hour', "
+      "last_used_from = '203.0.113.1' WHERE id = " +
+      std::to_string(ids[0]));
   const std::string newer = column("last_used_at", ids[0]);
   recorder.record(ids[0], "203.0.113.5");
   BOOST_TEST(recorder.flush() == 1u);
@@ -118,6 +125,24 @@ BOOST_AUTO_TEST_CASE(hostile_addresses_are_bound_and_stored_as_valid_text) {
   BOOST_TEST(column("last_used_from", ids[1]) == "bad ? byte??");
   BOOST_TEST(column("length(last_used_from)", ids[2]) ==
              std::to_string(db::TokenUseRecorder::kMaxAddressBytes));
+}
+
+// Addresses travel as one text[] parameter: PostgreSQL must read back exactly what was sent.
+BOOST_AUTO_TEST_CASE(text_array_literal_round_trips_through_postgresql) {
+  const std::vector<std::string> items{"",     "a,b",      "{x}",     "q\"uote", "back\\slash",
+                                       "NULL", " spaced ", "\xc3\xa9"};
+  const auto read_back = [&](const std::vector<std::string>& sent) {
+    pqxx::nontransaction tx(*connection);
+    std::vector<std::string> got;
+    for (const auto& row : tx.exec_params("SELECT e FROM unnest($1::text[]) WITH ORDINALITY "
+                                          "AS t (e, n) ORDER BY n",
+                                          db::text_array_literal(sent))) {
+      got.push_back(row[0].is_null() ? "<null>" : row[0].as<std::string>());
+    }
+    return got;
+  };
+  BOOST_TEST(read_back(items) == items, boost::test_tools::per_element());
+  BOOST_TEST(read_back({}).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
