@@ -45,7 +45,8 @@ class UsageFlusher {
  public:
   UsageFlusher(db::UsageRecorder& recorder, db::TokenUseRecorder& tokens, db::AuditLog& audit,
                proxy::LogSink& log)
-      : recorder_(recorder), tokens_(tokens), audit_(audit), log_(log), thread_([this] { run(); }) {}
+      : recorder_(recorder), tokens_(tokens), audit_(audit), log_(log),
+        thread_([this] { run(); }) {}
   ~UsageFlusher() {
     {
       std::lock_guard lock(mutex_);
