@@ -13,6 +13,7 @@
 #include "db/errors.hpp"
 #include "db/statements.hpp"
 #include "db/text.hpp"
+#include "db/timestamp.hpp"
 
 namespace latchkey::db {
 namespace {
@@ -50,10 +51,6 @@ std::string ascii_lower(std::string_view text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
-}
-
-std::int64_t unix_micros(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
 // The server's one-line reason, without DETAIL lines that may quote row values.
