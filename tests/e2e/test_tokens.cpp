@@ -165,7 +165,8 @@ BOOST_AUTO_TEST_CASE(bearer_use_shows_as_last_use_in_token_list_within_seconds) 
   const auto listed = [&] {
     const ProcessResult r = d.cli({"token", "list", "bob", "--json"});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
-    for (const auto& t : boost::json::parse(r.out).as_array()) {
+    const boost::json::value listing = boost::json::parse(r.out);
+    for (const auto& t : listing.as_array()) {
       if (t.at("name").as_string() == "last use") return t.as_object();
     }
     BOOST_FAIL("token \"last use\" is not listed");
