@@ -23,10 +23,10 @@
 #include "db/migrations.hpp"
 #include "db/pg_credential_store.hpp"
 #include "db/pg_token_store.hpp"
-#include "proxy/memory_reclaimer.hpp"
-#include "proxy/oauth_endpoint.hpp"
 #include "db/token_use_recorder.hpp"
 #include "db/usage_recorder.hpp"
+#include "proxy/memory_reclaimer.hpp"
+#include "proxy/oauth_endpoint.hpp"
 #include "proxy/server.hpp"
 #include "web/account_endpoint.hpp"
 

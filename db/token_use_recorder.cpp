@@ -26,7 +26,7 @@ std::size_t TokenUseRecorder::pending() const {
   return uses_.pending();
 }
 
-void TokenUseRecorder::LatestUse::merge(LatestUse other) {
+void TokenUseRecorder::LatestUse::add(LatestUse other) {
   if (at <= other.at) *this = std::move(other);
 }
 

@@ -39,8 +39,10 @@ class TokenUseRecorder {
     std::string from_address;
     std::chrono::system_clock::time_point at{};
 
+    using Use = LatestUse;
     void stamp(std::chrono::system_clock::time_point t) { at = t; }
-    void merge(LatestUse other);
+    void add(LatestUse other);  // the later of the two stays
+    void merge(LatestUse other) { add(std::move(other)); }
     std::size_t where() const { return std::hash<std::string>{}(from_address); }
     bool news_since(std::size_t written) const { return where() != written; }
   };

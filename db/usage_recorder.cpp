@@ -28,10 +28,9 @@ UsageRecorder::UsageRecorder(ConnectionPool& pool, std::chrono::milliseconds acq
 
 void UsageRecorder::record(std::int64_t app_password_id, std::string from_address,
                            std::string user_agent) {
-  uses_.record(
-      app_password_id,
-      PasswordUses{{AddressUse{.from_address = sanitize_text(from_address, kMaxAddressBytes),
-                               .user_agent = sanitize_text(user_agent, kMaxUserAgentBytes)}}});
+  uses_.record(app_password_id,
+               AddressUse{.from_address = sanitize_text(from_address, kMaxAddressBytes),
+                          .user_agent = sanitize_text(user_agent, kMaxUserAgentBytes)});
 }
 
 std::size_t UsageRecorder::flush(std::chrono::steady_clock::time_point now) {
@@ -40,10 +39,6 @@ std::size_t UsageRecorder::flush(std::chrono::steady_clock::time_point now) {
 
 std::size_t UsageRecorder::pending() const {
   return uses_.pending();
-}
-
-void UsageRecorder::PasswordUses::stamp(std::chrono::system_clock::time_point at) {
-  for (AddressUse& use : addresses) use.first_at = use.last_at = at;
 }
 
 std::size_t UsageRecorder::PasswordUses::where() const {

@@ -53,13 +53,15 @@ class UsageRecorder {
     std::string user_agent;  // of the latest use from this address
     std::chrono::system_clock::time_point first_at{};
     std::chrono::system_clock::time_point last_at{};
+
+    void stamp(std::chrono::system_clock::time_point at) { first_at = last_at = at; }
   };
   // Per password: the addresses used since the last write, at most kMaxAddressesPerPassword
   // (the Uses of WriteBehind). "Where" is the address and user agent of a use.
   struct PasswordUses {
+    using Use = AddressUse;
     std::vector<AddressUse> addresses;
 
-    void stamp(std::chrono::system_clock::time_point at);
     void merge(PasswordUses other);
     std::size_t where() const;  // of the latest use
     bool news_since(std::size_t where) const;

@@ -4,8 +4,9 @@
 // where the last write said) is due again only after `refresh`; news is due at the next flush.
 // A failed write keeps its batch for the next flush, where a newer use recorded meanwhile wins.
 //
-// `Uses` is what is remembered of one credential between two writes:
-//   void stamp(std::chrono::system_clock::time_point at);  // a fresh use happened at `at`
+// `Uses` is what is remembered of one credential between two writes, default-constructible:
+//   Uses::Use                                // one use; void stamp(time_point at) sets its time
+//   void add(Use use);                       // takes in one stamped use
 //   void merge(Uses other);                  // absorbs another record of the same credential
 //   std::size_t where() const;               // where the latest use came from, hashed
 //   bool news_since(std::size_t where) const;  // any use from elsewhere than `where`
@@ -34,8 +35,9 @@ class WriteBehind {
   WriteBehind(std::size_t max_pending, std::chrono::milliseconds refresh)
       : max_pending_(max_pending), refresh_(refresh) {}
 
-  // Cheap and thread-safe: stamps the use and merges it into what is pending for `id`.
-  void record(std::int64_t id, Uses uses) {
+  // Cheap and thread-safe: stamps the use and adds it to what is pending for `id` (a
+  // credential already pending allocates nothing).
+  void record(std::int64_t id, typename Uses::Use use) {
     std::lock_guard lock(mutex_);
     // Microseconds, the resolution the flush sends, strictly increasing: "the latest use
     // wins" never meets a tie when two arrive within one clock tick.
@@ -43,11 +45,11 @@ class WriteBehind {
         std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
     if (now <= last_stamp_) now = last_stamp_ + std::chrono::microseconds(1);
     last_stamp_ = now;
-    uses.stamp(now);
+    use.stamp(now);
     if (auto it = pending_.find(id); it != pending_.end()) {
-      it->second.merge(std::move(uses));
+      it->second.add(std::move(use));
     } else if (pending_.size() < max_pending_) {
-      pending_.emplace(id, std::move(uses));
+      pending_[id].add(std::move(use));
     }
   }
 
