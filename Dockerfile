@@ -12,7 +12,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config \
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev \
-      libpqxx-dev libyaml-cpp-dev libssl-dev libargon2-dev \
+      libpqxx-dev libyaml-cpp-dev libssl-dev libargon2-dev libmimalloc-dev \
       prometheus-cpp-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -26,7 +26,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libboost-json1.81.0 libboost-url1.81.0 libpqxx-6.4 libyaml-cpp0.7 libssl3 libargon2-1 \
-      libprometheus-cpp-core1.0 \
+      libprometheus-cpp-core1.0 libmimalloc2.0 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 latchkey \

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <thread>
 
+#include "app/allocator.hpp"
 #include "app/cli_arguments.hpp"
 #include "app/commands.hpp"
 #include "app/database_probe.hpp"
@@ -108,7 +109,7 @@ int command_serve(Invocation& invocation) {
   // A log reader that goes away must not kill the proxy: writes then fail instead.
   std::signal(SIGPIPE, SIG_IGN);
   proxy::LogSink log(stdout);
-  log.event("info", "starting", {{"config", config->source}});
+  log.event("info", "starting", {{"config", config->source}, {"allocator", allocator_name()}});
 
   db::ConnectionPool pool(config->database.url, config->database.pool_size);
   if (config->database.migrate_on_start) {
@@ -173,10 +174,10 @@ int command_serve(Invocation& invocation) {
                                                           std::move(refusal.reason));
                          },
                          /*database_ready=*/{}, /*change_listener_connected=*/{},
-                         /*local_endpoints=*/{}};
-  gateway.record_token_use = [&token_usage](proxy::TokenUse use) {
-    token_usage.record(use.token_id, std::move(use.client_address));
-  };
+                         /*local_endpoints=*/{},
+                         [&token_usage](proxy::TokenUse use) {
+                           token_usage.record(use.token_id, std::move(use.client_address));
+                         }};
   db::PgTokenStore token_store(pool);
   if (config->oauth.enabled) {
     gateway.local_endpoints.push_back(

@@ -3,6 +3,10 @@
 #include <malloc.h>
 #include <pthread.h>
 
+#ifdef LATCHKEY_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 namespace latchkey::proxy {
 
 namespace {
@@ -17,11 +21,23 @@ constexpr int kTrimThresholdBytes = 4 * 1024 * 1024;
 
 }  // namespace
 
+// With mimalloc interposed, glibc's heap holds next to nothing: tuning and trimming it is moot.
+#if defined(__GLIBC__) && !defined(LATCHKEY_WITH_MIMALLOC)
+#define LATCHKEY_TUNE_GLIBC_MALLOC
+#endif
+
 void tune_malloc_for_serving() {
-#ifdef __GLIBC__
+#ifdef LATCHKEY_TUNE_GLIBC_MALLOC
   // Setting either one also turns glibc's dynamic adjustment off.
   mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
   mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
+#endif
+}
+
+void release_thread_memory() {
+#ifdef LATCHKEY_WITH_MIMALLOC
+  // Not forced: frees retired pages and decommits what the thread's segments no longer use.
+  mi_collect(false);
 #endif
 }
 
@@ -39,7 +55,7 @@ MemoryReclaimer::~MemoryReclaimer() {
 
 std::size_t MemoryReclaimer::reclaim_once() {
   const std::size_t dropped = cache_.drop_expired();
-#ifdef __GLIBC__
+#ifdef LATCHKEY_TUNE_GLIBC_MALLOC
   // Also releases free pages inside the heaps, which the trim threshold alone never does.
   malloc_trim(0);
 #endif

@@ -16,9 +16,14 @@ namespace latchkey::proxy {
 // threshold to twice that, for good: freed heap up to ~38 MiB per arena is then never returned.
 void tune_malloc_for_serving();
 
-// A thread that, every `interval`, drops the cache's expired entries and returns whole free
-// pages of every malloc arena to the system (malloc_trim). It never touches the IO threads;
-// the cache sweep takes its lock in short batches (VerifiedCache::drop_expired).
+// Gives back the free pages this thread's allocator keeps for itself. mimalloc holds them per
+// thread until that thread allocates again, so after a burst of connections only the IO thread
+// itself can return them; glibc's are MemoryReclaimer's job. Cheap enough for every few seconds.
+void release_thread_memory();
+
+// A thread that, every `interval`, drops the cache's expired entries and, on glibc builds,
+// returns whole free pages of every malloc arena to the system (malloc_trim). It never
+// touches the IO threads; the cache sweep takes its lock in short batches.
 class MemoryReclaimer {
  public:
   MemoryReclaimer(auth::VerifiedCache& cache, std::chrono::milliseconds interval);

@@ -22,6 +22,7 @@
 
 #include "config/reload_plan.hpp"
 #include "proxy/limit_hits.hpp"
+#include "proxy/memory_reclaimer.hpp"
 #include "proxy/jwks.hpp"
 #include "proxy/session.hpp"
 
@@ -37,6 +38,8 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 // Refused connections are counted one by one but logged at most this often: a flood must
 // not turn into a log flood.
 constexpr long long kRefusalLogIntervalMs = 1000;
+// How soon an idle IO thread gives back what a burst of connections left it holding.
+constexpr auto kThreadMemoryReleaseInterval = std::chrono::seconds(2);
 
 long long steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -61,6 +64,16 @@ tcp::acceptor bind_acceptor(asio::io_context& io, const config::Endpoint& addres
                                     std::to_string(address.port));
   }
   return acceptor;
+}
+
+asio::awaitable<void> release_memory_periodically(asio::io_context& loop) {
+  asio::steady_timer timer(loop);
+  for (;;) {
+    timer.expires_after(kThreadMemoryReleaseInterval);
+    auto [ec] = co_await timer.async_wait(kTuple);
+    if (ec) co_return;
+    release_thread_memory();
+  }
 }
 
 }  // namespace
@@ -318,6 +331,7 @@ void Server::run() {
       pthread_setname_np(pthread_self(), "latchkey-io");
       // Other loops may have nothing to do yet; each runs until stop_loops().
       auto work = asio::make_work_guard(loop);
+      asio::co_spawn(loop, release_memory_periodically(loop), asio::detached);
       loop.run();
     });
   }

@@ -142,6 +142,16 @@ BOOST_AUTO_TEST_CASE(server_threads_sets_the_number_of_io_threads) {
   BOOST_TEST(d.log_contains("\"io_threads\":3"));
 }
 
+BOOST_AUTO_TEST_CASE(the_process_runs_on_the_allocator_it_was_built_with) {
+  // Linking mimalloc is only worth it when its malloc, not glibc's, is the one called.
+  auto& d = reloading();
+#ifdef LATCHKEY_EXPECT_MIMALLOC
+  BOOST_TEST(d.log_contains("\"allocator\":\"mimalloc\""));
+#else
+  BOOST_TEST(d.log_contains("\"allocator\":\"system\""));
+#endif
+}
+
 BOOST_AUTO_TEST_CASE(sigterm_drains_keep_alive_clients_under_load_and_exits_0) {
   Deployment d(lifecycle_options("{ header_timeout: 2s, drain_timeout: 10s }"));
   // Idle keep-alive connections: each served one request, then waits.
