@@ -62,6 +62,18 @@ def mib(kib):
     return kib / 1024
 
 
+def transfer_cpu(r):
+    """CPU seconds per GiB moved, of the client, the proxy and the upstream, and their sum: on
+    two cores, a sum above 2 × (seconds per GiB) cannot be, so it bounds the rate."""
+    if "client_ticks" not in r or not r["bytes"]:
+        return ""
+    per_gib = 2**30 / r["bytes"] / r["clk_tck"]
+    client, upstream = r["client_ticks"] * per_gib, r["upstream_ticks"] * per_gib
+    proxy = 0.0 if r["target"] == "direct" else r["proxy_ticks"] * per_gib
+    shown_proxy = "–" if r["target"] == "direct" else f"{proxy:.2f}"
+    return f"{client:.2f} + {shown_proxy} + {upstream:.2f} = {client + proxy + upstream:.2f}"
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("results")
@@ -191,8 +203,9 @@ def main():
                          f"{r['bytes']} of {r['want_bytes']} bytes")
     if transfers:
         print(f"\n| 5 {a.transfer_mib} MiB streamed | direction | MiB/s | ÷ direct | "
-              "RSS before MiB | peak RSS MiB | growth MiB |")
-        print("|---|---|--:|--:|--:|--:|--:|")
+              "RSS before MiB | peak RSS MiB | growth MiB | "
+              "CPU s per GiB: client + proxy + upstream = sum |")
+        print("|---|---|--:|--:|--:|--:|--:|--:|")
         direct = {r["direction"]: r["bytes"] / r["seconds"] for r in transfers
                   if r["target"] == "direct" and r["seconds"]}
         for r in transfers:
@@ -201,7 +214,7 @@ def main():
             print(f"| {NAMES[r['target']]} | {r['direction']} | {rate / 2**20:,.0f} | "
                   f"{fmt_ratio(rate / base) if base and r['target'] != 'direct' else ''} | "
                   f"{mib(r['rss0_kib']):.1f} | {mib(r['hwm_kib']):.1f} | "
-                  f"{mib(r['hwm_kib'] - r['rss0_kib']):+.1f} |")
+                  f"{mib(r['hwm_kib'] - r['rss0_kib']):+.1f} | {transfer_cpu(r)} |")
 
     idles = [r for r in records if r["scenario"] == "6"]
     for r in idles:
