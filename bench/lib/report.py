@@ -201,20 +201,45 @@ def main():
         if r["code"] != "200" or r["bytes"] != r["want_bytes"]:
             wrong.append(f"scenario 5 {r['target']} {r['direction']}: HTTP {r['code']}, "
                          f"{r['bytes']} of {r['want_bytes']} bytes")
+    # Per (target, direction): each round's rate, its ratio to the direct transfer of the same
+    # round, the largest RSS growth, and CPU per GiB over all rounds together.
+    s5 = {}
+    for r in transfers:
+        s5.setdefault((r["target"], r["direction"]), []).append(r)
+
+    def s5_ratios(target, direction):
+        direct = {r["round"]: r for r in s5.get(("direct", direction), [])}
+        out = []
+        for r in s5.get((target, direction), []):
+            base = direct.get(r["round"])
+            if base and r["seconds"] and base["seconds"]:
+                out.append((r["bytes"] / r["seconds"]) / (base["bytes"] / base["seconds"]))
+        return out
+
+    def s5_growth_mib(target, direction):
+        return max(mib(r["hwm_kib"] - r["rss0_kib"]) for r in s5[(target, direction)])
+
     if transfers:
-        print(f"\n| 5 {a.transfer_mib} MiB streamed | direction | MiB/s | ÷ direct | "
-              "RSS before MiB | peak RSS MiB | growth MiB | "
+        print(f"\n| 5 {a.transfer_mib} MiB streamed | direction | MiB/s | MiB/s each round | "
+              "÷ direct, each round → median | RSS before MiB | peak RSS MiB | growth MiB (most) | "
               "CPU s per GiB: client + proxy + upstream = sum |")
-        print("|---|---|--:|--:|--:|--:|--:|--:|")
-        direct = {r["direction"]: r["bytes"] / r["seconds"] for r in transfers
-                  if r["target"] == "direct" and r["seconds"]}
-        for r in transfers:
-            rate = r["bytes"] / r["seconds"] if r["seconds"] else 0
-            base = direct.get(r["direction"])
-            print(f"| {NAMES[r['target']]} | {r['direction']} | {rate / 2**20:,.0f} | "
-                  f"{fmt_ratio(rate / base) if base and r['target'] != 'direct' else ''} | "
-                  f"{mib(r['rss0_kib']):.1f} | {mib(r['hwm_kib']):.1f} | "
-                  f"{mib(r['hwm_kib'] - r['rss0_kib']):+.1f} | {transfer_cpu(r)} |")
+        print("|---|---|--:|--:|---|--:|--:|--:|--:|")
+        for direction in ("download", "upload"):
+            for target in ("direct", "latchkey", "nginx-sha", "haproxy-plain"):
+                rs = s5.get((target, direction))
+                if not rs:
+                    continue
+                rates = [r["bytes"] / r["seconds"] / 2**20 if r["seconds"] else 0 for r in rs]
+                each = s5_ratios(target, direction) if target != "direct" else []
+                total = dict(rs[0])
+                for key in ("bytes", "client_ticks", "proxy_ticks", "upstream_ticks"):
+                    total[key] = sum(r.get(key, 0) for r in rs)
+                print(f"| {NAMES[target]} | {direction} | {med(rates):,.0f} | "
+                      f"{' '.join(f'{v:,.0f}' for v in rates)} | "
+                      f"{fmt_ratios(each) if each else ''} | "
+                      f"{mib(min(r['rss0_kib'] for r in rs)):.1f} | "
+                      f"{mib(max(r['hwm_kib'] for r in rs)):.1f} | "
+                      f"{s5_growth_mib(target, direction):+.1f} | {transfer_cpu(total)} |")
 
     idles = [r for r in records if r["scenario"] == "6"]
     for r in idles:
@@ -283,16 +308,14 @@ def main():
               f"30 + 30/min would be {nominal:.0f}); legitimate client's cache refreshes: "
               f"{r['legit_verifications']:,}; PostgreSQL transactions in all: "
               f"{r['db_xacts']:,} | {verdict(v, 2 * nominal, higher=False)} |")
-    for r in transfers:
-        if r["target"] == "latchkey":
-            base = next((x for x in transfers if x["target"] == "direct"
-                         and x["direction"] == r["direction"]), None)
-            v = (r["bytes"] / r["seconds"]) / (base["bytes"] / base["seconds"]) \
-                if base and r["seconds"] and base["seconds"] else None
-            print(f"| S5 {r['direction']} ≥ 0.8× direct | {fmt_ratio(v)}× | {verdict(v, 0.8)} |")
-            g = mib(r["hwm_kib"] - r["rss0_kib"])
-            print(f"| S5 {r['direction']} RSS growth < 32 MiB | {g:+.1f} MiB | "
-                  f"{verdict(g, 32, higher=False)} |")
+    for direction in ("download", "upload"):
+        if ("latchkey", direction) not in s5:
+            continue
+        v = med(s5_ratios("latchkey", direction))
+        print(f"| S5 {direction} ≥ 0.8× direct | {fmt_ratio(v)}× | {verdict(v, 0.8)} |")
+        g = s5_growth_mib("latchkey", direction)
+        print(f"| S5 {direction} RSS growth < 32 MiB (largest of the rounds) | {g:+.1f} MiB | "
+              f"{verdict(g, 32, higher=False)} |")
     for r in idles:
         if r["target"] == "latchkey":
             v = mib(r["rss1_kib"])
