@@ -162,8 +162,7 @@ void VerifiedCache::erase_user(std::int64_t user_id) {
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.identity.user_id == user_id) {
       lru_.erase(it->second.lru_position);
-      // Erasing leaves every other element where it is, so the next one is still next.
-      entries_.erase(it++);
+      it = entries_.erase(it);
     } else {
       ++it;
     }

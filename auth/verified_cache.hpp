@@ -15,8 +15,6 @@
 #include <string_view>
 #include <unordered_map>
 
-#include <boost/unordered/unordered_flat_map.hpp>
-
 #include "auth/authenticator.hpp"
 #include "auth/keyed_hash.hpp"
 
@@ -67,7 +65,6 @@ class VerifiedCache {
 
  private:
   struct DigestHash {
-    using is_avalanching = void;  // an HMAC's bytes need no further mixing
     std::size_t operator()(const Digest& d) const noexcept;
   };
   KeyedHasher hasher_;
@@ -85,32 +82,12 @@ class VerifiedCache {
     // Second-chance eviction (CLOCK): a hit marks the entry instead of moving it, which
     // would need the exclusive lock; eviction spares a marked entry once.
     mutable std::atomic<bool> referenced{false};
-
-    Slot() = default;
-    // The table moves slots only when it grows, under the exclusive lock: no hit is reading.
-    Slot(Slot&& other) noexcept
-        : identity(std::move(other.identity)),
-          expires(other.expires),
-          lru_position(other.lru_position),
-          inserted(other.inserted),
-          referenced(other.referenced.load(std::memory_order_relaxed)) {}
-    Slot& operator=(Slot&& other) noexcept {
-      identity = std::move(other.identity);
-      expires = other.expires;
-      lru_position = other.lru_position;
-      inserted = other.inserted;
-      referenced.store(other.referenced.load(std::memory_order_relaxed),
-                       std::memory_order_relaxed);
-      return *this;
-    }
   };
   std::atomic<std::int64_t> max_age_ms_{-1};  // -1: no limit beyond the TTL
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};
   std::atomic<std::uint64_t> evictions_{0};
-  // Open addressing: with tens of thousands of credentials in use, a hit costs one or two
-  // cache misses instead of the three of a node-based map (bucket, previous node, node).
-  boost::unordered_flat_map<Digest, Slot, DigestHash> entries_;
+  std::unordered_map<Digest, Slot, DigestHash> entries_;
   // Written only under mutex_ (so insert's check and its insertion are one step); atomic
   // so that generation() on the request path takes no lock.
   std::atomic<std::uint64_t> generation_{0};
