@@ -20,6 +20,11 @@ void tune_malloc_for_serving();
 // thread until that thread allocates again, so after a burst of connections only the IO thread
 // itself can return them; glibc's are MemoryReclaimer's job. Cheap enough for every few seconds.
 void release_thread_memory();
+#ifdef LATCHKEY_WITH_MIMALLOC
+inline constexpr bool kThreadsKeepFreePages = true;
+#else
+inline constexpr bool kThreadsKeepFreePages = false;  // glibc: release_thread_memory is a no-op
+#endif
 
 // A thread that, every `interval`, drops the cache's expired entries and, on glibc builds,
 // returns whole free pages of every malloc arena to the system (malloc_trim). It never

@@ -331,7 +331,9 @@ void Server::run() {
       pthread_setname_np(pthread_self(), "latchkey-io");
       // Other loops may have nothing to do yet; each runs until stop_loops().
       auto work = asio::make_work_guard(loop);
-      asio::co_spawn(loop, release_memory_periodically(loop), asio::detached);
+      if (kThreadsKeepFreePages) {
+        asio::co_spawn(loop, release_memory_periodically(loop), asio::detached);
+      }
       loop.run();
     });
   }
