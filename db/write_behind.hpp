@@ -1,6 +1,7 @@
-// The bookkeeping both last-use recorders share (DESIGN.md §6): the IO threads record a use
-// in memory under a short lock; one flush at a time swaps the recorded uses out, writes what
-// is due in one go and keeps the rest. A credential in steady use (its latest use comes from
+// The bookkeeping both last-use recorders share (DESIGN.md §6): the IO threads append each
+// stamped use to an inbox under a short lock; one flush at a time swaps the inbox out, folds
+// it into one record per credential on its own thread, writes what is due in one go and keeps
+// the rest. A credential in steady use (its latest use comes from
 // where the last write said) is due again only after `refresh`; news is due at the next flush.
 // A failed write keeps its batch for the next flush, where a newer use recorded meanwhile wins.
 //
@@ -18,12 +19,18 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "auth/credential_store.hpp"
 #include "db/connection.hpp"
 
 namespace latchkey::db {
+
+// Uses appended before the IO thread that fills the inbox folds it itself: bounds the inbox
+// (~6 MB) when flushes fall behind or the request rate outruns one flush interval.
+inline constexpr std::size_t kWriteBehindInboxLimit = 65'536;
 
 template <class Uses>
 class WriteBehind {
@@ -35,8 +42,8 @@ class WriteBehind {
   WriteBehind(std::size_t max_pending, std::chrono::milliseconds refresh)
       : max_pending_(max_pending), refresh_(refresh) {}
 
-  // Cheap and thread-safe: stamps the use and adds it to what is pending for `id` (a
-  // credential already pending allocates nothing).
+  // Cheap and thread-safe: stamps the use and appends it. Finding the credential's record
+  // (a hash-table miss per request when many credentials are in use) is left to the flush.
   void record(std::int64_t id, typename Uses::Use use) {
     std::lock_guard lock(mutex_);
     // Microseconds, the resolution the flush sends, strictly increasing: "the latest use
@@ -46,11 +53,8 @@ class WriteBehind {
     if (now <= last_stamp_) now = last_stamp_ + std::chrono::microseconds(1);
     last_stamp_ = now;
     use.stamp(now);
-    if (auto it = pending_.find(id); it != pending_.end()) {
-      it->second.add(std::move(use));
-    } else if (pending_.size() < max_pending_) {
-      pending_[id].add(std::move(use));
-    }
+    if (inbox_.size() >= kWriteBehindInboxLimit) fold(pending_, inbox_);
+    inbox_.emplace_back(id, std::move(use));
   }
 
   // Calls write(batch) with every credential that is due; returns how many it covered. On
@@ -59,11 +63,14 @@ class WriteBehind {
   std::size_t flush(std::chrono::steady_clock::time_point now, Write&& write) {
     std::lock_guard flushing(flush_mutex_);
     Batch recorded;
+    Inbox inbox;
     {
       std::lock_guard lock(mutex_);
       recorded.swap(pending_);
-      pending_.reserve(recorded.size());  // the next interval is likely as busy
+      inbox.swap(inbox_);
+      inbox_.reserve(inbox.size());  // the next interval is likely as busy
     }
+    fold(recorded, inbox);
     absorb(held_, std::move(recorded));
     Batch batch;
     for (auto it = held_.begin(); it != held_.end();) {
@@ -94,9 +101,11 @@ class WriteBehind {
   std::size_t pending() const {
     std::lock_guard flushing(flush_mutex_);
     std::lock_guard lock(mutex_);
-    std::size_t count = held_.size();
-    for (const auto& [id, uses] : pending_) count += held_.contains(id) ? 0 : 1;
-    return count;
+    std::unordered_set<std::int64_t> ids;
+    for (const auto& [id, uses] : held_) ids.insert(id);
+    for (const auto& [id, uses] : pending_) ids.insert(id);
+    for (const auto& [id, use] : inbox_) ids.insert(id);
+    return ids.size();
   }
 
  private:
@@ -113,6 +122,22 @@ class WriteBehind {
     return uses.news_since(written->second.where);
   }
 
+  using Inbox = std::vector<std::pair<std::int64_t, typename Uses::Use>>;
+
+  // Adds each use in `inbox` to its credential's record in `into`, new credentials only while
+  // `into` holds fewer than max_pending_, and empties `inbox` (keeping its capacity). Order
+  // does not matter: every use carries its stamp.
+  void fold(Batch& into, Inbox& inbox) const {
+    for (auto& [id, use] : inbox) {
+      if (auto it = into.find(id); it != into.end()) {
+        it->second.add(std::move(use));
+      } else if (into.size() < max_pending_) {
+        into[id].add(std::move(use));
+      }
+    }
+    inbox.clear();
+  }
+
   // Merges `from` into `into`, new credentials only while `into` holds fewer than max_pending_.
   void absorb(Batch& into, Batch from) const {
     for (auto& [id, uses] : from) {
@@ -126,10 +151,11 @@ class WriteBehind {
 
   const std::size_t max_pending_;
   const std::chrono::milliseconds refresh_;
-  // record() takes only mutex_, for pending_; a flush takes it just to swap pending_ out, so
+  // record() takes only mutex_, for the inbox; a flush takes it just to swap the inbox out, so
   // the IO threads never wait while a flush goes over every credential in use.
   mutable std::mutex mutex_;
-  Batch pending_;  // recorded since the last flush
+  Inbox inbox_;    // recorded since the last flush, one entry per use
+  Batch pending_;  // inboxes folded by record() itself when one reached the limit
   std::chrono::system_clock::time_point last_stamp_{};
   mutable std::mutex flush_mutex_;  // one flush at a time; guards held_ and written_
   Batch held_;  // steady uses waiting for refresh_, and batches whose write failed

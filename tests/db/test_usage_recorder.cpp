@@ -70,6 +70,24 @@ BOOST_AUTO_TEST_CASE(batches_larger_than_one_statement_stay_in_one_transaction) 
   BOOST_TEST(many.number("SELECT count(DISTINCT xmin::text) FROM app_passwords") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(uses_past_the_inbox_limit_are_folded_and_the_latest_still_wins) {
+  // More uses than one inbox holds: the IO-side fold must keep every password's latest use.
+  constexpr std::size_t kUses = db::kWriteBehindInboxLimit * 2 + 17;
+  for (std::size_t i = 0; i < kUses; ++i) {
+    recorder.record(ids[i % ids.size()], "192.0.2." + std::to_string(i % 3),
+                    "agent " + std::to_string(i));
+  }
+  BOOST_TEST(recorder.pending() == ids.size());
+  BOOST_TEST(recorder.flush() == ids.size());
+  BOOST_TEST(recorder.pending() == 0u);
+  const std::size_t last = kUses - 1;
+  const std::string id = std::to_string(ids[last % ids.size()]);
+  BOOST_TEST(text("SELECT last_used_agent FROM app_passwords WHERE id = " + id) ==
+             "agent " + std::to_string(last));
+  BOOST_TEST(text("SELECT last_used_from FROM app_passwords WHERE id = " + id) ==
+             "192.0.2." + std::to_string(last % 3));
+}
+
 BOOST_AUTO_TEST_CASE(user_agent_is_truncated_and_made_valid_text) {
   recorder.record(ids[0], "2001:db8::1", std::string(1000, 'A'));
   recorder.record(ids[1], "2001:db8::2", "bad \xff bytes\r\n and 'quotes' \\ and \"more\"");
