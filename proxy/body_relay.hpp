@@ -12,7 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include "proxy/tls_stream.hpp"
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -36,7 +36,7 @@ inline boost::asio::ip::tcp::socket& lowest_socket(boost::beast::tcp_stream& s) 
   return s.socket();
 }
 inline boost::asio::ip::tcp::socket& lowest_socket(
-    boost::beast::ssl_stream<boost::beast::tcp_stream>& s) {
+    TlsServerStream& s) {
   return s.next_layer().socket();
 }
 inline boost::asio::ip::tcp::socket& lowest_socket(UpstreamStream& s) {
@@ -46,7 +46,7 @@ inline boost::asio::ip::tcp::socket* plain_socket(boost::beast::tcp_stream& s) {
   return &s.socket();
 }
 inline boost::asio::ip::tcp::socket* plain_socket(
-    boost::beast::ssl_stream<boost::beast::tcp_stream>&) {
+    TlsServerStream&) {
   return nullptr;
 }
 inline boost::asio::ip::tcp::socket* plain_socket(UpstreamStream& s) {
@@ -56,7 +56,7 @@ inline boost::asio::ip::tcp::socket* plain_socket(UpstreamStream& s) {
 inline void clear_deadline(boost::beast::tcp_stream& s) {
   s.expires_never();
 }
-inline void clear_deadline(boost::beast::ssl_stream<boost::beast::tcp_stream>& s) {
+inline void clear_deadline(TlsServerStream& s) {
   s.next_layer().expires_never();
 }
 inline void clear_deadline(UpstreamStream& s) {

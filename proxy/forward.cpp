@@ -11,7 +11,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include "proxy/tls_stream.hpp"
 
 #include "proxy/body_relay.hpp"
 #include "proxy/client_body_failure.hpp"
@@ -413,9 +413,9 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
 template asio::awaitable<ForwardResult> forward_request<beast::tcp_stream>(
     Gateway&, const Routing&, const config::Route&, const auth::Identity*, beast::tcp_stream&,
     beast::flat_buffer&, RequestParser&, const ForwardContext&, AccessRecord&);
-template asio::awaitable<ForwardResult> forward_request<beast::ssl_stream<beast::tcp_stream>>(
+template asio::awaitable<ForwardResult> forward_request<TlsServerStream>(
     Gateway&, const Routing&, const config::Route&, const auth::Identity*,
-    beast::ssl_stream<beast::tcp_stream>&, beast::flat_buffer&, RequestParser&,
+    TlsServerStream&, beast::flat_buffer&, RequestParser&,
     const ForwardContext&, AccessRecord&);
 
 }  // namespace latchkey::proxy

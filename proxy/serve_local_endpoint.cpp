@@ -8,7 +8,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include "proxy/tls_stream.hpp"
 
 #include "proxy/local_reply.hpp"
 
@@ -114,8 +114,8 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
 template asio::awaitable<bool> serve_local_endpoint<beast::tcp_stream>(
     Gateway&, LocalEndpoint&, std::string, beast::tcp_stream&, beast::flat_buffer&,
     RequestParser&, std::chrono::milliseconds, bool, AccessRecord&);
-template asio::awaitable<bool> serve_local_endpoint<beast::ssl_stream<beast::tcp_stream>>(
-    Gateway&, LocalEndpoint&, std::string, beast::ssl_stream<beast::tcp_stream>&,
+template asio::awaitable<bool> serve_local_endpoint<TlsServerStream>(
+    Gateway&, LocalEndpoint&, std::string, TlsServerStream&,
     beast::flat_buffer&, RequestParser&, std::chrono::milliseconds, bool, AccessRecord&);
 
 }  // namespace latchkey::proxy

@@ -13,7 +13,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include "proxy/tls_stream.hpp"
 
 #include "proxy/access_log.hpp"
 #include "proxy/authenticate_request.hpp"
@@ -418,30 +418,38 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
         break;
       }
     }
-    // A kept plain connection still idle after kIdleBufferRelease gives its read buffer back
-    // and waits without it (proxy/idle_wait.hpp); a busy one never pays that wait's syscall.
-    // Its head then has header_timeout from the first byte. TLS records must be read to be seen.
-    const bool plain_kept = std::is_same_v<Stream, beast::tcp_stream> && !first;
+    // A kept connection still idle after kIdleBufferRelease gives its read buffer (and a TLS
+    // one its record buffers) back and waits without them (proxy/idle_wait.hpp); a busy one
+    // never pays that wait's syscall. Its head then has header_timeout from the first byte.
+    const bool kept = !first;
     const auto first_wait =
-        plain_kept ? std::min(limits.idle_timeout, kIdleBufferRelease) : limits.idle_timeout;
-    const bool may_go_idle = plain_kept && first_wait < limits.idle_timeout;
+        kept ? std::min(limits.idle_timeout, kIdleBufferRelease) : limits.idle_timeout;
+    const bool may_go_idle = kept && first_wait < limits.idle_timeout;
     turn = co_await serve_one(connection, limits, first,
                               first ? std::nullopt : std::optional(first_wait), may_go_idle);
     if (turn == Turn::went_idle) {
-      auto& socket = beast::get_lowest_layer(client).socket();
-      IdleDeadline deadline(socket, limits.idle_timeout - first_wait);
-      buffer.shrink_to_fit();  // after the deadline's allocations, which must not split it
-      hooks.waiting_for_head = true;
-      auto [wait_error] = co_await async_wait_readable(socket);
-      hooks.waiting_for_head = false;
-      if (const auto ec = deadline.finish(wait_error)) {
-        if (ec == beast::error::timeout) {
-          count_limit_hit(gateway.metrics, "idle_timeout");
-          gateway.log.event("info", "connection_closed",
-                            {{"client", client_address}, {"reason", "idle_timeout"}});
+      // Part of a TLS record already in: the head has begun, so no idle wait.
+      bool wait = true;
+      if constexpr (std::is_same_v<Stream, TlsServerStream>) {
+        wait = client.drained();
+        if (wait) client.release_buffers();
+      }
+      if (wait) {
+        auto& socket = beast::get_lowest_layer(client).socket();
+        IdleDeadline deadline(socket, limits.idle_timeout - first_wait);
+        buffer.shrink_to_fit();  // after the deadline's allocations, which must not split it
+        hooks.waiting_for_head = true;
+        auto [wait_error] = co_await async_wait_readable(socket);
+        hooks.waiting_for_head = false;
+        if (const auto ec = deadline.finish(wait_error)) {
+          if (ec == beast::error::timeout) {
+            count_limit_hit(gateway.metrics, "idle_timeout");
+            gateway.log.event("info", "connection_closed",
+                              {{"client", client_address}, {"reason", "idle_timeout"}});
+          }
+          turn = Turn::close;
+          break;
         }
-        turn = Turn::close;
-        break;
       }
       turn = co_await serve_one(connection, limits, false, std::nullopt, false);
     }
@@ -473,7 +481,7 @@ asio::awaitable<void> run_tls_session(asio::ip::tcp::socket socket,
                                       std::shared_ptr<TlsContext> tls, Gateway& gateway,
                                       std::shared_ptr<const Routing> routing) {
   const std::string client_address = peer_address(socket);
-  beast::ssl_stream<beast::tcp_stream> client(std::move(socket), *tls);
+  TlsServerStream client(std::move(socket), *tls);
   const auto handshake_timeout = routing->config->server.header_timeout;
   if (co_await tls_handshake(client, handshake_timeout, client_address, gateway)) {
     co_await serve_connection(client, true, client_address, gateway, std::move(routing));

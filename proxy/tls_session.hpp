@@ -4,22 +4,20 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <string>
 
 #include "proxy/gateway.hpp"
+#include "proxy/tls_stream.hpp"
 
 namespace latchkey::proxy {
 
-using TlsClientStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
-
 // False when the handshake failed or timed out (logged as tls_handshake_failed).
-boost::asio::awaitable<bool> tls_handshake(TlsClientStream& client,
+boost::asio::awaitable<bool> tls_handshake(TlsServerStream& client,
                                            std::chrono::milliseconds timeout,
                                            const std::string& client_address, Gateway& gateway);
 
 // Sends close_notify and waits briefly for the client's; a client that just hangs up is fine.
-boost::asio::awaitable<void> tls_shutdown(TlsClientStream& client);
+boost::asio::awaitable<void> tls_shutdown(TlsServerStream& client);
 
 }  // namespace latchkey::proxy

@@ -52,6 +52,8 @@ class TlsDeployment {
   void break_listener_certificate();
   void send_sighup();
 
+  pid_t latchkey_pid() const { return latchkey_->pid(); }
+
   std::string log_text() const;
   std::size_t log_count(const std::string& text) const;
   // Waits until `text` appears at least `count` times in the log.

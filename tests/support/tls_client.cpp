@@ -124,11 +124,18 @@ std::string TlsClient::version() const {
 }
 
 TlsReply TlsClient::get(const std::string& path) {
-  State& s = *state_;
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
-  if (SSL_write(s.ssl, request.data(), static_cast<int>(request.size())) <= 0) {
+  send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  return read_reply();
+}
+
+void TlsClient::send(const std::string& bytes) {
+  if (SSL_write(state_->ssl, bytes.data(), static_cast<int>(bytes.size())) <= 0) {
     throw std::runtime_error("TLS write failed: " + openssl_errors());
   }
+}
+
+TlsReply TlsClient::read_reply() {
+  State& s = *state_;
   auto fill = [&] {
     char chunk[4096];
     const int n = SSL_read(s.ssl, chunk, sizeof chunk);

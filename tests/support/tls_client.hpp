@@ -36,6 +36,9 @@ class TlsClient {
 
   // One keep-alive GET on this connection; the body is read by its Content-Length.
   TlsReply get(const std::string& path);
+  // The parts of get(), for pipelining: any bytes in one TLS write, then one reply.
+  void send(const std::string& bytes);
+  TlsReply read_reply();
 
  private:
   struct State;
