@@ -4,20 +4,24 @@ the answer, then holds them all idle. Writes "opened ok failed" to --ready-file 
 connection has been tried, and exits when --hold seconds have passed or on SIGTERM, reporting
 how many connections were still open (a proxy that dropped idle ones would show here).
 
-Usage: idle_conns.py --port P --auth 'Basic ...' --count N --ready-file F [--hold S]
+With --tls, each connection is TLS (the certificate is not checked: the target is ours, on
+127.0.0.1).
+
+Usage: idle_conns.py --port P --auth 'Basic ...' --count N --ready-file F [--hold S] [--tls]
 """
 import argparse
 import asyncio
 import resource
 import signal
+import ssl
 import sys
 
 
-async def open_one(port, request, sem, conns, stats):
+async def open_one(port, request, sem, conns, stats, tls):
     async with sem:
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection("127.0.0.1", port), 10)
+                asyncio.open_connection("127.0.0.1", port, ssl=tls), 10)
             writer.write(request)
             await writer.drain()
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
@@ -35,7 +39,7 @@ async def open_one(port, request, sem, conns, stats):
                 stats["failed"] += 1
                 writer.close()
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError,
-                IndexError, asyncio.LimitOverrunError):
+                IndexError, asyncio.LimitOverrunError, ssl.SSLError):
             stats["failed"] += 1
 
 
@@ -47,14 +51,20 @@ async def main():
     p.add_argument("--ready-file", required=True)
     p.add_argument("--hold", type=float, default=60)
     p.add_argument("--parallel", type=int, default=200)
+    p.add_argument("--tls", action="store_true")
     a = p.parse_args()
+    tls = None
+    if a.tls:
+        tls = ssl.create_default_context()
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     request = (f"GET /idle HTTP/1.1\r\nHost: bench\r\nAuthorization: {a.auth}\r\n\r\n").encode()
     conns, stats = [], {"ok": 0, "failed": 0}
     sem = asyncio.Semaphore(a.parallel)
-    await asyncio.gather(*(open_one(a.port, request, sem, conns, stats)
+    await asyncio.gather(*(open_one(a.port, request, sem, conns, stats, tls)
                            for _ in range(a.count)))
     with open(a.ready_file + ".tmp", "w") as f:
         f.write(f"{a.count} {stats['ok']} {stats['failed']}\n")

@@ -24,6 +24,9 @@ NAMES = {
     "storm-alongside": "**latchkey** storm alongside legitimate",
     "latchkey-ttl": "latchkey, `cache.ttl: 1s`: the cold path (informational)",
     "latchkey-one": "latchkey, one user through the same client script (reference)",
+    "latchkey-tls": "**latchkey** over TLS (informational)",
+    "nginx-tls": "nginx `{SHA}` over TLS (informational)",
+    "haproxy-tls": "HAProxy `insecure-password` over TLS (informational)",
 }
 PEERS = ["nginx-sha", "nginx-bcrypt", "haproxy-plain", "haproxy-bcrypt"]
 SCENARIOS = {
