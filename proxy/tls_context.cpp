@@ -34,9 +34,6 @@ void harden(TlsContext& context) {
   SSL_CTX* native = context.native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
-  // OpenSSL's record buffers (~34 KiB) are freed whenever they are empty: an idle kept
-  // connection then holds none, as with plain HTTP.
-  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
     throw std::runtime_error("the TLS 1.2 cipher list is not supported by this OpenSSL");
   }

@@ -53,6 +53,9 @@ void TlsServerStream::release_buffers() {
   SSL_set0_rbio(ssl_, in_);
   out_ = memory_bio();
   SSL_set0_wbio(ssl_, out_);
+  // OpenSSL's own record buffers too: freed here, between requests, rather than after every
+  // record as SSL_MODE_RELEASE_BUFFERS would.
+  SSL_free_buffers(ssl_);
   incoming_.reset();
   std::string().swap(outgoing_);
   std::string().swap(gathered_);

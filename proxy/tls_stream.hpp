@@ -2,8 +2,8 @@
 // carried by a beast::tcp_stream (whose deadlines therefore hold for every step).
 // asio::ssl::stream keeps two 17 KiB buffers per connection for its whole life, and its BIO
 // pair two more: ~80 KiB for each idle kept connection. Here the ciphertext buffers exist only
-// while records move, release_buffers() drops them between requests, and OpenSSL frees its own
-// (SSL_MODE_RELEASE_BUFFERS): an idle TLS connection costs about what a plain one does.
+// while records move, and release_buffers() drops them, and OpenSSL's own, between requests:
+// an idle TLS connection costs OpenSSL's session state and little more.
 // One read and one write may be outstanding, never two of a kind; they do not run together.
 #pragma once
 
