@@ -83,6 +83,33 @@ struct HeadRead {
   std::string_view reason;  // why a head was refused, for the log and metrics
 };
 
+// The deadline of one head read: cancels the read when it rings (the read then ends with
+// operation_aborted and `fired` says why). Set for an idle wait, it may ring before the head's
+// own due time, once the head has begun: it then waits on to that time. So the clock that
+// starts with a kept connection's first byte costs no second timer setting per request.
+struct HeadDeadline {
+  struct State {
+    bool fired = false;
+    bool done = false;  // the read is over: the socket may serve the next step, or be gone
+    std::optional<std::chrono::steady_clock::time_point> due;  // the head's, once begun
+  };
+  std::shared_ptr<State> state;
+  asio::steady_timer* timer;
+  asio::ip::tcp::socket* socket;
+
+  void operator()(boost::system::error_code ec) const {
+    // Same loop as the read: `done` is set before the handler could see a dead socket.
+    if (ec || state->done) return;
+    if (state->due && std::chrono::steady_clock::now() < *state->due) {
+      timer->expires_at(*state->due);
+      timer->async_wait(*this);
+      return;
+    }
+    state->fired = true;
+    socket->cancel(ec);
+  }
+};
+
 // Waits for a whole request head, checks its raw bytes, then parses it. Unlike tcp_stream's
 // own expiry, which closes the socket, the deadline only cancels the read, so that a partial
 // head can still be answered with 408. The whole head has `header_timeout`; on a kept
@@ -95,23 +122,12 @@ asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
                                                   std::optional<std::chrono::milliseconds> idle_timeout,
                                                   std::size_t max_header_bytes,
                                                   std::size_t max_header_count) {
-  struct Deadline {
-    bool fired = false;
-    bool done = false;
-  };
-  auto deadline = std::make_shared<Deadline>();
+  auto deadline = std::make_shared<HeadDeadline::State>();
   asio::steady_timer timer(client.get_executor());
-  auto arm = [&](std::chrono::milliseconds timeout) {
-    timer.expires_after(timeout);  // cancels an earlier wait, whose handler then does nothing
-    // Same loop as this coroutine: `done` is set before the handler could see a dead socket.
-    timer.async_wait([deadline, &socket = beast::get_lowest_layer(client).socket()](boost::system::error_code ec) {
-      if (ec || deadline->done) return;
-      deadline->fired = true;
-      socket.cancel(ec);
-    });
-  };
+  const HeadDeadline ring{deadline, &timer, &beast::get_lowest_layer(client).socket()};
   bool idle = idle_timeout && buffer.size() == 0;
-  arm(idle ? *idle_timeout : header_timeout);
+  timer.expires_after(idle ? *idle_timeout : header_timeout);
+  timer.async_wait(ring);
   beast::get_lowest_layer(client).expires_never();
   auto finish = [&](HeadRead result) {
     deadline->done = true;
@@ -138,7 +154,12 @@ asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
     buffer.commit(n);
     if (idle && n > 0 && !deadline->fired) {
       idle = false;
-      arm(header_timeout);
+      deadline->due = std::chrono::steady_clock::now() + header_timeout;
+      // Only a header_timeout shorter than the idle wait needs the timer moved now.
+      if (*deadline->due < timer.expiry()) {
+        timer.expires_at(*deadline->due);  // the earlier wait's handler sees operation_aborted
+        timer.async_wait(ring);
+      }
     }
   }
   const boost::system::error_code ec = parse_buffered_head(parser, buffer);
