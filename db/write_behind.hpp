@@ -29,7 +29,8 @@
 namespace latchkey::db {
 
 // Uses appended before the IO thread that fills the inbox folds it itself: bounds the inbox
-// (~6 MB) when flushes fall behind or the request rate outruns one flush interval.
+// (~6 MB of entries, plus their strings: up to ~25 MB with 256-byte user agents) when flushes
+// fall behind or the request rate outruns one flush interval.
 inline constexpr std::size_t kWriteBehindInboxLimit = 65'536;
 
 template <class Uses>
@@ -45,7 +46,7 @@ class WriteBehind {
   // Cheap and thread-safe: stamps the use and appends it. Finding the credential's record
   // (a hash-table miss per request when many credentials are in use) is left to the flush.
   void record(std::int64_t id, typename Uses::Use use) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     // Microseconds, the resolution the flush sends, strictly increasing: "the latest use
     // wins" never meets a tie when two arrive within one clock tick.
     std::chrono::system_clock::time_point now =
@@ -53,8 +54,18 @@ class WriteBehind {
     if (now <= last_stamp_) now = last_stamp_ + std::chrono::microseconds(1);
     last_stamp_ = now;
     use.stamp(now);
-    if (inbox_.size() >= kWriteBehindInboxLimit) fold(pending_, inbox_);
+    if (inbox_.size() < kWriteBehindInboxLimit) {
+      inbox_.emplace_back(id, std::move(use));
+      return;
+    }
+    // Full: this thread takes the inbox and folds it under overflow_mutex_ alone, so the other
+    // threads' record() calls wait only for the swap.
+    Inbox full;
+    full.swap(inbox_);
     inbox_.emplace_back(id, std::move(use));
+    lock.unlock();
+    std::lock_guard folding(overflow_mutex_);
+    fold(pending_, full);
   }
 
   // Calls write(batch) with every credential that is due; returns how many it covered. On
@@ -66,9 +77,12 @@ class WriteBehind {
     Inbox inbox;
     {
       std::lock_guard lock(mutex_);
-      recorded.swap(pending_);
       inbox.swap(inbox_);
       inbox_.reserve(inbox.size());  // the next interval is likely as busy
+    }
+    {
+      std::lock_guard folding(overflow_mutex_);
+      recorded.swap(pending_);
     }
     fold(recorded, inbox);
     absorb(held_, std::move(recorded));
@@ -101,6 +115,7 @@ class WriteBehind {
   std::size_t pending() const {
     std::lock_guard flushing(flush_mutex_);
     std::lock_guard lock(mutex_);
+    std::lock_guard folding(overflow_mutex_);
     std::unordered_set<std::int64_t> ids;
     for (const auto& [id, uses] : held_) ids.insert(id);
     for (const auto& [id, uses] : pending_) ids.insert(id);
@@ -154,8 +169,11 @@ class WriteBehind {
   // record() takes only mutex_, for the inbox; a flush takes it just to swap the inbox out, so
   // the IO threads never wait while a flush goes over every credential in use.
   mutable std::mutex mutex_;
-  Inbox inbox_;    // recorded since the last flush, one entry per use
-  Batch pending_;  // inboxes folded by record() itself when one reached the limit
+  Inbox inbox_;  // recorded since the last flush, one entry per use
+  // Inboxes folded by record() itself when one reached the limit. Taken after mutex_ when
+  // both are held (pending() only); record() never holds both.
+  mutable std::mutex overflow_mutex_;
+  Batch pending_;
   std::chrono::system_clock::time_point last_stamp_{};
   mutable std::mutex flush_mutex_;  // one flush at a time; guards held_ and written_
   Batch held_;  // steady uses waiting for refresh_, and batches whose write failed

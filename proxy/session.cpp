@@ -147,17 +147,22 @@ asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
     if (buffer.size() >= max_header_bytes) {
       co_return finish({http::error::header_limit, "header_too_large"});
     }
+    // The deadline rang as the last read completed anyway: no read goes on without one.
+    if (deadline->fired) co_return finish({asio::error::operation_aborted, ""});
     auto space = buffer.prepare(std::min<std::size_t>(
         {max_header_bytes - buffer.size(), buffer.max_size() - buffer.size(), 8192}));
     auto [ec, n] = co_await client.async_read_some(space, kTuple);
     if (ec) co_return finish({ec, ""});
     buffer.commit(n);
-    if (idle && n > 0 && !deadline->fired) {
+    if (idle && n > 0) {
       idle = false;
+      // The head's clock starts now, also when the idle wait rang just as its bytes came.
+      deadline->fired = false;
       deadline->due = std::chrono::steady_clock::now() + header_timeout;
-      // Only a header_timeout shorter than the idle wait needs the timer moved now.
-      if (*deadline->due < timer.expiry()) {
-        timer.expires_at(*deadline->due);  // the earlier wait's handler sees operation_aborted
+      // Only a header_timeout shorter than the idle wait (or a wait already over) needs the
+      // timer set again now.
+      if (*deadline->due < timer.expiry() || timer.expiry() <= std::chrono::steady_clock::now()) {
+        timer.expires_at(*deadline->due);  // an earlier wait's handler sees operation_aborted
         timer.async_wait(ring);
       }
     }
@@ -452,8 +457,7 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
       // Part of a TLS record already in: the head has begun, so no idle wait.
       bool wait = true;
       if constexpr (std::is_same_v<Stream, TlsServerStream>) {
-        wait = client.drained();
-        if (wait) client.release_buffers();
+        wait = client.drained() && client.release_buffers();
       }
       if (wait) {
         auto& socket = beast::get_lowest_layer(client).socket();

@@ -34,9 +34,15 @@ TlsServerStream::TlsServerStream(asio::ip::tcp::socket socket, TlsContext& conte
     : next_(std::move(socket)) {
   ssl_ = SSL_new(context.native_handle());
   if (ssl_ == nullptr) throw std::bad_alloc();
-  in_ = memory_bio();
-  out_ = memory_bio();
-  SSL_set_bio(ssl_, in_, out_);  // the SSL object owns both from here
+  try {
+    in_ = memory_bio();
+    SSL_set0_rbio(ssl_, in_);  // the SSL object owns each from here
+    out_ = memory_bio();
+    SSL_set0_wbio(ssl_, out_);
+  } catch (...) {
+    SSL_free(ssl_);
+    throw;
+  }
   SSL_set_accept_state(ssl_);
 }
 
@@ -47,18 +53,29 @@ bool TlsServerStream::drained() const {
          BIO_ctrl_pending(out_) == 0 && outgoing_.empty();
 }
 
-void TlsServerStream::release_buffers() {
+bool TlsServerStream::release_buffers() {
+  // OpenSSL's own record buffers first: it refuses (0) while a record is partly read, its
+  // header taken and no body byte yet, which drained() cannot see. Freed here, between
+  // requests, rather than around every record as SSL_MODE_RELEASE_BUFFERS would.
+  if (SSL_free_buffers(ssl_) != 1) return false;
   // Fresh BIOs: a memory BIO keeps the capacity its largest record needed.
-  in_ = memory_bio();
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  if (in == nullptr || out == nullptr) {
+    BIO_free(in);
+    BIO_free(out);
+    return false;  // keep the old ones: they work
+  }
+  BIO_set_mem_eof_return(in, -1);
+  BIO_set_mem_eof_return(out, -1);
+  in_ = in;
   SSL_set0_rbio(ssl_, in_);
-  out_ = memory_bio();
+  out_ = out;
   SSL_set0_wbio(ssl_, out_);
-  // OpenSSL's own record buffers too: freed here, between requests, rather than after every
-  // record as SSL_MODE_RELEASE_BUFFERS would.
-  SSL_free_buffers(ssl_);
   incoming_.reset();
   std::string().swap(outgoing_);
   std::string().swap(gathered_);
+  return true;
 }
 
 TlsServerStream::Next TlsServerStream::advance(Step& step) {
@@ -95,9 +112,13 @@ TlsServerStream::Next TlsServerStream::advance(Step& step) {
     case SSL_ERROR_SSL:
       step.error = ssl_failure();
       return Next::failed;
-    default:
+    case SSL_ERROR_SYSCALL:  // memory BIOs make no system calls: the input ended early
       ERR_clear_error();
       step.error = asio::ssl::error::stream_truncated;
+      return Next::failed;
+    default:  // WANT_WRITE and the like cannot happen with memory BIOs and this context
+      ERR_clear_error();
+      step.error = asio::ssl::error::unspecified_system_error;
       return Next::failed;
   }
 }
@@ -116,8 +137,8 @@ asio::mutable_buffer TlsServerStream::input_space() {
   return {incoming_.get(), kIncomingBytes};
 }
 
-void TlsServerStream::give_input(std::size_t n) {
-  BIO_write(in_, incoming_.get(), static_cast<int>(n));
+bool TlsServerStream::give_input(std::size_t n) {
+  return BIO_write(in_, incoming_.get(), static_cast<int>(n)) == static_cast<int>(n);
 }
 
 boost::system::error_code TlsServerStream::end_of_input() const {

@@ -4,7 +4,8 @@
 // pair two more: ~80 KiB for each idle kept connection. Here the ciphertext buffers exist only
 // while records move, and release_buffers() drops them, and OpenSSL's own, between requests:
 // an idle TLS connection costs OpenSSL's session state and little more.
-// One read and one write may be outstanding, never two of a kind; they do not run together.
+// One operation at a time: a read and a write must not be outstanding together (they share
+// the outgoing record buffer); every caller in proxy/ reads and writes a client in turn.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -18,6 +19,7 @@
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -44,8 +46,9 @@ class TlsServerStream {
   // received and not yet decrypted, nothing waiting to be sent. Only then may the connection
   // wait for its next request on the socket alone.
   bool drained() const;
-  // Gives back the ciphertext buffers; call only when drained().
-  void release_buffers();
+  // Gives back the record buffers; call only when drained(). False when OpenSSL still holds
+  // part of a record (nothing was released): the connection is not idle after all.
+  bool release_buffers();
 
   // `type` must be server: this stream only answers.
   template <class Token>
@@ -144,8 +147,8 @@ class TlsServerStream {
   Next advance(Step& step);
   // Moves what OpenSSL wrote into outgoing_ (empty when nothing is waiting).
   bool take_output();
-  // Hands received ciphertext to OpenSSL.
-  void give_input(std::size_t n);
+  // Hands received ciphertext to OpenSSL; false when it could not be stored (no memory).
+  bool give_input(std::size_t n);
   boost::asio::mutable_buffer input_space();
   // How an end of input reads: a close_notify already seen is a clean end, otherwise the
   // stream was cut (a truncation attack would look the same).
@@ -170,10 +173,15 @@ void TlsServerStream::Op<kTransfer>::operator()(Self& self, boost::system::error
   stream.outgoing_.clear();
   if (ec) {
     if (ec == boost::asio::error::eof) ec = stream.end_of_input();
+    // Decrypted bytes already taken are the caller's: the failed flush shows on the next call.
+    if (step.kind == Kind::read && step.transferred > 0 && !step.error) ec = {};
     complete(self, step.error ? step.error : ec);
     return;
   }
-  if (!flushed && n > 0) stream.give_input(n);
+  if (!flushed && n > 0 && !stream.give_input(n)) {
+    complete(self, boost::asio::error::no_memory);
+    return;
+  }
   for (;;) {
     const Next next = step.finishing ? Next::done : stream.advance(step);
     if (next == Next::done || next == Next::failed) step.finishing = true;
