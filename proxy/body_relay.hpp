@@ -12,13 +12,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include "proxy/tls_stream.hpp"
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 
 #include "proxy/progress_watchdog.hpp"
+#include "proxy/tls_stream.hpp"
 #include "proxy/upstream_stream.hpp"
 
 namespace latchkey::proxy {
@@ -35,8 +35,7 @@ struct RelayOutcome {
 inline boost::asio::ip::tcp::socket& lowest_socket(boost::beast::tcp_stream& s) {
   return s.socket();
 }
-inline boost::asio::ip::tcp::socket& lowest_socket(
-    TlsServerStream& s) {
+inline boost::asio::ip::tcp::socket& lowest_socket(TlsServerStream& s) {
   return s.next_layer().socket();
 }
 inline boost::asio::ip::tcp::socket& lowest_socket(UpstreamStream& s) {
@@ -45,8 +44,7 @@ inline boost::asio::ip::tcp::socket& lowest_socket(UpstreamStream& s) {
 inline boost::asio::ip::tcp::socket* plain_socket(boost::beast::tcp_stream& s) {
   return &s.socket();
 }
-inline boost::asio::ip::tcp::socket* plain_socket(
-    TlsServerStream&) {
+inline boost::asio::ip::tcp::socket* plain_socket(TlsServerStream&) {
   return nullptr;
 }
 inline boost::asio::ip::tcp::socket* plain_socket(UpstreamStream& s) {

@@ -11,13 +11,13 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
-#include "proxy/tls_stream.hpp"
 
 #include "proxy/body_relay.hpp"
 #include "proxy/client_body_failure.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/limit_hits.hpp"
 #include "proxy/local_reply.hpp"
+#include "proxy/tls_stream.hpp"
 #include "proxy/upstream_head.hpp"
 
 namespace latchkey::proxy {

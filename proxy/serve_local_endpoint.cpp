@@ -8,9 +8,9 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include "proxy/tls_stream.hpp"
 
 #include "proxy/local_reply.hpp"
+#include "proxy/tls_stream.hpp"
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;

@@ -13,7 +13,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include "proxy/tls_stream.hpp"
 
 #include "proxy/access_log.hpp"
 #include "proxy/authenticate_request.hpp"
@@ -30,6 +29,7 @@
 #include "proxy/tls_session.hpp"
 #include "proxy/route_path.hpp"
 #include "proxy/serve_local_endpoint.hpp"
+#include "proxy/tls_stream.hpp"
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;

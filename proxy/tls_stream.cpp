@@ -12,11 +12,11 @@ namespace {
 // One TLS record with its header and the largest expansion OpenSSL allows.
 constexpr std::size_t kIncomingBytes = 17 * 1024;
 
+// Null when out of memory.
 BIO* memory_bio() {
   BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr) throw std::bad_alloc();
   // Empty means "not yet", not end of stream: OpenSSL then asks for more (WANT_READ).
-  BIO_set_mem_eof_return(bio, -1);
+  if (bio != nullptr) BIO_set_mem_eof_return(bio, -1);
   return bio;
 }
 
@@ -33,20 +33,29 @@ boost::system::error_code ssl_failure() {
 TlsServerStream::TlsServerStream(asio::ip::tcp::socket socket, TlsContext& context)
     : next_(std::move(socket)) {
   ssl_ = SSL_new(context.native_handle());
-  if (ssl_ == nullptr) throw std::bad_alloc();
-  try {
-    in_ = memory_bio();
-    SSL_set0_rbio(ssl_, in_);  // the SSL object owns each from here
-    out_ = memory_bio();
-    SSL_set0_wbio(ssl_, out_);
-  } catch (...) {
+  if (ssl_ == nullptr || !replace_bios()) {
     SSL_free(ssl_);
-    throw;
+    throw std::bad_alloc();
   }
   SSL_set_accept_state(ssl_);
 }
 
 TlsServerStream::~TlsServerStream() { SSL_free(ssl_); }
+
+bool TlsServerStream::replace_bios() {
+  BIO* in = memory_bio();
+  BIO* out = memory_bio();
+  if (in == nullptr || out == nullptr) {
+    BIO_free(in);  // the old ones, if any, stay: they work
+    BIO_free(out);
+    return false;
+  }
+  in_ = in;
+  SSL_set0_rbio(ssl_, in_);  // the SSL object owns each from here, and frees the one before
+  out_ = out;
+  SSL_set0_wbio(ssl_, out_);
+  return true;
+}
 
 bool TlsServerStream::drained() const {
   return SSL_has_pending(ssl_) == 0 && BIO_ctrl_pending(in_) == 0 &&
@@ -57,21 +66,8 @@ bool TlsServerStream::release_buffers() {
   // OpenSSL's own record buffers first: it refuses (0) while a record is partly read, its
   // header taken and no body byte yet, which drained() cannot see. Freed here, between
   // requests, rather than around every record as SSL_MODE_RELEASE_BUFFERS would.
-  if (SSL_free_buffers(ssl_) != 1) return false;
   // Fresh BIOs: a memory BIO keeps the capacity its largest record needed.
-  BIO* in = BIO_new(BIO_s_mem());
-  BIO* out = BIO_new(BIO_s_mem());
-  if (in == nullptr || out == nullptr) {
-    BIO_free(in);
-    BIO_free(out);
-    return false;  // keep the old ones: they work
-  }
-  BIO_set_mem_eof_return(in, -1);
-  BIO_set_mem_eof_return(out, -1);
-  in_ = in;
-  SSL_set0_rbio(ssl_, in_);
-  out_ = out;
-  SSL_set0_wbio(ssl_, out_);
+  if (SSL_free_buffers(ssl_) != 1 || !replace_bios()) return false;
   incoming_.reset();
   std::string().swap(outgoing_);
   std::string().swap(gathered_);

@@ -143,6 +143,8 @@ class TlsServerStream {
     return boost::asio::buffer(gathered_);
   }
 
+  // Gives the SSL object two new, empty memory BIOs; false (nothing changed) without memory.
+  bool replace_bios();
   // Calls into OpenSSL for `step`; sets its transferred bytes or error.
   Next advance(Step& step);
   // Moves what OpenSSL wrote into outgoing_ (empty when nothing is waiting).
