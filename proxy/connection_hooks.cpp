@@ -18,8 +18,8 @@ bool ConnectionHooks::draining() const {
   return tracker_ != nullptr && tracker_->draining();
 }
 
-bool ConnectionHooks::may_wait_for_next_request(std::size_t pending_bytes) const {
-  return !draining() || buffer_.size() > 0 || pending_bytes > 0;
+bool ConnectionHooks::may_wait_for_next_request(bool input_waiting) const {
+  return !draining() || buffer_.size() > 0 || input_waiting;
 }
 
 void ConnectionHooks::stop() {

@@ -26,8 +26,8 @@ class ConnectionHooks {
 
   bool draining() const;
   // Whether to wait for another request: not once draining, unless some of it has arrived
-  // (`pending_bytes`: bytes received but not yet read from the socket).
-  bool may_wait_for_next_request(std::size_t pending_bytes) const;
+  // (`input_waiting`: bytes received below the session's buffer, in the socket or TLS layer).
+  bool may_wait_for_next_request(bool input_waiting) const;
   void stop();  // on the session's loop, before the session's locals go
 
  private:

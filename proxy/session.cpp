@@ -399,8 +399,10 @@ asio::awaitable<Turn> serve_one(Connection<Stream>& c, const config::Server& lim
                                                   c.buffer, parser, record, keep_alive_allowed);
   write_access_log(gateway.log, record);
   count_request(gateway.metrics, record);
-  // Handlers that do not ask keep_alive_allowed (local endpoints) still stop here.
-  if (keep_alive && keep_alive_allowed()) co_return Turn::next;
+  // Handlers that do not ask keep_alive_allowed (local endpoints) still stop here. A drain
+  // that began after the answer promised keep-alive is the next head's to decide: requests
+  // already sent behind this one are answered (serve_connection).
+  if (keep_alive && !last) co_return Turn::next;
   if (last && record.reason.empty()) {
     count_limit_hit(gateway.metrics, "max_requests_per_connection");
     gateway.log.event("info", "connection_closed",
@@ -436,11 +438,14 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
         gateway.live_routing != nullptr ? gateway.live_routing->current() : routing;
     const config::Server& limits = waiting->config->server;
     if (!first && hooks.draining()) {
-      // Asked only while draining: FIONREAD is a system call.
+      // Asked only while draining: FIONREAD is a system call. Records already taken off the
+      // socket wait inside the TLS layer, where FIONREAD cannot see them.
       boost::system::error_code ignored;
-      if (!hooks.may_wait_for_next_request(
-              beast::get_lowest_layer(client).socket().available(ignored))) {
-        turn = Turn::close;  // draining, and no request has begun
+      bool input_waiting = beast::get_lowest_layer(client).socket().available(ignored) > 0;
+      if constexpr (std::is_same_v<Stream, TlsServerStream>) input_waiting |= !client.drained();
+      if (!hooks.may_wait_for_next_request(input_waiting)) {
+        // Draining, and no request has begun; our last answer may have said keep-alive.
+        turn = Turn::close_linger;
         break;
       }
     }

@@ -159,15 +159,7 @@ int Deployment::start_another_proxy() {
 }
 
 std::optional<int> Deployment::wait_proxy_exit(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (latchkey_->running()) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      latchkey_->stop(std::chrono::milliseconds(0));
-      return std::nullopt;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return latchkey_->stop();  // already reaped: only reads the status
+  return latchkey_->wait_exit(timeout);
 }
 
 std::string Deployment::config_text() const {

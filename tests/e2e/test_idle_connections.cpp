@@ -112,6 +112,40 @@ BOOST_AUTO_TEST_CASE(sigterm_closes_a_connection_waiting_without_its_buffer_at_o
   BOOST_TEST(*code == 0);
 }
 
+// A drain that begins while a keep-alive answer is still going out answers the request
+// pipelined behind it (saying close), instead of dropping it after the promise of keep-alive.
+BOOST_AUTO_TEST_CASE(a_drain_answers_a_request_pipelined_behind_a_kept_answer) {
+  DeploymentOptions options;
+  options.extra_routes =
+      "  - name: download\n"
+      "    match: { path_prefix: /download }\n"
+      "    upstream: { url: \"@UPSTREAM@\" }\n"
+      "    auth: none\n";
+  Deployment d(options);
+  RawConnection connection(d.proxy_port());
+  // The first answer outgrows the socket buffers while we do not read: its keep-alive head is
+  // out before the drain, its body after.
+  constexpr std::size_t kBodyBytes = 32u << 20;
+  BOOST_TEST_REQUIRE(connection.send(get("/download?bytes=" + std::to_string(kBodyBytes)) +
+                                     get("/static/after-drain")));
+  std::this_thread::sleep_for(milliseconds(500));
+  BOOST_TEST_REQUIRE(::kill(d.proxy_pid(), SIGTERM) == 0);
+  BOOST_TEST_REQUIRE(d.log_contains("\"event\":\"shutdown\""));
+  const auto first = connection.read_response(seconds(10));
+  BOOST_TEST_REQUIRE(first.has_value());
+  BOOST_TEST(first->status == 200);
+  BOOST_TEST(first->body.size() == kBodyBytes);
+  BOOST_TEST(first->header("Connection") == "");
+  const auto second = connection.read_response(seconds(5));
+  BOOST_TEST_REQUIRE(second.has_value());
+  BOOST_TEST(second->status == 200);
+  BOOST_TEST(second->header("Connection") == "close");
+  BOOST_TEST(connection.closed_within(seconds(2)));
+  const auto code = d.wait_proxy_exit(seconds(5));
+  BOOST_TEST_REQUIRE(code.has_value());
+  BOOST_TEST(*code == 0);
+}
+
 BOOST_AUTO_TEST_CASE(expired_cache_entries_are_dropped_without_further_requests) {
   DeploymentOptions options;
   options.cache = "{ ttl: 300ms }";

@@ -3,6 +3,7 @@
 #define BOOST_TEST_DYN_LINK
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -207,6 +208,39 @@ BOOST_AUTO_TEST_CASE(pipelined_requests_over_tls_are_answered_in_order_across_id
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the idle release
   }
+}
+
+// A drain (SIGTERM) closes a kept connection at its next request only when none of it has
+// arrived. A request read off the socket along with the one before waits inside the TLS
+// layer, where the socket shows nothing: it must still be answered, as over plain HTTP.
+BOOST_AUTO_TEST_CASE(a_drain_answers_a_request_already_read_into_the_tls_layer) {
+  TlsDeployment d;  // its own: the drain ends it
+  TlsClientOptions options;
+  options.ca_file = d.ca_file();
+  TlsClient client(d.tls_port(), options);
+  // The first reply outgrows the socket buffers while we do not read: its keep-alive head
+  // is out before the drain, its body after.
+  constexpr std::size_t kBodyBytes = 32u << 20;
+  client.send_records(
+      {"GET /download?bytes=" + std::to_string(kBodyBytes) + " HTTP/1.1\r\nHost: localhost\r\n\r\n",
+       "GET /verified/after-drain HTTP/1.1\r\nHost: localhost\r\n\r\n"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  BOOST_TEST_REQUIRE(::kill(d.latchkey_pid(), SIGTERM) == 0);
+  BOOST_TEST_REQUIRE(d.wait_for_log("\"event\":\"shutdown\""));
+  TlsReply first;
+  BOOST_REQUIRE_NO_THROW(first = client.read_reply());
+  BOOST_TEST(first.status == 200);
+  BOOST_TEST(first.body.size() == kBodyBytes);
+  BOOST_TEST(first.headers.find("Connection: close") == std::string::npos);
+  TlsReply second;
+  BOOST_REQUIRE_NO_THROW(second = client.read_reply());
+  BOOST_TEST(second.status == 200);
+  BOOST_TEST(second.headers.find("Connection: close") != std::string::npos);
+  BOOST_TEST(d.upstream_records("trusted").back().at("path").as_string() ==
+             "/verified/after-drain");
+  const auto code = d.wait_latchkey_exit(std::chrono::seconds(5));
+  BOOST_TEST_REQUIRE(code.has_value());
+  BOOST_TEST(*code == 0);
 }
 
 // What an idle kept TLS connection costs: with asio::ssl::stream it was ~80 KiB (four 17 KiB

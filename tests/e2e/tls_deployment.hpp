@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ class TlsDeployment {
   void send_sighup();
 
   pid_t latchkey_pid() const { return latchkey_->pid(); }
+  std::optional<int> wait_latchkey_exit(std::chrono::milliseconds timeout) {
+    return latchkey_->wait_exit(timeout);
+  }
 
   std::string log_text() const;
   std::size_t log_count(const std::string& text) const;

@@ -77,6 +77,18 @@ int BackgroundProcess::stop(std::chrono::milliseconds grace) {
   return -1;
 }
 
+std::optional<int> BackgroundProcess::wait_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      stop(std::chrono::milliseconds(0));
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return stop();  // already reaped: only reads the status
+}
+
 long BackgroundProcess::peak_rss_kib() const {
   std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
   std::string line;

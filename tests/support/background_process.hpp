@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ class BackgroundProcess {
   bool running();
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit code (-signal when killed).
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+  // Waits for the process to exit on its own: its exit code, or nullopt (and SIGKILL) when it
+  // is still running after `timeout`.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   // Peak resident set size in KiB (VmHWM from /proc), 0 when unknown.
   long peak_rss_kib() const;
 

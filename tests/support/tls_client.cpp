@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -132,6 +133,15 @@ void TlsClient::send(const std::string& bytes) {
   if (SSL_write(state_->ssl, bytes.data(), static_cast<int>(bytes.size())) <= 0) {
     throw std::runtime_error("TLS write failed: " + openssl_errors());
   }
+}
+
+void TlsClient::send_records(const std::vector<std::string>& pieces) {
+  // Corked, the kernel holds every record's write until the last one is in.
+  int on = 1;
+  ::setsockopt(state_->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+  for (const auto& piece : pieces) send(piece);
+  int off = 0;
+  ::setsockopt(state_->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
 }
 
 TlsReply TlsClient::read_reply() {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace latchkey::test {
 
@@ -38,6 +39,8 @@ class TlsClient {
   TlsReply get(const std::string& path);
   // The parts of get(), for pipelining: any bytes in one TLS write, then one reply.
   void send(const std::string& bytes);
+  // Each piece in a TLS record of its own, all records in one TCP segment.
+  void send_records(const std::vector<std::string>& pieces);
   TlsReply read_reply();
 
  private:
