@@ -110,6 +110,15 @@ void Authenticator::record_failure(std::int64_t user_id) const noexcept {
   }
 }
 
+void Authenticator::second_factor_passed(const Decision& first_factor) const noexcept {
+  if (!first_factor.failures_pending || !first_factor.identity) return;
+  try {
+    store_.record_successful_login(first_factor.identity->user_id);
+  } catch (...) {
+    // A count left standing only brings the next lock nearer; nothing is let in by it.
+  }
+}
+
 Decision Authenticator::verify(const BasicCredentials& credentials, const Policy& policy) const {
   const bool account_allowed = policy.account_password != AccountPasswordPolicy::deny;
   // A token-shaped secret is never an application password; as an account password it is
@@ -182,9 +191,15 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
     }
     // Past this line the password was right, so revealing account state leaks nothing new.
     if (user->disabled) return deny(DenyReason::account_disabled);
-    // §5.1: with TOTP on, the account password alone never passes a proxied request.
-    if (user->totp_enabled && policy.account_password == AccountPasswordPolicy::deny_if_totp) {
-      return deny(DenyReason::totp_requires_app_password);
+    if (user->totp_enabled) {
+      // §5.1: with TOTP on, the account password alone never passes a proxied request.
+      if (policy.account_password != AccountPasswordPolicy::first_factor) {
+        return deny(DenyReason::totp_requires_app_password);
+      }
+      // Half of a sign-in: wrong codes after a right password must keep counting to the lock.
+      Decision decision = allow(identity_of(*user, CredentialType::account_password));
+      decision.failures_pending = user->failed_logins > 0 || user->lock_count > 0;
+      return decision;
     }
     clear_failures(store_, *user);
     return allow(identity_of(*user, CredentialType::account_password));
@@ -250,9 +265,8 @@ bool policy_admits(const Policy& policy, const Identity& identity) {
       return policy.accept_app_password;
     case CredentialType::account_password:
       switch (policy.account_password) {
-        case AccountPasswordPolicy::allow:
-          return true;
         case AccountPasswordPolicy::deny_if_totp:
+        case AccountPasswordPolicy::first_factor:  // never a route's; no second factor here
           return !identity.totp_enabled;
         case AccountPasswordPolicy::deny:
           return false;

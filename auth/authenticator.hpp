@@ -17,7 +17,10 @@
 
 namespace latchkey::auth {
 
-enum class AccountPasswordPolicy { deny_if_totp, allow, deny };
+// deny_if_totp: accounts without TOTP may use their account password; deny: no account may.
+// first_factor: latchkey's own sign-in, where a second factor follows for a TOTP account;
+// never a route's policy (§5.1).
+enum class AccountPasswordPolicy { deny_if_totp, deny, first_factor };
 
 struct Policy {
   bool accept_app_password = true;
@@ -81,6 +84,9 @@ struct Decision {
   // With FailureRecording::deferred and a wrong password for a known account: the caller
   // passes it to Authenticator::record_failure once the answer is on its way.
   std::optional<std::int64_t> failed_user_id;
+  // first_factor passed for a TOTP account with failed logins on record: only the second
+  // factor may clear them (Authenticator::second_factor_passed), or guessed codes never lock.
+  bool failures_pending = false;
   bool allowed() const { return reason == DenyReason::none; }
 };
 
@@ -96,6 +102,9 @@ class Authenticator {
 
   // Counts a failed login towards the account lock. Blocking; never throws.
   void record_failure(std::int64_t user_id) const noexcept;
+  // A TOTP account's second factor passed after first_factor: clears its failed logins when
+  // the decision had failures_pending. Blocking; never throws.
+  void second_factor_passed(const Decision& first_factor) const noexcept;
 
   // Order: application password (check symbol first, then one indexed lookup), then, where
   // the policy allows, the account password with Argon2id. Unknown users pay a dummy
@@ -105,8 +114,9 @@ class Authenticator {
   // credential, after the same work as an unlocked one. A wrong account password of a known,
   // unlocked account is counted by the store, which locks at lock_policy.lock_after (that
   // attempt still reads bad_password). An app password that is not found names no account,
-  // so it is not counted here; the caller charges it to the client address. A right
-  // credential clears the count. Call only on a cache miss: a hit is no login attempt.
+  // so it is not counted here; the caller charges it to the client address. A right account
+  // password clears the count, except under first_factor for a TOTP account, whose second
+  // factor must clear it. Call only on a cache miss: a hit is no login attempt.
   Decision verify(const BasicCredentials& credentials, const Policy& policy) const;
 
   // A Bearer token (RFC 6750): check suffix first (not_a_token, no store call), then one

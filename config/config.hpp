@@ -48,7 +48,7 @@ struct Secrets {
 };
 
 enum class CredentialKind { app_password, token };
-enum class AccountPasswordPolicy { deny_if_totp, allow, deny };
+enum class AccountPasswordPolicy { deny_if_totp, deny };
 
 struct RouteAuth {
   bool required = true;  // false for `auth: none`

@@ -15,7 +15,6 @@ std::optional<CredentialKind> credential_kind(std::string_view name) {
 
 std::optional<AccountPasswordPolicy> account_password_policy(std::string_view name) {
   if (name == "deny_if_totp") return AccountPasswordPolicy::deny_if_totp;
-  if (name == "allow") return AccountPasswordPolicy::allow;
   if (name == "deny") return AccountPasswordPolicy::deny;
   return std::nullopt;
 }
@@ -84,8 +83,14 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
     if (const auto word = reader.text(*f)) {
       if (const auto policy = account_password_policy(*word)) {
         auth.account_password = *policy;
+      } else if (*word == "allow") {
+        // Gone: it let an account with TOTP in with its password alone (DESIGN §5.1).
+        reader.report(*f,
+                      "allow is not offered: an account with TOTP would get in with its "
+                      "password alone; use deny_if_totp (accounts without TOTP may use "
+                      "their password) or deny");
       } else {
-        reader.report(*f, shown(*f) + " is not one of deny_if_totp, allow, deny");
+        reader.report(*f, shown(*f) + " is not one of deny_if_totp, deny");
       }
     }
   }

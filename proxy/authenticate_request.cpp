@@ -22,9 +22,6 @@ auth::Policy policy_for(const config::RouteAuth& route_auth) {
   policy.accept_token = accepts(config::CredentialKind::token);
   policy.required_scopes = route_auth.scopes;
   switch (route_auth.account_password) {
-    case config::AccountPasswordPolicy::allow:
-      policy.account_password = auth::AccountPasswordPolicy::allow;
-      break;
     case config::AccountPasswordPolicy::deny:
       policy.account_password = auth::AccountPasswordPolicy::deny;
       break;

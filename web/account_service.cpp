@@ -12,10 +12,11 @@ namespace latchkey::web {
 namespace {
 
 // The page signs in with the account password only: application passwords are for apps.
+// For a TOTP account it is the first factor; the code follows (use_second_factor).
 auth::Policy account_password_only() {
   auth::Policy policy;
   policy.accept_app_password = false;
-  policy.account_password = auth::AccountPasswordPolicy::allow;
+  policy.account_password = auth::AccountPasswordPolicy::first_factor;
   return policy;
 }
 
@@ -185,6 +186,7 @@ SignInResult AccountService::sign_in(const SignInRequest& request) const {
     result.guess = false;
     return result;
   }
+  authenticator_.second_factor_passed(decision);
   result.status = SignInStatus::signed_in;
   result.reason.clear();
   result.guess = false;
@@ -352,7 +354,7 @@ int AccountService::change_password(const db::SessionUser& user, const std::stri
     throw refused;
   }
   const std::string hash = auth::hash_password(change.new_password);
-  return pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+  const int revoked = pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
     db::AdminRepository repository(connection, address);
     if (decision.identity->totp_enabled) {
       use_second_factor(repository, user.user_id, user.username, change.code);
@@ -360,6 +362,8 @@ int AccountService::change_password(const db::SessionUser& user, const std::stri
     return repository.change_password(user.user_id, hash, change.revoke_app_passwords,
                                       session_digest(session_id));
   });
+  authenticator_.second_factor_passed(decision);
+  return revoked;
 }
 
 }  // namespace latchkey::web

@@ -387,7 +387,7 @@ int main(int argc, char** argv) try {
   const std::unique_ptr<auth::Authenticator> authenticator_owner =
       make_authenticator<auth::Authenticator>(timed_store, hasher, recording == "deferred");
   const auth::Authenticator& authenticator = *authenticator_owner;
-  const auth::Policy allow_account{true, auth::AccountPasswordPolicy::allow};
+  const auth::Policy allow_account{true, auth::AccountPasswordPolicy::deny_if_totp};
   const auth::Policy app_only{true, auth::AccountPasswordPolicy::deny};
 
   const auth::Argon2Params defaults{};

@@ -24,9 +24,9 @@ Policy policy(bool accept_app_password, AccountPasswordPolicy account_password) 
 }
 
 const Policy kDefault = policy(true, AccountPasswordPolicy::deny_if_totp);
-const Policy kAllow = policy(true, AccountPasswordPolicy::allow);
 const Policy kAppOnly = policy(true, AccountPasswordPolicy::deny);
-const Policy kAccountOnly = policy(false, AccountPasswordPolicy::allow);
+const Policy kAccountOnly = policy(false, AccountPasswordPolicy::deny_if_totp);
+const Policy kFirstFactor = policy(false, AccountPasswordPolicy::first_factor);  // sign-in
 const Policy kNothing = policy(false, AccountPasswordPolicy::deny);
 
 // Replaces one symbol so that the check symbol no longer matches.
@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(app_password_as_typed_with_dashes_case_and_username_case) {
 BOOST_AUTO_TEST_CASE(app_password_with_someone_elses_username) {
   CHECK_DENIED(verify("bob", alice_app, kDefault), app_password_wrong_user);
   CHECK_DENIED(verify("", alice_app, kDefault), app_password_wrong_user);
-  CHECK_DENIED(verify("alicex", alice_app, kAllow), app_password_wrong_user);
+  CHECK_DENIED(verify("alicex", alice_app, kDefault), app_password_wrong_user);
   BOOST_TEST(store.find_user_calls == 0);
 }
 
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(unknown_app_shaped_password_falls_through_to_account_passwo
   BOOST_TEST(store.find_app_password_calls == 1);
   BOOST_TEST(store.find_user_calls == 1);
   reset_counts();
-  const Decision d = verify("erin", erin_password, kAllow);
+  const Decision d = verify("erin", erin_password, kDefault);
   BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
   BOOST_TEST((d.identity->credential == CredentialType::account_password));
   BOOST_TEST(store.find_app_password_calls == 1);
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(unknown_app_shaped_password_falls_through_to_account_passwo
 }
 
 BOOST_AUTO_TEST_CASE(account_password_allowed) {
-  for (const Policy& policy : {kDefault, kAllow, kAccountOnly}) {
+  for (const Policy& policy : {kDefault, kAccountOnly, kFirstFactor}) {
     const Decision d = verify("alice", "correct horse", policy);
     BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
     BOOST_TEST(d.identity->user_id == 1);
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(account_password_allowed) {
 BOOST_AUTO_TEST_CASE(wrong_account_password) {
   const std::uint64_t before = password_verification_count();
   CHECK_DENIED(verify("alice", "correct horse ", kDefault), bad_password);
-  CHECK_DENIED(verify("alice", "", kAllow), bad_password);
+  CHECK_DENIED(verify("alice", "", kDefault), bad_password);
   BOOST_TEST(password_verification_count() - before == 2u);
 }
 
@@ -180,20 +180,20 @@ BOOST_AUTO_TEST_CASE(unknown_user_pays_a_dummy_verification) {
   BOOST_TEST(store.find_user_calls == 1);
   BOOST_TEST(password_verification_count() - before == 1u);
   // An empty username is an unknown user, with the same work.
-  CHECK_DENIED(verify("", "x", kAllow), unknown_user);
+  CHECK_DENIED(verify("", "x", kDefault), unknown_user);
   BOOST_TEST(password_verification_count() - before == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(account_without_password_pays_a_dummy_verification) {
   const std::uint64_t before = password_verification_count();
-  CHECK_DENIED(verify("dave", "", kAllow), bad_password);
-  CHECK_DENIED(verify("dave", "anything", kAllow), bad_password);
+  CHECK_DENIED(verify("dave", "", kDefault), bad_password);
+  CHECK_DENIED(verify("dave", "anything", kDefault), bad_password);
   BOOST_TEST(password_verification_count() - before == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(disabled_account_is_only_revealed_to_the_right_password) {
-  CHECK_DENIED(verify("carol", "carol-pw", kAllow), account_disabled);
-  CHECK_DENIED(verify("carol", "wrong", kAllow), bad_password);
+  CHECK_DENIED(verify("carol", "carol-pw", kDefault), account_disabled);
+  CHECK_DENIED(verify("carol", "wrong", kDefault), bad_password);
 }
 
 // §5.1: TOTP accounts never pass with the account password on deny_if_totp routes, and the
@@ -203,10 +203,13 @@ BOOST_AUTO_TEST_CASE(totp_account_password_invariant) {
   CHECK_DENIED(verify("bob", "wrong", kDefault), bad_password);
   CHECK_DENIED(verify("bob", "", kDefault), bad_password);
   CHECK_DENIED(verify("bob", "bob-secret", kAppOnly), not_an_app_password);
-  // A route that explicitly allows account passwords lets it through, flagged.
-  const Decision d = verify("bob", "bob-secret", kAllow);
+  CHECK_DENIED(verify("bob", "bob-secret", kAccountOnly), totp_requires_app_password);
+  // Only latchkey's own sign-in takes it, flagged, as the first of two factors.
+  const Decision d = verify("bob", "bob-secret", kFirstFactor);
   BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
   BOOST_TEST(d.identity->totp_enabled);
+  BOOST_TEST(!policy_admits(kDefault, *d.identity));
+  BOOST_TEST(!policy_admits(kFirstFactor, *d.identity));
   // Disabled takes precedence over the TOTP hint.
   store.user(2)->disabled = true;
   CHECK_DENIED(verify("bob", "bob-secret", kDefault), account_disabled);
@@ -305,7 +308,7 @@ BOOST_AUTO_TEST_CASE(locked_account_refuses_the_right_account_password_after_the
   lock(1, 10min);
   const std::uint64_t before = password_verification_count();
   CHECK_DENIED(verify("alice", "correct horse", kDefault), account_locked);
-  CHECK_DENIED(verify("alice", "correct horse", kAllow), account_locked);
+  CHECK_DENIED(verify("alice", "correct horse", kDefault), account_locked);
   BOOST_TEST(password_verification_count() - before == 2u);  // Argon2id ran all the same
   // A wrong password reads the same and is not counted: an attack cannot extend the lock.
   CHECK_DENIED(verify("alice", "guess", kDefault), account_locked);
@@ -314,7 +317,7 @@ BOOST_AUTO_TEST_CASE(locked_account_refuses_the_right_account_password_after_the
   BOOST_TEST(store.user(1)->failed_logins == 0);
   // An account without a password and a TOTP account are locked alike.
   lock(4, 1min);
-  CHECK_DENIED(verify("dave", "", kAllow), account_locked);
+  CHECK_DENIED(verify("dave", "", kDefault), account_locked);
   lock(2, 1min);
   CHECK_DENIED(verify("bob", "bob-secret", kDefault), account_locked);
   CHECK_DENIED(verify("bob", bob_app, kDefault), account_locked);
@@ -333,20 +336,20 @@ BOOST_AUTO_TEST_CASE(a_lock_in_the_past_has_ended) {
 BOOST_AUTO_TEST_CASE(consecutive_failures_lock_with_growing_capped_durations) {
   for (int round = 0; round < 3; ++round) {
     BOOST_TEST_CONTEXT("round " << round) {
-      CHECK_DENIED(verify("alice", "guess 1", kAllow), bad_password);
-      CHECK_DENIED(verify("alice", "guess 2", kAllow), bad_password);
+      CHECK_DENIED(verify("alice", "guess 1", kDefault), bad_password);
+      CHECK_DENIED(verify("alice", "guess 2", kDefault), bad_password);
       BOOST_TEST(store.user(1)->failed_logins == 2);
       BOOST_TEST(remaining(1) < 0s);
       // The failure that reaches the limit still reads bad_password; the next one sees the lock.
-      CHECK_DENIED(verify("alice", "guess 3", kAllow), bad_password);
+      CHECK_DENIED(verify("alice", "guess 3", kDefault), bad_password);
       BOOST_TEST(store.locked_events.size() == static_cast<std::size_t>(round + 1));
       BOOST_TEST(store.user(1)->failed_logins == 0);
       BOOST_TEST(store.user(1)->lock_count == round + 1);
       // 60s, then 120s, then 240s capped at 150s.
       const auto expected = std::min<std::chrono::system_clock::duration>(60s * (1 << round), 150s);
       BOOST_TEST((remaining(1) > expected - 5s && remaining(1) <= expected));
-      CHECK_DENIED(verify("alice", "correct horse", kAllow), account_locked);
-      CHECK_DENIED(verify("alice", alice_app, kAllow), account_locked);
+      CHECK_DENIED(verify("alice", "correct horse", kDefault), account_locked);
+      CHECK_DENIED(verify("alice", alice_app, kDefault), account_locked);
       lock(1, -1s);  // time passes
     }
   }
@@ -381,8 +384,43 @@ BOOST_AUTO_TEST_CASE(a_right_credential_clears_failures_and_a_busy_user_costs_no
   BOOST_TEST(store.record_successful_login_calls == 2);
 }
 
+// A sign-in's right password must not wipe the count of a TOTP account: otherwise wrong codes
+// after it (each counted by the caller) would never reach the lock.
+BOOST_AUTO_TEST_CASE(wrong_codes_after_a_right_first_factor_still_lock_a_totp_account) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    BOOST_TEST_CONTEXT("attempt " << attempt) {
+      const Decision d = verify("bob", "bob-secret", kFirstFactor);
+      BOOST_TEST_REQUIRE(d.allowed(), to_string(d.reason));
+      BOOST_TEST(d.failures_pending == (attempt > 0));
+      locking.record_failure(2);  // the code was wrong
+    }
+  }
+  BOOST_TEST(store.record_successful_login_calls == 0);
+  BOOST_TEST(store.locked_events.size() == 1u);
+  CHECK_DENIED(verify("bob", "bob-secret", kFirstFactor), account_locked);
+}
+
+BOOST_AUTO_TEST_CASE(only_the_second_factor_clears_a_totp_accounts_failures) {
+  CHECK_DENIED(verify("bob", "guess", kFirstFactor), bad_password);
+  const Decision bob = verify("bob", "bob-secret", kFirstFactor);
+  BOOST_TEST_REQUIRE(bob.allowed(), to_string(bob.reason));
+  BOOST_TEST(bob.failures_pending);
+  BOOST_TEST(store.user(2)->failed_logins == 1);
+  locking.second_factor_passed(bob);
+  BOOST_TEST(store.record_successful_login_calls == 1);
+  BOOST_TEST(store.user(2)->failed_logins == 0);
+  // Without TOTP the password is the whole sign-in and clears at once; nothing is pending.
+  CHECK_DENIED(verify("alice", "guess", kFirstFactor), bad_password);
+  const Decision alice = verify("alice", "correct horse", kFirstFactor);
+  BOOST_TEST_REQUIRE(alice.allowed());
+  BOOST_TEST(!alice.failures_pending);
+  BOOST_TEST(store.record_successful_login_calls == 2);
+  locking.second_factor_passed(alice);
+  BOOST_TEST(store.record_successful_login_calls == 2);
+}
+
 BOOST_AUTO_TEST_CASE(failures_that_name_no_account_are_not_counted) {
-  CHECK_DENIED(verify("mallory", "x", kAllow), unknown_user);
+  CHECK_DENIED(verify("mallory", "x", kDefault), unknown_user);
   CHECK_DENIED(verify("alice", unknown_app, kAppOnly), bad_password);  // no account to charge
   CHECK_DENIED(verify("alice", with_typo(alice_app), kAppOnly), not_an_app_password);
   CHECK_DENIED(verify("bob", alice_app, kDefault), app_password_wrong_user);
@@ -397,7 +435,7 @@ BOOST_AUTO_TEST_CASE(failures_that_name_no_account_are_not_counted) {
 BOOST_AUTO_TEST_CASE(a_right_password_that_does_not_log_in_neither_counts_nor_clears) {
   CHECK_DENIED(verify("bob", "guess", kDefault), bad_password);
   CHECK_DENIED(verify("bob", "bob-secret", kDefault), totp_requires_app_password);
-  CHECK_DENIED(verify("carol", "carol-pw", kAllow), account_disabled);
+  CHECK_DENIED(verify("carol", "carol-pw", kDefault), account_disabled);
   BOOST_TEST(store.user(2)->failed_logins == 1);
   BOOST_TEST(store.record_successful_login_calls == 0);
   BOOST_TEST(store.record_failed_login_calls == 1);
@@ -436,11 +474,11 @@ BOOST_AUTO_TEST_CASE(default_lock_policy_locks_after_ten) {
   BOOST_TEST(auth.lock_policy().lock_after == 10);
   BOOST_TEST((auth.lock_policy().lock_duration == 60s));
   BOOST_TEST((auth.lock_policy().lock_duration_max == 1h));
-  for (int i = 0; i < 9; ++i) CHECK_DENIED(auth.verify({"alice", "guess"}, kAllow), bad_password);
+  for (int i = 0; i < 9; ++i) CHECK_DENIED(auth.verify({"alice", "guess"}, kDefault), bad_password);
   BOOST_TEST(store.locked_events.empty());
-  CHECK_DENIED(auth.verify({"alice", "guess"}, kAllow), bad_password);
+  CHECK_DENIED(auth.verify({"alice", "guess"}, kDefault), bad_password);
   BOOST_TEST(store.locked_events.size() == 1u);
-  CHECK_DENIED(auth.verify({"alice", "correct horse"}, kAllow), account_locked);
+  CHECK_DENIED(auth.verify({"alice", "correct horse"}, kDefault), account_locked);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -461,13 +499,15 @@ BOOST_AUTO_TEST_CASE(policy_admits_cached_identities) {
   BOOST_TEST(!policy_admits(kNothing, app));
 
   BOOST_TEST(policy_admits(kDefault, account));
-  BOOST_TEST(policy_admits(kAllow, account));
+  BOOST_TEST(policy_admits(kFirstFactor, account));
   BOOST_TEST(policy_admits(kAccountOnly, account));
   BOOST_TEST(!policy_admits(kAppOnly, account));
   BOOST_TEST(!policy_admits(kNothing, account));
 
-  BOOST_TEST(!policy_admits(kDefault, account_totp));  // §5.1 holds for cached identities too
-  BOOST_TEST(policy_admits(kAllow, account_totp));
+  // §5.1 holds for cached identities too, under every policy.
+  BOOST_TEST(!policy_admits(kDefault, account_totp));
+  BOOST_TEST(!policy_admits(kAccountOnly, account_totp));
+  BOOST_TEST(!policy_admits(kFirstFactor, account_totp));
   BOOST_TEST(!policy_admits(kAppOnly, account_totp));
 }
 

@@ -44,7 +44,7 @@ routes:
       response_timeout: 1m
       idle_timeout: 1h
       max_idle_connections: 0
-    auth: { accept: [token, app_password], account_password: allow, realm: "Issue tracker" }
+    auth: { accept: [token, app_password], account_password: deny, realm: "Issue tracker" }
     forward: { identity_headers: { user: X-Forwarded-User, email: X-Forwarded-Email } }
   - name: public-assets
     match: { path_prefix: /static/ }
@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(full_config_fills_every_field) {
   BOOST_TEST(tracker.auth.required);
   BOOST_TEST((tracker.auth.accept ==
               std::vector<CredentialKind>{CredentialKind::token, CredentialKind::app_password}));
-  BOOST_TEST((tracker.auth.account_password == AccountPasswordPolicy::allow));
+  BOOST_TEST((tracker.auth.account_password == AccountPasswordPolicy::deny));
   BOOST_TEST(tracker.auth.realm == "Issue tracker");
   BOOST_TEST(tracker.identity_headers.user == "X-Forwarded-User");
   BOOST_TEST(tracker.identity_headers.email == "X-Forwarded-Email");

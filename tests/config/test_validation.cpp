@@ -608,7 +608,12 @@ const std::vector<Case> kCases = {
      {R"(routes[0].auth.accept[2]: "token" is listed twice (line 7))"}},
     {"account_password unknown",
      route_with("    auth: {account_password: maybe}\n"),
-     {R"(routes[0].auth.account_password: "maybe" is not one of deny_if_totp, allow, deny (line 7))"}},
+     {R"(routes[0].auth.account_password: "maybe" is not one of deny_if_totp, deny (line 7))"}},
+    {"account_password allow, gone with invariant 5.1",
+     route_with("    auth: {account_password: allow}\n"),
+     {"routes[0].auth.account_password: allow is not offered: an account with TOTP would get in "
+      "with its password alone; use deny_if_totp (accounts without TOTP may use their password) "
+      "or deny (line 7)"}},
     {"realm with a quote",
      route_with("    auth: {realm: 'say \"hi\"'}\n"),
      {R"(routes[0].auth.realm: "say \"hi\"" must not contain '"', '\' or control characters (line 7))"}},

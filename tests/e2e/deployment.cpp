@@ -58,7 +58,7 @@ std::string render_config(int proxy_port, int admin_port, int upstream_port, int
     << "  - name: legacy\n"
     << "    match: { path_prefix: /legacy }\n"
     << "    upstream: { url: \"" << upstream << "\" }\n"
-    << "    auth: { accept: [app_password], account_password: allow }\n"
+    << "    auth: { accept: [app_password], account_password: deny_if_totp }\n"
     << "    forward: { identity_headers: { user: X-Remote-User } }\n"
     << "  - name: strict\n"
     << "    match: { path_prefix: /strict }\n"

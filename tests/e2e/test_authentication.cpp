@@ -126,10 +126,14 @@ BOOST_AUTO_TEST_CASE(account_password_follows_the_route_policy) {
   const auto& accounts = Accounts::get();
   // deny_if_totp: bob has no TOTP, so his account password works on the default route.
   BOOST_TEST(d.curl("/a", basic("bob", "bob-account-pw")).status == 200);
-  // allow: also works for alice's... no: allow lets account passwords in even with TOTP.
   const auto legacy = d.curl("/legacy/x", basic("bob", "bob-account-pw"));
   BOOST_TEST(legacy.status == 200);
   BOOST_TEST(record_header(d.upstream_records().back(), "X-Remote-User") == "bob");
+  // alice has TOTP: her account password alone passes no route (§5.1); her app password does.
+  for (const std::string path : {"/a", "/legacy/x", "/strict/x"}) {
+    BOOST_TEST(d.curl(path, basic("alice", "alice-account-pw")).status == 401, path);
+    BOOST_TEST(d.curl(path, basic("alice", accounts.alice_app)).status == 200, path);
+  }
   // deny: only application passwords.
   BOOST_TEST(d.curl("/strict/x", basic("bob", "bob-account-pw")).status == 401);
   BOOST_TEST(d.curl("/strict/x", basic("bob", accounts.bob_app)).status == 200);

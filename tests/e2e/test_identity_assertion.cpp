@@ -47,7 +47,7 @@ struct SignedDeployment {
         "  - name: signed-hs\n"
         "    match: { path_prefix: /signed/hs }\n"
         "    upstream: { url: \"@UPSTREAM@\" }\n"
-        "    auth: { accept: [app_password], account_password: allow }\n"
+        "    auth: { accept: [app_password], account_password: deny_if_totp }\n"
         "    forward:\n"
         "      assertion: { alg: HS256, key_file: " +
         keys.file("hs256.key") + ", ttl: 30s }\n";

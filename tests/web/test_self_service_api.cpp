@@ -326,23 +326,44 @@ BOOST_AUTO_TEST_CASE(sign_in_shares_the_proxys_brute_force_budget) {
   BOOST_TEST(d.log_contains("account_over_budget"));
 }
 
+constexpr const char* kLockAfterThree =
+    "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 1000,"
+    " per_minute: 1000 }, lock_after: 3, lock_duration: 10m, lock_duration_max: 1h }";
+
+// The lock is counted after the answer: waits for its write.
+bool locked_soon(Deployment& d, const std::string& username) {
+  for (int i = 0; i < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (d.database().query_value("SELECT locked_until IS NOT NULL FROM users WHERE username = '" +
+                                 username + "'") == "t") {
+      return true;
+    }
+  }
+  return false;
+}
+
 BOOST_AUTO_TEST_CASE(sign_in_respects_the_account_lock) {
-  Deployment d = make_deployment(
-      kSelfService,
-      "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 1000,"
-      " per_minute: 1000 }, lock_after: 3, lock_duration: 10m, lock_duration_max: 1h }");
+  Deployment d = make_deployment(kSelfService, kLockAfterThree);
   d.add_user("pia", "pia-account-pw", false);
   PageClient client(d);
   for (int i = 0; i < 3; ++i) BOOST_TEST(client.sign_in("pia", "wrong").status == 401);
-  // The lock is counted after the answer: wait for its write, then the right password waits too.
-  std::string locked;
-  for (int i = 0; i < 40 && locked != "t"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    locked = d.database().query_value(
-        "SELECT locked_until IS NOT NULL FROM users WHERE username = 'pia'");
+  BOOST_TEST(locked_soon(d, "pia"));
+  BOOST_TEST(client.sign_in("pia", "pia-account-pw").status == 429);  // the right one waits too
+}
+
+// The right password is only half a sign-in: it must not wipe the count that wrong codes
+// after it build up, or codes could be guessed for ever (§5.5).
+BOOST_AUTO_TEST_CASE(wrong_codes_after_the_right_password_lock_a_totp_account) {
+  Deployment d = make_deployment(kSelfService, kLockAfterThree);
+  const std::string secret = add_totp_user(d, "rhea", "rhea-account-pw");
+  PageClient client(d);
+  const std::string code = totp_code(secret, 0);
+  const std::string wrong = code == "000000" ? "000001" : "000000";
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(client.sign_in("rhea", "rhea-account-pw", wrong).status == 401);
   }
-  BOOST_TEST(locked == "t");
-  BOOST_TEST(client.sign_in("pia", "pia-account-pw").status == 429);
+  BOOST_TEST(locked_soon(d, "rhea"));
+  BOOST_TEST(client.sign_in("rhea", "rhea-account-pw", code).status == 429);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
