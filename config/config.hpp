@@ -107,6 +107,8 @@ struct Route {
   Upstream upstream;
   RouteAuth auth;
   IdentityHeaders identity_headers;
+  // Cookie names (RFC 6265 tokens) removed from Cookie fields before the upstream sees them.
+  std::vector<std::string> strip_cookies;
   std::optional<Assertion> assertion;
   RouteLimits limits;
 };

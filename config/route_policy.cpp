@@ -109,10 +109,51 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
   return auth;
 }
 
+namespace {
+
+// RFC 6265 §4.2.1: a cookie-name is an RFC 9110 token. The proxy matches names in any case
+// (ASP.NET reads them so), so two spellings that differ only in case are one entry.
+std::vector<std::string> read_strip_cookies(Reader& reader, const Field& field) {
+  std::vector<std::string> names;
+  std::vector<std::string> paths;
+  const auto items = reader.list(field);
+  if (!items) return names;
+  if (items->empty()) {
+    reader.report(field, "must list at least one cookie name; leave the key out for none");
+  }
+  for (const auto& item : *items) {
+    auto name = reader.text(item);
+    if (!name) continue;
+    const auto same = std::find_if(names.begin(), names.end(), [&](const std::string& earlier) {
+      return iequals(earlier, *name);
+    });
+    if (!is_http_token(*name)) {
+      reader.report(
+          item, shown(item) + " is not a cookie name: letters, digits and !#$%&'*+-.^_`|~ only");
+    } else if (same != names.end() && *same == *name) {
+      reader.report(item, shown(item) + " is listed twice");
+    } else if (same != names.end()) {
+      reader.report(item, shown(item) + " is the same cookie as " +
+                              paths[static_cast<std::size_t>(same - names.begin())] +
+                              ": names are matched in any case");
+    } else {
+      names.push_back(std::move(*name));
+      paths.push_back(item.path);
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
 void read_forward(Reader& reader, const Field& field, Route& route, const std::string& base_dir) {
   IdentityHeaders& headers = route.identity_headers;
-  const auto forward = reader.map(field, {"identity_headers", "assertion"});
+  const auto forward = reader.map(field, {"identity_headers", "assertion", "strip_cookies"});
   if (!forward) return;
+  // Not about identity: a public route can carry a stolen upstream session cookie just as well.
+  if (const auto f = forward->get("strip_cookies")) {
+    route.strip_cookies = read_strip_cookies(reader, *f);
+  }
   const auto identity = forward->get("identity_headers");
   const auto assertion = forward->get("assertion");
   if (!route.auth.required) {

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "proxy/cookie_filter.hpp"
+
 namespace latchkey::proxy {
 namespace http = boost::beast::http;
 
@@ -133,6 +135,31 @@ void append_via(http::header<isRequest>& header) {
   header.set(http::field::via, via);
 }
 
+// Cookie fields without the pairs the route strips and latchkey's own (DESIGN.md §5.2): a
+// stolen upstream session cookie would otherwise outrank the identity latchkey verified.
+// Allocates only when a field changes; the fields left are put back in their order.
+void strip_cookies(http::request_header<>& header, const config::Route& route) {
+  const auto first = header.find(http::field::cookie);
+  std::vector<std::string> kept;
+  bool changed = false;
+  for (auto it = first; it != header.end() && it->name() == http::field::cookie; ++it) {
+    auto filtered = filter_cookie_field(it->value(), route.strip_cookies);
+    if (filtered && !changed) {
+      changed = true;
+      for (auto earlier = first; earlier != it; ++earlier) kept.emplace_back(earlier->value());
+    }
+    if (!changed) continue;
+    if (!filtered) {
+      kept.emplace_back(it->value());
+    } else if (!filtered->empty()) {
+      kept.push_back(std::move(*filtered));
+    }
+  }
+  if (!changed) return;
+  header.erase(http::field::cookie);
+  for (const auto& value : kept) header.insert(http::field::cookie, value);
+}
+
 std::string upstream_authority(const config::Upstream& upstream) {
   const bool default_port = (upstream.scheme == "http" && upstream.port == 80) ||
                             (upstream.scheme == "https" && upstream.port == 443);
@@ -168,14 +195,17 @@ void rewrite_upstream_request(http::request_header<>& header, const config::Rout
                               const auth::Identity* identity, const ForwardContext& context) {
   const std::string original_host{header[http::field::host]};
   remove_hop_by_hop(header);
+  bool has_cookie = false;
   for (auto it = header.begin(); it != header.end();) {
     const std::string_view name = it->name_string();
     // Credentials stop here (DESIGN.md §5.2), on every route, also where auth is none.
     // latchkey answers 100-continue itself, after authentication.
     const bool drop = it->name() == http::field::authorization ||
                       it->name() == http::field::expect || spoofable(name, route, context);
+    has_cookie = has_cookie || it->name() == http::field::cookie;
     it = drop ? header.erase(it) : std::next(it);
   }
+  if (has_cookie) strip_cookies(header, route);
 
   if (identity != nullptr && route.auth.required) {
     if (!route.identity_headers.user.empty()) {

@@ -28,8 +28,9 @@ struct ForwardContext {
 
 // Removes credentials, hop-by-hop headers (and those named in Connection, except framing and
 // Host), every client copy of an identity header ('-' and '_' treated alike, as CGI-style
-// upstreams do), then adds the verified identity, X-Forwarded-For/-Proto/-Host and Via, and
-// points the target and Host at the upstream.
+// upstreams do), the route's strip_cookies and latchkey's own session cookie from every Cookie
+// field (see cookie_filter.hpp; a field left empty goes), then adds the verified identity,
+// X-Forwarded-For/-Proto/-Host and Via, and points the target and Host at the upstream.
 void rewrite_upstream_request(boost::beast::http::request_header<>& header,
                               const config::Route& route, const auth::Identity* identity,
                               const ForwardContext& context);

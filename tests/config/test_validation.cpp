@@ -696,7 +696,8 @@ const std::vector<Case> kCases = {
       "(line 9)"}},
     {"forward unknown key",
      route_with("    forward: {identity_header: {user: X-User}}\n"),
-     {"routes[0].forward.identity_header: unknown key; expected one of identity_headers, assertion (line 7)"}},
+     {"routes[0].forward.identity_header: unknown key; expected one of identity_headers, "
+      "assertion, strip_cookies (line 7)"}},
     {"identity_headers unknown key",
      route_with("    forward: {identity_headers: {name: X-User}}\n"),
      {"routes[0].forward.identity_headers.name: unknown key; expected one of user, email (line "

@@ -400,4 +400,48 @@ BOOST_AUTO_TEST_CASE(client_response_keeps_framing_named_in_connection) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(stripped_cookies_leave_every_cookie_field) {
+  // DESIGN §5.2: a stolen upstream session cookie would outrank the verified identity.
+  Route route = make_route(true, "X-Forwarded-User");
+  route.strip_cookies = {"JSESSIONID", "csrf"};
+  const Identity id = alice();
+  const auto head = forwarded(
+      "GET / HTTP/1.1\r\nHost: h\r\nCookie: theme=dark\r\nAccept: */*\r\n"
+      "Cookie: a=1; JSESSIONID=stolen; b=2\r\nCookie: latchkey_session=s; jsessionid=t\r\n"
+      "Cookie: c=3;csrf=x\r\n\r\n",
+      route, &id, context());
+  // Untouched fields stay, the emptied one goes, the order of what is left is the client's.
+  BOOST_TEST(join(values(head, "Cookie")) == "[theme=dark|a=1; b=2|c=3]");
+  BOOST_TEST(join(values(head, "Accept")) == "[*/*]");
+}
+
+BOOST_AUTO_TEST_CASE(own_session_cookie_is_stripped_also_where_nothing_is_configured) {
+  for (const bool auth_required : {true, false}) {
+    BOOST_TEST_CONTEXT("auth required: " << auth_required) {
+      const auto head = forwarded(
+          "GET / HTTP/1.1\r\nHost: h\r\nCookie: JSESSIONID=1; latchkey_session=s\r\n"
+          "Cookie: latchkey_session=t\r\n\r\n",
+          make_route(auth_required), nullptr, context());
+      BOOST_TEST(join(values(head, "Cookie")) == "[JSESSIONID=1]");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(public_routes_strip_their_cookies_too) {
+  Route route = make_route(false);
+  route.strip_cookies = {"PHPSESSID"};
+  const auto head = forwarded("GET / HTTP/1.1\r\nHost: h\r\nCookie: PHPSESSID=stolen\r\n\r\n",
+                              route, nullptr, context());
+  BOOST_TEST(values(head, "Cookie").empty());
+}
+
+BOOST_AUTO_TEST_CASE(cookie_fields_without_a_stripped_cookie_pass_byte_for_byte) {
+  Route route = make_route(true);
+  route.strip_cookies = {"JSESSIONID"};
+  const auto head =
+      forwarded("GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1;b=2 ;;\r\nCookie: c=\"3\"\r\n\r\n", route,
+                nullptr, context());
+  BOOST_TEST(join(values(head, "Cookie")) == "[a=1;b=2 ;;|c=\"3\"]");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
