@@ -164,7 +164,12 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   auto client_body_failed = [&](boost::system::error_code ec) -> asio::awaitable<ForwardResult> {
     const ClientBodyFailure failure = client_body_failure(ec);
     record.reason = std::string(failure.reason);
-    if (!failure.limit.empty()) count_limit_hit(gateway.metrics, failure.limit);
+    if (!failure.limit.empty()) {
+      count_limit_hit(gateway.metrics, failure.limit);
+    } else {  // a malformed or abandoned body: no limit names it
+      gateway.metrics.increment("latchkey_requests_rejected_total",
+                                "reason=\"" + record.reason + "\"");
+    }
     if (failure.reply) {
       co_await send_local(client, *failure.reply, client_version, false, record);
     } else {

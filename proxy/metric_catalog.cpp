@@ -12,7 +12,7 @@ constexpr std::array kCatalog{
     MetricInfo{"latchkey_request_duration_seconds",
                "Time from a complete request head to the end of its answer, by route."},
     MetricInfo{"latchkey_requests_rejected_total",
-               "Requests refused before routing (framing, size, syntax), by reason."},
+               "Requests refused for their form (framing, size, syntax, no route), by reason."},
     MetricInfo{"latchkey_auth_allowed_total",
                "Authenticated requests, by credential kind and whether the cache answered."},
     MetricInfo{"latchkey_auth_denied_total", "Refused authentications, by reason."},

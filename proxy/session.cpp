@@ -225,6 +225,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
   const config::Route* route = routing.router.match(request[http::field::host], request.target());
   if (route == nullptr) {
     record.reason = "no_route";
+    gateway.metrics.increment("latchkey_requests_rejected_total", "reason=\"no_route\"");
     co_return co_await reply(LocalReply::not_found, "latchkey", can_keep_alive);
   }
   record.route = route->name;

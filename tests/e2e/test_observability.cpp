@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/e2e/deployment.hpp"
+#include "tests/e2e/raw_client.hpp"
 
 namespace latchkey::test {
 
@@ -25,6 +26,23 @@ BOOST_AUTO_TEST_CASE(metrics_count_outcomes_by_reason_and_never_show_a_secret) {
              std::string::npos);
   BOOST_TEST(text.find(app) == std::string::npos);
   BOOST_TEST(text.find("heidi") == std::string::npos);  // no per-user series
+}
+
+// A request refused for its form rather than its sender is counted by reason too: a bad chunk
+// size is the smuggling attempt an operator wants to alert on (§5.6).
+BOOST_AUTO_TEST_CASE(a_malformed_chunked_body_is_counted_by_reason) {
+  auto& d = deployment();
+  RawConnection connection(d.proxy_port());
+  BOOST_TEST_REQUIRE(connection.send(
+      "POST /static/chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\nabcd\r\nzz\r\n\r\n"));
+  const auto response = connection.read_response(std::chrono::seconds(5));
+  BOOST_TEST_REQUIRE(response.has_value());
+  BOOST_TEST(response->status == 400);
+  BOOST_TEST(d.log_contains("\"reason\":\"client_body_malformed\""));
+  BOOST_TEST(d.admin_get("/metrics").out.find(
+                 "latchkey_requests_rejected_total{reason=\"client_body_malformed\"} 1") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(metrics_show_latency_histograms_and_pool_gauges) {

@@ -269,6 +269,15 @@ BOOST_AUTO_TEST_CASE(idle_kept_tls_connections_hold_no_record_buffers) {
   for (auto& client : clients) BOOST_TEST_REQUIRE(client->get("/verified/again").status == 200);
 }
 
+// This deployment has no catch-all route: a path outside every prefix is a 404 that the
+// metrics count by reason, as every refusal is.
+BOOST_AUTO_TEST_CASE(a_request_no_route_matches_is_counted_by_reason) {
+  auto& d = tls_deployment();
+  BOOST_TEST(d.curl_plain("/outside-every-route").status == 404);
+  BOOST_TEST(d.metrics().find("latchkey_requests_rejected_total{reason=\"no_route\"}") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(tls_upstream_connections_are_pooled) {
   auto& d = tls_deployment();
   BOOST_TEST_REQUIRE(d.curl_plain("/verified/pool-1").status == 200);
