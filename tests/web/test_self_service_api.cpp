@@ -366,6 +366,28 @@ BOOST_AUTO_TEST_CASE(wrong_codes_after_the_right_password_lock_a_totp_account) {
   BOOST_TEST(client.sign_in("rhea", "rhea-account-pw", code).status == 429);
 }
 
+// And a sign-in that passes both factors clears the count, as a right password alone does for
+// an account without TOTP: someone who mistyped a code is not left one slip from a lock.
+BOOST_AUTO_TEST_CASE(a_passed_second_factor_clears_the_wrong_codes_before_it) {
+  Deployment d = make_deployment(kSelfService, kLockAfterThree);
+  const std::string secret = add_totp_user(d, "sven", "sven-account-pw");
+  PageClient client(d);
+  const std::string code = totp_code(secret, 0);
+  const std::string wrong = code == "000000" ? "000001" : "000000";
+  const auto failures = [&] {
+    return d.database().query_value("SELECT failed_logins FROM users WHERE username = 'sven'");
+  };
+  for (int i = 0; i < 2; ++i) {
+    BOOST_TEST(client.sign_in("sven", "sven-account-pw", wrong).status == 401);
+  }
+  for (int i = 0; i < 40 && failures() != "2"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // counted after the answer
+  }
+  BOOST_TEST_REQUIRE(failures() == "2");
+  BOOST_TEST(client.sign_in("sven", "sven-account-pw", code).status == 200);
+  BOOST_TEST(failures() == "0");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace latchkey::test
