@@ -32,7 +32,9 @@ otpauth:// URI (for a QR code) and the base32 secret. Refused while TOTP is enab
 constexpr std::string_view kConfirmUsage = R"(usage: latchkey totp confirm USER CODE
 
 Checks CODE, the current 6-digit code of the authenticator app, against the pending
-secret and turns TOTP on. Each code is accepted once.
+secret and turns TOTP on. Each code is accepted once. OAuth tokens obtained with the
+account password are revoked and self-service sessions end; application passwords and
+their tokens keep working.
 )";
 
 constexpr std::string_view kDisableUsage = R"(usage: latchkey totp disable USER

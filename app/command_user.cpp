@@ -50,7 +50,9 @@ brute_force.lock_duration_max, until the owner logs in successfully.
 
 constexpr std::string_view kPasswdUsage = R"(usage: latchkey user passwd USER --password-stdin
 
-Sets the account password, read as one line from standard input.
+Sets the account password, read as one line from standard input. OAuth tokens obtained
+with the old account password are revoked and self-service sessions end; application
+passwords and their tokens keep working.
 )";
 
 // Hashes the password read for --password-stdin and wipes the clear text.

@@ -73,6 +73,34 @@ void store_recovery_codes(pqxx::work& tx, const UserInfo& user,
   audit(tx, user, "recovery_codes.created", source);
 }
 
+// Audit events that also name, as `reason`, why credentials were ended with them.
+constexpr const char* kPasswordChanged = "user.password_changed";
+constexpr const char* kTotpEnabled = "totp.enabled";
+
+// OAuth grants of the account password (not of an application password), audited per grant.
+void revoke_account_password_tokens(pqxx::work& tx, const UserInfo& user, const char* reason,
+                                    const std::string& source) {
+  tx.exec_prepared(sql::kRevokeAccountPasswordTokens.name, user.id, user.username,
+                   std::string(reason), source);
+}
+
+// Self-service sessions but `keep` (the caller's), audited with their count when any ended.
+void end_sessions(pqxx::work& tx, const UserInfo& user, const std::optional<auth::Digest>& keep,
+                  const char* reason, const std::string& source) {
+  const std::optional<std::string> keep_hex =
+      keep ? std::optional(hex_encode(*keep)) : std::nullopt;
+  tx.exec_prepared0(sql::kEndSessions.name, user.id, keep_hex, user.username, std::string(reason),
+                    source);
+}
+
+// §5.1: what the account password alone obtained must not outlive a new password or TOTP.
+void end_account_password_credentials(pqxx::work& tx, const UserInfo& user, const char* reason,
+                                      const std::optional<auth::Digest>& keep_session,
+                                      const std::string& source) {
+  revoke_account_password_tokens(tx, user, reason, source);
+  end_sessions(tx, user, keep_session, reason, source);
+}
+
 // Replicas drop cached verifications of this user once the transaction commits.
 void notify_credentials_changed(pqxx::work& tx, const UserInfo& user) {
   tx.exec_prepared(sql::kNotifyCredentialsChanged.name, std::to_string(user.id));
@@ -131,7 +159,9 @@ void AdminRepository::set_password(std::string_view username, std::string_view p
   in_transaction(connection_, "set_password", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, username).user;
     tx.exec_prepared0(sql::kSetPassword.name, user.id, std::string(password_hash));
-    audit(tx, user, "user.password_changed", source_);
+    audit(tx, user, kPasswordChanged, source_);
+    // App passwords stay: an admin reset of a forgotten password must not break their devices.
+    end_account_password_credentials(tx, user, kPasswordChanged, std::nullopt, source_);
     notify_credentials_changed(tx, user);
   });
 }
@@ -171,7 +201,8 @@ void AdminRepository::set_totp_pending(std::int64_t user_id, std::string_view se
 
 void AdminRepository::confirm_totp(std::int64_t user_id, std::string_view sealed_secret,
                                    std::int64_t step,
-                                   const std::vector<auth::Digest>& recovery_codes) {
+                                   const std::vector<auth::Digest>& recovery_codes,
+                                   const std::optional<auth::Digest>& keep_session) {
   in_transaction(connection_, "confirm_totp", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, user_id).user;
     if (user.totp_enabled) throw Conflict("TOTP is already enabled for " + quoted(user.username));
@@ -181,8 +212,9 @@ void AdminRepository::confirm_totp(std::int64_t user_id, std::string_view sealed
       throw Conflict("TOTP code for " + quoted(user.username) +
                      " was already used, or the enrolment changed meanwhile");
     }
-    audit(tx, user, "totp.enabled", source_);
+    audit(tx, user, kTotpEnabled, source_);
     if (!recovery_codes.empty()) store_recovery_codes(tx, user, recovery_codes, source_);
+    end_account_password_credentials(tx, user, kTotpEnabled, keep_session, source_);
     notify_credentials_changed(tx, user);
   });
 }
@@ -354,8 +386,8 @@ int AdminRepository::change_password(std::int64_t user_id, std::string_view pass
   return in_transaction(connection_, "change_password", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, user_id).user;
     tx.exec_prepared0(sql::kSetPassword.name, user.id, std::string(password_hash));
-    audit(tx, user, "user.password_changed", source_);
-    tx.exec_prepared0(sql::kDeleteOtherSessions.name, user.id, hex_encode(keep_session));
+    audit(tx, user, kPasswordChanged, source_);
+    end_account_password_credentials(tx, user, kPasswordChanged, keep_session, source_);
     const int revoked = revoke_app_passwords ? revoke_all(tx, user, source_) : 0;
     if (revoke_app_passwords) revoke_permanent_tokens(tx, user, source_);
     notify_credentials_changed(tx, user);

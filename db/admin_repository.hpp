@@ -59,6 +59,8 @@ class AdminRepository {
   std::optional<UserInfo> find_user(std::string_view username);
   // Returns false (and writes nothing) when the account was already disabled.
   bool disable_user(std::string_view username);
+  // Sets the password hash (`latchkey user passwd`), revokes the OAuth tokens the account
+  // password obtained and ends every self-service session; application passwords stay.
   void set_password(std::string_view username, std::string_view password_hash);
   // Ends a lock and clears the failure count, with an `account.unlocked` audit row. Returns
   // false when the account was not locked; failures it had are cleared (and audited) anyway.
@@ -70,9 +72,12 @@ class AdminRepository {
   void set_totp_pending(std::int64_t user_id, std::string_view sealed_secret);
   // Enables TOTP if the stored secret is still `sealed_secret` and `step` is newer than any
   // step accepted before; Conflict otherwise (a replayed or raced code, or a new enrolment).
-  // `recovery_codes` (keyed digests) replace any earlier ones in the same transaction.
+  // `recovery_codes` (keyed digests) replace any earlier ones in the same transaction. The
+  // OAuth tokens the account password obtained are revoked and the self-service sessions end,
+  // all but `keep_session` (the page's own; nullopt from the CLI: every one).
   void confirm_totp(std::int64_t user_id, std::string_view sealed_secret, std::int64_t step,
-                    const std::vector<auth::Digest>& recovery_codes = {});
+                    const std::vector<auth::Digest>& recovery_codes = {},
+                    const std::optional<auth::Digest>& keep_session = std::nullopt);
   // Removes an enabled or pending secret and the recovery codes; Conflict when there is none.
   void disable_totp(std::string_view username);
 
@@ -89,9 +94,9 @@ class AdminRepository {
   std::string revoke_app_password(std::string_view username, std::int64_t id);
   // Revokes every live password of the user; returns how many.
   int revoke_all_app_passwords(std::string_view username);
-  // Sets the password hash, ends the user's other sessions (all but `keep_session`), and
-  // revokes every application password and permanent token when asked; returns how many
-  // application passwords were revoked.
+  // Sets the password hash, revokes the OAuth tokens the account password obtained, ends the
+  // user's other sessions (all but `keep_session`), and revokes every application password and
+  // permanent token when asked; returns how many application passwords were revoked.
   int change_password(std::int64_t user_id, std::string_view password_hash,
                       bool revoke_app_passwords, const auth::Digest& keep_session);
 

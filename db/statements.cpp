@@ -33,12 +33,18 @@ void prepare_statements(pqxx::connection_base& connection) {
       sql::kRevokeAllPermanentTokens, sql::kRevokePermanentTokenById,
   };
   for (const Statement& statement : kTokens) connection.prepare(statement.name, statement.sql);
+  // What the account password obtained, ended by a new password or TOTP (DESIGN.md §5.1).
+  static constexpr Statement kAccountPasswordEndings[] = {sql::kRevokeAccountPasswordTokens,
+                                                          sql::kEndSessions};
+  for (const Statement& statement : kAccountPasswordEndings) {
+    connection.prepare(statement.name, statement.sql);
+  }
   // The self-service page (web/).
   static constexpr Statement kSelfService[] = {
       sql::kRevokeAllAppPasswords, sql::kRevokeAppPasswordById, sql::kAcceptTotpStep,
       sql::kDeleteRecoveryCodes,   sql::kInsertRecoveryCode,    sql::kUseRecoveryCode,
       sql::kCountRecoveryCodes,    sql::kInsertSession,         sql::kTouchSession,
-      sql::kDeleteSession,         sql::kDeleteExpiredSessions, sql::kDeleteOtherSessions,
+      sql::kDeleteSession,         sql::kDeleteExpiredSessions,
   };
   for (const Statement& statement : kSelfService) connection.prepare(statement.name, statement.sql);
   // Write-behind and `latchkey audit` (db/audit_log.cpp), kept apart from the list above.

@@ -154,8 +154,9 @@ inline constexpr Statement kFindAppPassword{
 #define LATCHKEY_US(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
 
 // A live token for the authenticator and introspection: not revoked, not expired, a refresh
-// token not yet exchanged, and its application password (if any) live too. Columns: id,
-// kind, name, scopes, app_password_id, client_id, created, expires, then the user.
+// token not yet exchanged, its application password (if any) live too, and not an OAuth token
+// of the account password once TOTP is on (§5.1, even if a grant raced the TOTP confirm).
+// Columns: id, kind, name, scopes, app_password_id, client_id, created, expires, then the user.
 inline constexpr Statement kFindToken{
     "lk_find_token",
     "SELECT t.id, t.kind, t.name, array_to_string(t.scopes, ' '), t.app_password_id, "
@@ -165,7 +166,8 @@ inline constexpr Statement kFindToken{
     "WHERE t.digest = decode($1, 'hex') AND t.revoked_at IS NULL AND t.used_at IS NULL "
     "AND (t.expires_at IS NULL OR t.expires_at > now()) "
     "AND (t.app_password_id IS NULL OR (a.revoked_at IS NULL "
-    "AND (a.expires_at IS NULL OR a.expires_at > now())))"};
+    "AND (a.expires_at IS NULL OR a.expires_at > now()))) "
+    "AND (t.kind = 'permanent' OR t.app_password_id IS NOT NULL OR NOT u.totp_enabled)"};
 
 // $1 user, $2 kind, $3 name, $4 digest hex, $5 scopes (NULL: all), $6 lifetime in ms (NULL:
 // none), $7 app_password_id, $8 family_id, $9 parent_id, $10 client_id.
@@ -230,6 +232,22 @@ inline constexpr Statement kRevokeAllPermanentTokens{
     "lk_revoke_all_permanent_tokens",
     "UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'permanent' "
     "AND revoked_at IS NULL RETURNING id, name"};
+
+// §5.1: TOTP turned on or the password changed ends the OAuth grants that the account password
+// obtained; application-password grants stay. One token.revoked row per grant ended, in the
+// same statement ($1 user, $2 username, $3 reason: the event that caused it, $4 source).
+inline constexpr Statement kRevokeAccountPasswordTokens{
+    "lk_revoke_account_password_tokens",
+    "WITH revoked AS ("
+    " UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND kind IN ('access', 'refresh')"
+    " AND app_password_id IS NULL AND revoked_at IS NULL AND used_at IS NULL"
+    " AND (expires_at IS NULL OR expires_at > now())"
+    " RETURNING family_id, name, client_id) "
+    "INSERT INTO audit_events (user_id, username, event, detail, source) "
+    "SELECT $1::bigint, $2::text, 'token.revoked', jsonb_strip_nulls(jsonb_build_object("
+    "'name', min(name), 'kind', 'access+refresh', 'family_id', family_id, "
+    "'client_id', min(client_id), 'reason', $3::text)), $4::text "
+    "FROM revoked GROUP BY family_id ORDER BY family_id RETURNING id"};
 
 // Token events: detail {name, token_id, kind, family_id, client_id}.
 inline constexpr Statement kInsertTokenAuditEvent{
@@ -322,10 +340,18 @@ inline constexpr Statement kDeleteExpiredSessions{
     "DELETE FROM self_service_sessions "
     "WHERE last_seen_at <= now() - $1::bigint * interval '1 millisecond' "
     "OR created_at <= now() - $2::bigint * interval '1 millisecond'"};
-// A password change signs out every other browser of the account.
-inline constexpr Statement kDeleteOtherSessions{
-    "lk_delete_other_sessions",
-    "DELETE FROM self_service_sessions WHERE user_id = $1 AND id_hash <> decode($2, 'hex')"};
+// A password change or TOTP turned on signs out every browser of the account but the caller's
+// ($2 its digest hex; NULL: none kept), with one sessions.ended row when any ended ($3
+// username, $4 reason: the event that caused it, $5 source).
+inline constexpr Statement kEndSessions{
+    "lk_end_sessions",
+    "WITH ended AS ("
+    " DELETE FROM self_service_sessions WHERE user_id = $1"
+    " AND ($2::text IS NULL OR id_hash <> decode($2, 'hex')) RETURNING 1) "
+    "INSERT INTO audit_events (user_id, username, event, detail, source) "
+    "SELECT $1::bigint, $3::text, 'sessions.ended', "
+    "jsonb_build_object('count', count(*), 'reason', $4::text), $5::text "
+    "FROM ended HAVING count(*) > 0"};
 
 // ---- audit_events ----------------------------------------------------------------------
 

@@ -197,6 +197,7 @@ auth::RefreshResult TokenRepository::refresh(const auth::Digest& presented,
     const bool spent = row[7].as<bool>();
     const bool usable = row[8].as<bool>();
     grant.username = row[10].as<std::string>();
+    const bool totp_enabled = row[13].as<bool>();
     const bool disabled = row[14].as<bool>();
     const bool locked = !row[15].is_null();
 
@@ -210,7 +211,9 @@ auth::RefreshResult TokenRepository::refresh(const auth::Digest& presented,
       result.status = auth::RefreshStatus::reused;
       return result;
     }
-    if (!usable) {
+    // §5.1: a grant of the account password ends when TOTP comes on, even had its revocation
+    // been missed; the client is told what a revoked token gets.
+    if (!usable || (!grant.app_password_id && totp_enabled)) {
       result.status = auth::RefreshStatus::inactive;
       return result;
     }

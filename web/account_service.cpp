@@ -295,6 +295,7 @@ TotpStart AccountService::start_totp(const db::SessionUser& user,
 }
 
 std::vector<std::string> AccountService::confirm_totp(const db::SessionUser& user,
+                                                      const std::string& session_id,
                                                       const std::string& code,
                                                       const std::string& address) const {
   const auto digits = normalize_totp_code(code);
@@ -306,7 +307,8 @@ std::vector<std::string> AccountService::confirm_totp(const db::SessionUser& use
     const db::TotpEnrolment enrolment = repository.totp_enrolment(user.username);
     if (enrolment.user.totp_enabled) throw db::Conflict("TOTP is already on.");
     const std::int64_t step = check_totp(enrolment, *digits);
-    repository.confirm_totp(user.user_id, *enrolment.sealed_secret, step, digests);
+    repository.confirm_totp(user.user_id, *enrolment.sealed_secret, step, digests,
+                            session_digest(session_id));
   });
   return codes;
 }

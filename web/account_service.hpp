@@ -120,9 +120,10 @@ class AccountService {
 
   TotpStatus totp_status(const db::SessionUser& user) const;
   TotpStart start_totp(const db::SessionUser& user, const std::string& address) const;
-  // Returns the ten recovery codes, shown once. Throws Refused on a wrong or used code.
-  std::vector<std::string> confirm_totp(const db::SessionUser& user, const std::string& code,
-                                        const std::string& address) const;
+  // Returns the ten recovery codes, shown once. Throws Refused on a wrong or used code. The
+  // account's other sessions end; `session_id`'s, the page that turned TOTP on, stays.
+  std::vector<std::string> confirm_totp(const db::SessionUser& user, const std::string& session_id,
+                                        const std::string& code, const std::string& address) const;
   // `code`: a current TOTP code or a recovery code.
   void disable_totp(const db::SessionUser& user, const std::string& code,
                     const std::string& address) const;

@@ -402,7 +402,8 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
       const std::string code = text_field(call.body, "code");
       const auto work = [&]() -> json::value {
         return json::object{
-            {"recovery_codes", codes_json(service.confirm_totp(*call.session, code, address))}};
+            {"recovery_codes",
+             codes_json(service.confirm_totp(*call.session, call.session_id, code, address))}};
       };
       co_return co_await guarded(call, work);
     }

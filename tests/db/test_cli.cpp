@@ -444,4 +444,56 @@ BOOST_AUTO_TEST_CASE(app_password_lifecycle) {
   }
 }
 
+// As the OAuth password grant leaves them: a pair from the account password or from an
+// application password (digests are arbitrary here), and one self-service session.
+void add_grants_and_session(const CliFixture& cli, const std::string& user, char digest_byte) {
+  const std::string digest = std::string("decode(repeat('") + digest_byte + "', 64), 'hex')";
+  const std::string other = std::string("decode(repeat('") + digest_byte + "e', 32), 'hex')";
+  cli.sql(
+      "INSERT INTO tokens (user_id, kind, name, digest, family_id, client_id) SELECT id, "
+      "'access', 'account password', " +
+      digest + ", nextval('token_families'), 'mobile' FROM users WHERE username = '" + user +
+      "' RETURNING id");
+  cli.sql(
+      "INSERT INTO tokens (user_id, kind, name, digest, family_id, app_password_id) SELECT "
+      "user_id, 'access', name, " +
+      other + ", nextval('token_families'), id FROM app_passwords RETURNING id");
+  cli.sql("INSERT INTO self_service_sessions (id_hash, user_id) SELECT " + digest +
+          ", id FROM users WHERE username = '" + user + "' RETURNING user_id");
+}
+
+std::string live_tokens(const CliFixture& cli) {
+  return cli.sql(
+      "SELECT coalesce(string_agg(name, ',' ORDER BY id), '') FROM tokens WHERE revoked_at IS "
+      "NULL");
+}
+
+BOOST_AUTO_TEST_CASE(user_passwd_and_totp_confirm_end_what_the_account_password_got) {
+  migrate();
+  ok({"user", "add", "alice", "--password-stdin"}, "first password\n");
+  ok({"app-password", "new", "alice", "--name", "phone"});
+  add_grants_and_session(*this, "alice", 'a');
+
+  ok({"user", "passwd", "alice", "--password-stdin"}, "second password\n");
+  BOOST_TEST(live_tokens(*this) == "phone");  // the app password's grant stays
+  BOOST_TEST(sql("SELECT count(*) FROM app_passwords WHERE revoked_at IS NULL") == "1");
+  BOOST_TEST(sql("SELECT count(*) FROM self_service_sessions") == "0");
+
+  sql("DELETE FROM tokens WHERE revoked_at IS NULL RETURNING id");
+  add_grants_and_session(*this, "alice", 'b');
+  const auto enabled = boost::json::parse(ok({"totp", "enable", "alice", "--json"}).out);
+  const auto secret = auth::base32_decode(std::string(enabled.at("secret").as_string()));
+  BOOST_REQUIRE(secret.has_value());
+  const std::int64_t step = auth::totp_step(now_seconds());
+  ok({"totp", "confirm", "alice", auth::hotp_code(*secret, static_cast<std::uint64_t>(step))});
+  BOOST_TEST(live_tokens(*this) == "phone");
+  BOOST_TEST(sql("SELECT count(*) FROM self_service_sessions") == "0");
+
+  BOOST_TEST(sql("SELECT string_agg(event || ':' || (detail->>'reason'), ' ' ORDER BY id) FROM "
+                 "audit_events WHERE detail ? 'reason'") ==
+             "token.revoked:user.password_changed sessions.ended:user.password_changed "
+             "token.revoked:totp.enabled sessions.ended:totp.enabled");
+  BOOST_TEST(sql("SELECT string_agg(DISTINCT source, ',') FROM audit_events") == "cli");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

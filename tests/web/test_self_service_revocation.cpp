@@ -1,0 +1,142 @@
+// DESIGN.md §5.1 end to end: OAuth tokens that the account password obtained stop working
+// through the proxy (its verified cache included) once TOTP is confirmed or the password is
+// changed on the page; tokens from an application password keep working; other browsers of
+// the account are signed out.
+#define BOOST_TEST_DYN_LINK
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+#include <thread>
+
+#include "auth/totp.hpp"
+#include "tests/web/self_service_client.hpp"
+
+namespace latchkey::test {
+namespace {
+
+namespace json = boost::json;
+
+Deployment& revocation_deployment() {
+  static Deployment instance([] {
+    DeploymentOptions options;
+    options.self_service = kSelfService;
+    options.extra_routes =
+        "  - name: api\n"
+        "    match: { path_prefix: /api }\n"
+        "    upstream: { url: \"@UPSTREAM@\" }\n"
+        "    auth: { accept: [app_password, token], realm: api }\n";
+    options.extra_sections =
+        "oauth:\n"
+        "  allow_account_password: true\n";
+    return options;
+  }());
+  return instance;
+}
+
+struct Pair {
+  std::string access;
+  std::string refresh;
+};
+
+HttpResult post_form(Deployment& d, const std::string& body) {
+  return d.curl(
+      "/oauth/token",
+      {"-X", "POST", "-H", "Content-Type: application/x-www-form-urlencoded", "--data-raw", body});
+}
+
+Pair password_grant(Deployment& d, const std::string& user, const std::string& password) {
+  const HttpResult r = post_form(
+      d, "grant_type=password&client_id=mobile&username=" + user + "&password=" + password);
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  const json::value o = json::parse(r.body);
+  return {std::string(o.at("access_token").as_string()),
+          std::string(o.at("refresh_token").as_string())};
+}
+
+// The OAuth error of a refresh (empty on success).
+std::string refresh_error(Deployment& d, const std::string& refresh_token) {
+  const HttpResult r =
+      post_form(d, "grant_type=refresh_token&client_id=mobile&refresh_token=" + refresh_token);
+  if (r.status == 200) return "";
+  return std::string(json::parse(r.body).at("error").as_string());
+}
+
+int bearer_status(Deployment& d, const std::string& token) {
+  return d.curl("/api/x", {"-H", "Authorization: Bearer " + token}).status;
+}
+
+// Revocation reaches the proxy's cache by NOTIFY: at once, but asynchronously.
+int bearer_status_settled(Deployment& d, const std::string& token, int wanted) {
+  int status = 0;
+  for (int i = 0; i < 40; ++i) {
+    status = bearer_status(d, token);
+    if (status == wanted) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return status;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(self_service_revocation)
+
+BOOST_AUTO_TEST_CASE(confirming_totp_ends_the_account_passwords_tokens_and_other_sessions) {
+  Deployment& d = revocation_deployment();
+  d.add_user("wanda", "wanda-account-pw", false);
+  const std::string app_password = d.new_app_password("wanda", "phone");
+  const Pair phished = password_grant(d, "wanda", "wanda-account-pw");
+  const Pair device = password_grant(d, "wanda", app_password);
+  BOOST_TEST_REQUIRE(bearer_status(d, phished.access) == 200);  // now in the verified cache
+  PageClient attacker(d, "attacker");
+  BOOST_TEST_REQUIRE(attacker.sign_in("wanda", "wanda-account-pw").status == 200);
+
+  PageClient owner(d, "owner");
+  BOOST_TEST_REQUIRE(owner.sign_in("wanda", "wanda-account-pw").status == 200);
+  const HttpResult started = owner.call("POST", "totp");
+  BOOST_TEST_REQUIRE(started.status == 200);
+  const auto secret =
+      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
+  BOOST_TEST_REQUIRE(secret.has_value());
+  const HttpResult confirmed =
+      owner.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, 0)) + "}");
+  BOOST_TEST_REQUIRE(confirmed.status == 200);
+
+  BOOST_TEST(bearer_status_settled(d, phished.access, 401) == 401);
+  BOOST_TEST(refresh_error(d, phished.refresh) == "invalid_grant");
+  BOOST_TEST(bearer_status(d, device.access) == 200);
+  BOOST_TEST(refresh_error(d, device.refresh) == "");
+  BOOST_TEST(attacker.call("GET", "session").status == 401);
+  BOOST_TEST(owner.call("GET", "session").status == 200);  // the page that turned it on stays
+  const std::string audit = d.cli({"audit", "wanda"}).out;
+  BOOST_TEST(audit.find("token.revoked") != std::string::npos, audit);
+  BOOST_TEST(audit.find("sessions.ended") != std::string::npos, audit);
+}
+
+BOOST_AUTO_TEST_CASE(changing_the_password_on_the_page_ends_the_old_passwords_tokens) {
+  Deployment& d = revocation_deployment();
+  d.add_user("xena", "xena-account-pw", false);
+  const std::string app_password = d.new_app_password("xena", "phone");
+  const Pair phished = password_grant(d, "xena", "xena-account-pw");
+  const Pair device = password_grant(d, "xena", app_password);
+  BOOST_TEST_REQUIRE(bearer_status(d, phished.access) == 200);
+  PageClient attacker(d, "attacker");
+  BOOST_TEST_REQUIRE(attacker.sign_in("xena", "xena-account-pw").status == 200);
+
+  PageClient owner(d, "owner");
+  BOOST_TEST_REQUIRE(owner.sign_in("xena", "xena-account-pw").status == 200);
+  const HttpResult changed =
+      owner.call("POST", "password",
+                 R"({"current_password":"xena-account-pw","new_password":"xena-new-pw-1234",)"
+                 R"("revoke_app_passwords":false})");
+  BOOST_TEST_REQUIRE(changed.status == 200, changed.body);
+
+  BOOST_TEST(bearer_status_settled(d, phished.access, 401) == 401);
+  BOOST_TEST(refresh_error(d, phished.refresh) == "invalid_grant");
+  BOOST_TEST(bearer_status(d, device.access) == 200);
+  BOOST_TEST(refresh_error(d, device.refresh) == "");
+  BOOST_TEST(attacker.call("GET", "session").status == 401);
+  BOOST_TEST(owner.call("GET", "session").status == 200);  // the caller stays signed in
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace latchkey::test
