@@ -33,6 +33,7 @@ class CliArguments {
 
   // The positionals, checked against their names: "missing USER", "unexpected argument X".
   const std::vector<std::string>& positionals(std::initializer_list<std::string_view> names) const;
+  std::size_t positionals_count() const { return positionals_.size(); }
 
  private:
   bool help_ = false;

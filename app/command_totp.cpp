@@ -19,7 +19,7 @@ constexpr std::string_view kUsage = R"(usage: latchkey [--config FILE] totp ACTI
 
 actions:
   enable USER [--json]    start enrolment: prints the otpauth:// URI and the secret
-  confirm USER CODE       finish enrolment with a 6-digit code from the authenticator app
+  confirm USER --code-stdin   finish enrolment with a 6-digit code of the authenticator app
   disable USER            turn TOTP off (or drop a pending enrolment)
 )";
 
@@ -29,10 +29,11 @@ Creates a new TOTP secret for USER, pending until `latchkey totp confirm`. Print
 otpauth:// URI (for a QR code) and the base32 secret. Refused while TOTP is enabled.
 )";
 
-constexpr std::string_view kConfirmUsage = R"(usage: latchkey totp confirm USER CODE
+constexpr std::string_view kConfirmUsage = R"(usage: latchkey totp confirm USER --code-stdin
 
-Checks CODE, the current 6-digit code of the authenticator app, against the pending
-secret and turns TOTP on. Each code is accepted once. OAuth tokens obtained with the
+Reads the current 6-digit code of the authenticator app from standard input (never from
+the command line, where ps and the shell history would keep it), checks it against the
+pending secret and turns TOTP on. Each code is accepted once. OAuth tokens obtained with the
 account password are revoked and self-service sessions end; application passwords and
 their tokens keep working.
 )";
@@ -65,7 +66,7 @@ int enable(Invocation& invocation, const CliArguments& arguments) {
     invocation.out << uri << "\n"
                    << "secret: " << encoded << "\n"
                    << "Add it to an authenticator app, then run: latchkey totp confirm "
-                   << user.username << " CODE\n";
+                   << user.username << " --code-stdin\n";
   }
   wipe(encoded);
   wipe(uri);
@@ -73,15 +74,21 @@ int enable(Invocation& invocation, const CliArguments& arguments) {
 }
 
 int confirm(Invocation& invocation, const CliArguments& arguments) {
-  const auto& positionals = arguments.positionals({"USER", "CODE"});
-  const std::string& username = positionals[0];
-  check_username(username);
-  std::string code = positionals[1];
-  std::erase(code, ' ');  // apps show "123 456"
+  // A code after USER is refused without being echoed: it is a secret, if a short-lived one.
+  if (arguments.positionals_count() > 1) {
+    throw UsageError("the code goes on standard input with --code-stdin, not on the command line");
+  }
+  const std::string username = user_argument(arguments);
+  if (!arguments.flag("--code-stdin")) {
+    throw UsageError("--code-stdin is required: the code is read from standard input");
+  }
+  std::string code;
+  std::getline(invocation.in, code);
+  std::erase_if(code, [](char c) { return c == ' ' || c == '\r'; });  // apps show "123 456"
   if (code.size() != kCodeDigits || !std::all_of(code.begin(), code.end(), [](char c) {
         return std::isdigit(static_cast<unsigned char>(c));
       })) {
-    throw UsageError("CODE must be the 6 digits shown by the authenticator app");
+    throw UsageError("--code-stdin: the code must be the 6 digits shown by the authenticator app");
   }
   AdminContext context(invocation);
   const db::TotpEnrolment enrolment = context.repository().totp_enrolment(username);
@@ -123,7 +130,7 @@ int disable(Invocation& invocation, const CliArguments& arguments) {
 int command_totp(Invocation& invocation) {
   return run_action(invocation, kUsage,
                     {{"enable", kEnableUsage, {{"--json"}}, enable},
-                     {"confirm", kConfirmUsage, {}, confirm},
+                     {"confirm", kConfirmUsage, {{"--code-stdin"}}, confirm},
                      {"disable", kDisableUsage, {}, disable}});
 }
 

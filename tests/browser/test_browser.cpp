@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(walk_through_the_account_security_page) {
   }
   const std::string code =
       auth::hotp_code(*secret, static_cast<std::uint64_t>(auth::totp_step(std::time(nullptr)) - 1));
-  const ProcessResult confirmed = d.cli({"totp", "confirm", "alice", code});
+  const ProcessResult confirmed = d.cli({"totp", "confirm", "alice", "--code-stdin"}, code + "\n");
   BOOST_REQUIRE_MESSAGE(confirmed.exit_code == 0, describe(confirmed));
 
   const std::string screenshots = LATCHKEY_SCREENSHOT_DIR;

@@ -176,9 +176,12 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_write_nothing) {
       {{"user", "passwd", "alice", "--password-stdin", "--password-stdin"}, "pw\n", "given twice"},
       {{"totp"}, "", "missing action"},
       {{"totp", "enable"}, "", "missing USER"},
-      {{"totp", "confirm", "alice"}, "", "missing CODE"},
-      {{"totp", "confirm", "alice", "12ab56"}, "", "CODE must be the 6 digits"},
-      {{"totp", "confirm", "alice", "1234567"}, "", "CODE must be the 6 digits"},
+      {{"totp", "confirm", "alice"}, "123456\n", "--code-stdin is required"},
+      {{"totp", "confirm", "alice", "--code-stdin"}, "", "must be the 6 digits"},
+      {{"totp", "confirm", "alice", "--code-stdin"}, "12ab56\n", "must be the 6 digits"},
+      {{"totp", "confirm", "alice", "--code-stdin"}, "1234567\n", "must be the 6 digits"},
+      // On the command line, where ps and the shell history keep it: refused, never echoed.
+      {{"totp", "confirm", "alice", "123456"}, "", "not on the command line"},
       {{"totp", "disable", "alice", "now"}, "", "unexpected argument \"now\""},
       {{"app-password"}, "", "missing action"},
       {{"app-password", "show", "alice"}, "", "unknown action \"show\""},
@@ -194,6 +197,7 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_write_nothing) {
       expect_usage_error(run(c.args, c.input), c.fragment);
     }
   }
+  BOOST_TEST(run({"totp", "confirm", "alice", "654321"}).err.find("654321") == std::string::npos);
   BOOST_TEST(snapshot() == before);
 }
 
@@ -208,8 +212,8 @@ BOOST_AUTO_TEST_CASE(failures_exit_1_and_write_nothing) {
       {{"user", "unlock", "nobody"}, "", "no user \"nobody\""},
       {{"user", "passwd", "nobody", "--password-stdin"}, "pw\n", "no user \"nobody\""},
       {{"totp", "enable", "nobody"}, "", "no user \"nobody\""},
-      {{"totp", "confirm", "nobody", "123456"}, "", "no user \"nobody\""},
-      {{"totp", "confirm", "alice", "123456"}, "", "no TOTP enrolment for Alice"},
+      {{"totp", "confirm", "nobody", "--code-stdin"}, "123456\n", "no user \"nobody\""},
+      {{"totp", "confirm", "alice", "--code-stdin"}, "123456\n", "no TOTP enrolment for Alice"},
       {{"totp", "disable", "alice"}, "", "TOTP is not enabled for \"Alice\""},
       {{"app-password", "new", "nobody", "--name", "x"}, "", "no user \"nobody\""},
       {{"app-password", "new", "alice", "--name", "laptop"},
@@ -349,17 +353,19 @@ BOOST_AUTO_TEST_CASE(totp_enrolment_confirm_replay_disable) {
   const std::int64_t step = auth::totp_step(now_seconds());
   const std::string code = auth::hotp_code(*secret, static_cast<std::uint64_t>(step));
   const std::string wrong = code == "000000" ? "111111" : "000000";
-  expect_failure(run({"totp", "confirm", "alice", wrong}), "TOTP code rejected");
+  expect_failure(run({"totp", "confirm", "alice", "--code-stdin"}, wrong + "\n"),
+                 "TOTP code rejected");
   BOOST_TEST(snapshot() == before);
 
-  result = ok({"totp", "confirm", "alice", code});
+  result = ok({"totp", "confirm", "alice", "--code-stdin"}, code + " \r\n");  // as pasted
   BOOST_TEST(contains(result.out, "TOTP enabled for alice"));
   BOOST_TEST(sql("SELECT totp_enabled FROM users") == "t");
   BOOST_TEST(std::stoll(sql("SELECT totp_last_step FROM users")) >= step - 1);
 
   // The same code again is a replay: refused, nothing written.
   before = snapshot();
-  expect_failure(run({"totp", "confirm", "alice", code}), "TOTP code rejected");
+  expect_failure(run({"totp", "confirm", "alice", "--code-stdin"}, code + "\n"),
+                 "TOTP code rejected");
   expect_failure(run({"totp", "enable", "alice"}), "already enabled");
   BOOST_TEST(snapshot() == before);
 
@@ -485,7 +491,8 @@ BOOST_AUTO_TEST_CASE(user_passwd_and_totp_confirm_end_what_the_account_password_
   const auto secret = auth::base32_decode(std::string(enabled.at("secret").as_string()));
   BOOST_REQUIRE(secret.has_value());
   const std::int64_t step = auth::totp_step(now_seconds());
-  ok({"totp", "confirm", "alice", auth::hotp_code(*secret, static_cast<std::uint64_t>(step))});
+  ok({"totp", "confirm", "alice", "--code-stdin"},
+     auth::hotp_code(*secret, static_cast<std::uint64_t>(step)) + "\n");
   BOOST_TEST(live_tokens(*this) == "phone");
   BOOST_TEST(sql("SELECT count(*) FROM self_service_sessions") == "0");
 

@@ -265,7 +265,7 @@ void Deployment::add_user(const std::string& username, const std::string& passwo
   BOOST_REQUIRE(secret.has_value());
   const std::string code =
       auth::hotp_code(*secret, static_cast<std::uint64_t>(auth::totp_step(std::time(nullptr))));
-  const ProcessResult confirmed = cli({"totp", "confirm", username, code});
+  const ProcessResult confirmed = cli({"totp", "confirm", username, "--code-stdin"}, code + "\n");
   BOOST_REQUIRE_MESSAGE(confirmed.exit_code == 0, describe(confirmed));
 }
 

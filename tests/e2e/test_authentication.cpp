@@ -191,7 +191,7 @@ BOOST_AUTO_TEST_CASE(turning_totp_on_ends_a_cached_account_password_at_once) {
   BOOST_REQUIRE(secret.has_value());
   const std::string code =
       auth::hotp_code(*secret, static_cast<std::uint64_t>(auth::totp_step(std::time(nullptr))));
-  BOOST_REQUIRE(d.cli({"totp", "confirm", "ivan", code}).exit_code == 0);
+  BOOST_REQUIRE(d.cli({"totp", "confirm", "ivan", "--code-stdin"}, code + "\n").exit_code == 0);
   const auto confirmed_at = std::chrono::steady_clock::now();
   HttpResult result;
   while (std::chrono::steady_clock::now() - confirmed_at < std::chrono::seconds(3)) {

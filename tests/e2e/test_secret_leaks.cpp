@@ -113,8 +113,8 @@ BOOST_AUTO_TEST_CASE(no_secret_used_in_a_run_appears_in_logs_metrics_or_the_data
   // A code from long ago: refused, and it must not be echoed in the refusal either.
   std::string wrong_code = auth::hotp_code(*totp_secret, step - 1000);
   if (wrong_code == right_code) wrong_code = auth::hotp_code(*totp_secret, step - 1001);
-  BOOST_TEST(cli({"totp", "confirm", "ivan", wrong_code}).exit_code == 1);
-  BOOST_TEST(cli({"totp", "confirm", "ivan", right_code}).exit_code == 0);
+  BOOST_TEST(cli({"totp", "confirm", "ivan", "--code-stdin"}, wrong_code + "\n").exit_code == 1);
+  BOOST_TEST(cli({"totp", "confirm", "ivan", "--code-stdin"}, right_code + "\n").exit_code == 0);
 
   // Application passwords (shown once by design: that output is not searched).
   const ProcessResult created = d.cli({"app-password", "new", "ivan", "--name", "phone", "--json"});

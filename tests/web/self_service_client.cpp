@@ -68,7 +68,7 @@ std::string add_totp_user(Deployment& deployment, const std::string& username,
       auth::base32_decode(std::string(boost::json::parse(enabled.out).at("secret").as_string()));
   BOOST_REQUIRE(secret.has_value());
   const ProcessResult confirmed =
-      deployment.cli({"totp", "confirm", username, totp_code(*secret, -1)});
+      deployment.cli({"totp", "confirm", username, "--code-stdin"}, totp_code(*secret, -1) + "\n");
   BOOST_REQUIRE_MESSAGE(confirmed.exit_code == 0, describe(confirmed));
   return *secret;
 }
