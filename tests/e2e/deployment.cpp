@@ -174,6 +174,14 @@ ProcessResult Deployment::admin_get(const std::string& path) const {
                      options);
 }
 
+double Deployment::metric(const std::string& series) const {
+  const std::string text = admin_get("/metrics").out;
+  const std::string prefix = "\n" + series + " ";
+  const auto at = text.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + prefix.size()));
+}
+
 Deployment::~Deployment() {
   if (latchkey_) {
     const int code = latchkey_->stop();

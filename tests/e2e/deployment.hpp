@@ -51,6 +51,8 @@ class Deployment {
   HttpResult curl_at(int port, const std::string& path,
                      const std::vector<std::string>& extra_args = {});
   ProcessResult admin_get(const std::string& path) const;  // curl on the admin listener
+  // One series of /metrics, named with its labels ("x_total{reason=\"y\"}"); -1 when absent.
+  double metric(const std::string& series) const;
 
   // `latchkey --config <ours> ARGS...` with stdin; fails the test when it cannot run.
   ProcessResult cli(const std::vector<std::string>& args, const std::string& stdin_text = "");

@@ -22,15 +22,6 @@ std::string get(const std::string& path) {
   return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
 }
 
-// The value of an unlabelled gauge on the admin listener's /metrics, or -1 when absent.
-double gauge(Deployment& d, const std::string& name) {
-  const std::string text = d.admin_get("/metrics").out;
-  const std::string prefix = "\n" + name + " ";
-  const auto at = text.find(prefix);
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + prefix.size()));
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(idle_connections)
@@ -153,13 +144,13 @@ BOOST_AUTO_TEST_CASE(expired_cache_entries_are_dropped_without_further_requests)
   d.add_user("erin", "erin-account-pw", false);
   const std::string app = d.new_app_password("erin", "mail client");
   BOOST_TEST(d.curl("/a", {"-u", "erin:" + app}).status == 200);
-  BOOST_TEST(gauge(d, "latchkey_cache_entries") == 1);
+  BOOST_TEST(d.metric("latchkey_cache_entries") == 1);
   // Nothing asks for the entry again; the reclaimer's sweep (every 2 s) must still drop it.
   double entries = 1;
   const auto deadline = std::chrono::steady_clock::now() + seconds(6);
   while (entries != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(200));
-    entries = gauge(d, "latchkey_cache_entries");
+    entries = d.metric("latchkey_cache_entries");
   }
   BOOST_TEST(entries == 0);
   BOOST_TEST(d.curl("/a", {"-u", "erin:" + app}).status == 200);  // verified afresh

@@ -3,12 +3,23 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <ctime>
 #include <thread>
 
 #include "auth/totp.hpp"
 
 namespace latchkey::test {
+
+int status_settled(const std::function<int()>& probe, int wanted) {
+  int status = 0;
+  for (int i = 0; i < 40; ++i) {
+    status = probe();
+    if (status == wanted) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return status;
+}
 
 std::string json_text(const std::string& text) {
   return boost::json::serialize(boost::json::value(boost::json::string(text)));

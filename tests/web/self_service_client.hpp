@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ class PageClient {
   std::string jar_;
   std::string csrf_;
 };
+
+// Revocation reaches the proxy's cache by NOTIFY: at once, but asynchronously. Asks `probe`
+// until it answers `wanted`, for up to 2 s; returns the last answer.
+int status_settled(const std::function<int()>& probe, int wanted);
 
 // JSON string literal of `text` for building request bodies.
 std::string json_text(const std::string& text);

@@ -29,15 +29,8 @@ Deployment make_deployment(const std::string& self_service, const std::string& b
   return Deployment(options);
 }
 
-// Revocation reaches the proxy's cache by NOTIFY: at once, but asynchronously.
 int proxy_status_settled(Deployment& d, const std::string& credentials, int wanted) {
-  int status = 0;
-  for (int i = 0; i < 40; ++i) {
-    status = d.curl("/x", {"-u", credentials}).status;
-    if (status == wanted) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return status;
+  return status_settled([&] { return d.curl("/x", {"-u", credentials}).status; }, wanted);
 }
 
 }  // namespace

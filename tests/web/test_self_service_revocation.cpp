@@ -64,15 +64,8 @@ int bearer_status(Deployment& d, const std::string& token) {
   return d.curl("/api/x", {"-H", "Authorization: Bearer " + token}).status;
 }
 
-// Revocation reaches the proxy's cache by NOTIFY: at once, but asynchronously.
 int bearer_status_settled(Deployment& d, const std::string& token, int wanted) {
-  int status = 0;
-  for (int i = 0; i < 40; ++i) {
-    status = bearer_status(d, token);
-    if (status == wanted) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return status;
+  return status_settled([&] { return bearer_status(d, token); }, wanted);
 }
 
 }  // namespace
