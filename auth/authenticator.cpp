@@ -199,10 +199,13 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
       // Half of a sign-in: wrong codes after a right password must keep counting to the lock.
       Decision decision = allow(identity_of(*user, CredentialType::account_password));
       decision.failures_pending = user->failed_logins > 0 || user->lock_count > 0;
+      decision.checked_password_hash = user->password_hash;
       return decision;
     }
     clear_failures(store_, *user);
-    return allow(identity_of(*user, CredentialType::account_password));
+    Decision decision = allow(identity_of(*user, CredentialType::account_password));
+    decision.checked_password_hash = user->password_hash;
+    return decision;
   } catch (...) {
     // Fail closed (§5.7): StoreUnavailable, a driver error, or an allocation failure.
     return deny(DenyReason::store_unavailable);

@@ -87,6 +87,9 @@ struct Decision {
   // first_factor passed for a TOTP account with failed logins on record: only the second
   // factor may clear them (Authenticator::second_factor_passed), or guessed codes never lock.
   bool failures_pending = false;
+  // An account password allowed: the PHC string it was checked against, for what is issued
+  // on the strength of it (TokenGrant::checked_password_hash). Never logged.
+  std::string checked_password_hash;
   bool allowed() const { return reason == DenyReason::none; }
 };
 

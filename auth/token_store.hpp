@@ -23,6 +23,10 @@ struct TokenGrant {
   std::string name;                             // the application password's name
   Scopes scopes;
   std::optional<std::string> client_id;
+  // A grant of the account password: the PHC string it was checked against. The pair is
+  // stored only while that is still the account's password and TOTP is still off (§5.1), so a
+  // password change or TOTP confirm that raced the grant cannot leave it live.
+  std::optional<std::string> checked_password_hash;
 };
 
 // The digests of a new pair and how long each lives.
@@ -52,8 +56,10 @@ class TokenStore {
  public:
   virtual ~TokenStore() = default;
 
-  // Stores a new pair starting a new family; writes a `token.issued` audit event.
-  virtual void issue_pair(const TokenGrant& grant, const NewPair& pair,
+  // Stores a new pair starting a new family; writes a `token.issued` audit event. False, and
+  // nothing written, when the grant's checked_password_hash is no longer the account's (or
+  // TOTP came on) by the time it would be stored.
+  virtual bool issue_pair(const TokenGrant& grant, const NewPair& pair,
                           std::string_view audit_source) = 0;
 
   // Exchanges a refresh token: on success it is spent and `pair` stored in its family with

@@ -24,10 +24,11 @@ auto PgTokenStore::with_repository(const char* what, std::string_view source, Wo
   }
 }
 
-void PgTokenStore::issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair,
+bool PgTokenStore::issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair,
                               std::string_view audit_source) {
-  with_repository("issue_tokens", audit_source,
-                  [&](TokenRepository& repository) { repository.issue_pair(grant, pair); });
+  return with_repository("issue_tokens", audit_source, [&](TokenRepository& repository) {
+    return repository.issue_pair(grant, pair);
+  });
 }
 
 auth::RefreshResult PgTokenStore::refresh(const auth::Digest& presented,

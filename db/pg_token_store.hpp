@@ -15,7 +15,7 @@ class PgTokenStore : public auth::TokenStore {
                         std::chrono::milliseconds acquire_wait = std::chrono::seconds(2));
 
   // All throw auth::StoreUnavailable for any database failure.
-  void issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair,
+  bool issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair,
                   std::string_view audit_source) override;
   auth::RefreshResult refresh(const auth::Digest& presented,
                               const std::optional<std::string>& client_id,

@@ -31,6 +31,7 @@ void prepare_statements(pqxx::connection_base& connection) {
       sql::kMarkRefreshTokenUsed, sql::kRevokeTokenFamily, sql::kRevokeTokenByDigest,
       sql::kInsertTokenAuditEvent, sql::kSetAppPasswordScopes,
       sql::kRevokeAllPermanentTokens, sql::kRevokePermanentTokenById,
+      sql::kLockGrantedAccountPassword,
   };
   for (const Statement& statement : kTokens) connection.prepare(statement.name, statement.sql);
   // What the account password obtained, ended by a new password or TOTP (DESIGN.md §5.1).

@@ -178,6 +178,13 @@ inline constexpr Statement kInsertToken{
     "string_to_array($5::text, ' '), now() + $6::bigint * interval '1 millisecond', $7, $8, "
     "$9, $10) RETURNING id, " LATCHKEY_US("created_at") ", " LATCHKEY_US("expires_at")};
 
+// An account-password grant is stored only while its password is the account's and TOTP is
+// off; FOR SHARE holds off a password change or TOTP confirm until the pair is in, so that
+// change then revokes it. $1 user, $2 the PHC string the grant was checked against.
+inline constexpr Statement kLockGrantedAccountPassword{
+    "lk_lock_granted_account_password",
+    "SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND NOT totp_enabled FOR SHARE"};
+
 inline constexpr Statement kNextTokenFamily{"lk_next_token_family",
                                             "SELECT nextval('token_families')"};
 

@@ -165,12 +165,19 @@ std::string TokenRepository::revoke_permanent_by_id(std::string_view username, s
   });
 }
 
-void TokenRepository::issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair) {
-  in_transaction(connection_, "issue_tokens", [&](pqxx::work& tx) {
+bool TokenRepository::issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair) {
+  return in_transaction(connection_, "issue_tokens", [&](pqxx::work& tx) {
+    if (grant.checked_password_hash &&
+        tx.exec_prepared(sql::kLockGrantedAccountPassword.name, grant.user_id,
+                         *grant.checked_password_hash)
+            .empty()) {
+      return false;  // the password changed, or TOTP came on, since it was checked
+    }
     const std::int64_t family = tx.exec_prepared1(sql::kNextTokenFamily.name)[0].as<std::int64_t>();
     insert_pair(tx, grant, pair, family, std::nullopt);
     audit(tx, grant.user_id, grant.username,
           {"token.issued", grant.name, {}, "access+refresh", family, grant.client_id}, source_);
+    return true;
   });
 }
 

@@ -43,7 +43,7 @@ class TokenRepository {
   std::string revoke_permanent_by_id(std::string_view username, std::int64_t id);
 
   // The TokenStore operations on this connection.
-  void issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair);
+  bool issue_pair(const auth::TokenGrant& grant, const auth::NewPair& pair);
   auth::RefreshResult refresh(const auth::Digest& presented,
                               const std::optional<std::string>& client_id,
                               const auth::Scopes& requested, const auth::NewPair& pair);

@@ -314,14 +314,28 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
                                         : std::string(kAccountPasswordGrantName);
   grant.scopes = granted;
   grant.client_id = form.client_id;
+  if (identity.credential == auth::CredentialType::account_password) {
+    grant.checked_password_hash = decision->checked_password_hash;
+  }
   const FreshPair fresh = fresh_pair(hasher_, config_);
   auth::TokenStore& tokens = tokens_;
   const std::string source = request.client_address;
-  auto issue = succeeds(
-      [&tokens, grant, pair = fresh.stored, source] { tokens.issue_pair(grant, pair, source); });
-  const auto stored = co_await gateway.verify_pool.run(std::move(issue));
-  if (!stored || !*stored)
+  enum class Issued { stored, outdated, failed };
+  auto issue = [&tokens, grant, pair = fresh.stored, source] {
+    try {
+      return tokens.issue_pair(grant, pair, source) ? Issued::stored : Issued::outdated;
+    } catch (...) {
+      return Issued::failed;
+    }
+  };
+  const auto issued = co_await gateway.verify_pool.run(std::move(issue));
+  if (!issued || *issued == Issued::failed) {
     co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
+  }
+  if (*issued == Issued::outdated) {
+    // The password changed (or TOTP came on) while this grant was checked: no longer right.
+    co_return error(OAuthError::invalid_grant, kWrongCredentials, "oauth_grant_outdated");
+  }
   co_return answer(
       oauth_tokens(fresh.access, whole_seconds(config_.access_token_ttl), fresh.refresh, granted),
       {}, identity.username);

@@ -92,6 +92,7 @@ BOOST_AUTO_TEST_CASE(app_password_allows_with_one_lookup_and_no_argon2) {
   BOOST_TEST(d.identity->app_password_id.value_or(0) == 10);
   BOOST_TEST(d.identity->app_password_name == "laptop");
   BOOST_TEST(!d.identity->totp_enabled);
+  BOOST_TEST(d.checked_password_hash.empty());  // no account password was checked
   BOOST_TEST(store.find_app_password_calls == 1);
   BOOST_TEST(store.find_user_calls == 0);
   BOOST_TEST(password_verification_count() == verifications);
@@ -159,6 +160,8 @@ BOOST_AUTO_TEST_CASE(account_password_allowed) {
     BOOST_TEST(d.identity->username == "alice");
     BOOST_TEST((d.identity->credential == CredentialType::account_password));
     BOOST_TEST(!d.identity->app_password_id.has_value());
+    // What a token grant re-checks when it is stored (TokenGrant::checked_password_hash).
+    BOOST_TEST(d.checked_password_hash == store.user(1)->password_hash);
   }
   // Not app-password shaped: no app-password lookup was made.
   BOOST_TEST(store.find_app_password_calls == 0);

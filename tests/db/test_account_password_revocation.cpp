@@ -228,4 +228,32 @@ BOOST_AUTO_TEST_CASE(each_ending_notifies_replicas_at_commit) {
              boost::test_tools::per_element());
 }
 
+// A grant checked against the old password but stored after the change (or after TOTP came
+// on) would otherwise outlive the revocation that ran before it existed.
+BOOST_AUTO_TEST_CASE(a_grant_that_raced_a_password_change_or_totp_is_not_stored) {
+  auth::TokenGrant g;
+  g.user_id = user_id;
+  g.username = "uli";
+  g.name = "account password";
+  g.checked_password_hash = "$argon2id$old";
+  const Issued first = new_pair();
+  BOOST_TEST(tokens.issue_pair(g, first.pair));  // still the account's password
+  BOOST_TEST(live(first.access));
+
+  repository.set_password("uli", "$argon2id$new");
+  const std::string issued_before = text("SELECT count(*) FROM tokens");
+  const std::string audited_before = text("SELECT count(*) FROM audit_events");
+  const Issued raced = new_pair();
+  BOOST_TEST(!tokens.issue_pair(g, raced.pair));
+  BOOST_TEST(!live(raced.access));
+  BOOST_TEST(text("SELECT count(*) FROM tokens") == issued_before);
+  BOOST_TEST(text("SELECT count(*) FROM audit_events") == audited_before);
+
+  g.checked_password_hash = "$argon2id$new";
+  confirm_totp();
+  BOOST_TEST(!tokens.issue_pair(g, new_pair().pair));
+  // Application-password grants carry no password hash and are not affected.
+  BOOST_TEST(live(app_password_grant().access));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
