@@ -1,16 +1,11 @@
 #include "proxy/cookie_filter.hpp"
 
+#include "proxy/http_text.hpp"
+
 #include <algorithm>
 
 namespace latchkey::proxy {
 namespace {
-
-// RFC 9110 §5.6.3 OWS around a pair or a name.
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -32,7 +27,7 @@ char read_name_char(std::string_view name, std::size_t& at) {
 }
 
 std::string_view name_of(std::string_view piece) {
-  return trim(piece.substr(0, piece.find('=')));
+  return trim_ows(piece.substr(0, piece.find('=')));
 }
 
 bool is_stripped(std::string_view name, std::span<const std::string> stripped) {
@@ -57,7 +52,7 @@ template <typename Visit>
 void for_each_pair(std::string_view field, Visit&& visit) {
   while (true) {
     const auto semicolon = field.find(';');
-    if (!visit(trim(field.substr(0, semicolon)))) return;
+    if (!visit(trim_ows(field.substr(0, semicolon)))) return;
     if (semicolon == std::string_view::npos) return;
     field.remove_prefix(semicolon + 1);
   }
@@ -66,7 +61,7 @@ void for_each_pair(std::string_view field, Visit&& visit) {
 }  // namespace
 
 bool same_cookie_name(std::string_view sent, std::string_view stripped) {
-  sent = trim(sent);
+  sent = trim_ows(sent);
   std::size_t i = 0;
   std::size_t j = 0;
   while (i < sent.size() && j < stripped.size()) {

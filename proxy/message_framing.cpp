@@ -1,5 +1,7 @@
 #include "proxy/message_framing.hpp"
 
+#include "proxy/http_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -7,12 +9,6 @@ namespace latchkey::proxy {
 namespace http = boost::beast::http;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -55,7 +51,7 @@ std::optional<std::string_view> message_framing_problem(const http::header<isReq
     std::string_view list = it->value();
     while (!list.empty()) {
       const auto comma = list.find(',');
-      const std::string_view coding = trim(list.substr(0, comma));
+      const std::string_view coding = trim_ows(list.substr(0, comma));
       list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
       if (coding.empty()) continue;
       if (!iequals(coding, "chunked")) return "unsupported_transfer_encoding";

@@ -1,5 +1,6 @@
 #include "proxy/request_checks.hpp"
 
+#include "proxy/http_text.hpp"
 #include "proxy/message_framing.hpp"
 #include "proxy/route_path.hpp"
 
@@ -10,16 +11,6 @@
 
 namespace latchkey::proxy {
 namespace http = boost::beast::http;
-
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::optional<std::string_view> framing_problem(const RequestHeader& header) {
   return message_framing_problem(header);
@@ -50,7 +41,7 @@ std::optional<std::string_view> host_problem(const RequestHeader& header) {
   if (hosts > 1) return "duplicate_host";
   if (header.version() >= 11 && hosts == 0) return "missing_host";
   if (hosts == 0) return std::nullopt;
-  const std::string_view host = trim(header[http::field::host]);
+  const std::string_view host = trim_ows(header[http::field::host]);
   if (host.empty()) return header.version() >= 11 ? std::optional<std::string_view>("missing_host")
                                                    : std::nullopt;
   // RFC 9112 §3.2: uri-host [":" port]; reg-name or IP-literal characters only, so that no
