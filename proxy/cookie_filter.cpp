@@ -1,8 +1,8 @@
 #include "proxy/cookie_filter.hpp"
 
-#include "proxy/http_text.hpp"
-
 #include <algorithm>
+
+#include "proxy/http_text.hpp"
 
 namespace latchkey::proxy {
 namespace {

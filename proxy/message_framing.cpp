@@ -1,9 +1,9 @@
 #include "proxy/message_framing.hpp"
 
-#include "proxy/http_text.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "proxy/http_text.hpp"
 
 namespace latchkey::proxy {
 namespace http = boost::beast::http;
