@@ -4,7 +4,22 @@
 # (SIGINT) stops everything it started.
 set -euo pipefail
 repo=$1
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# A free port below the ephemeral range, so no outgoing connection takes it before the demo binds.
+port=$(/usr/bin/python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(1000):
+    port = random.randrange(10000, low)
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    print(port)
+    break
+PY
+)
+[[ -n $port ]] || { echo "FAIL: no free port below the ephemeral range" >&2; exit 1; }
 out=$(mktemp /tmp/latchkey-demo-test.XXXXXX)
 fail() { echo "FAIL: $*" >&2; echo "--- demo output ---" >&2; cat "$out" >&2; exit 1; }
 

@@ -100,7 +100,8 @@ TlsDeployment::TlsDeployment()
   latchkey_ = std::make_unique<BackgroundProcess>(
       std::vector<std::string>{LATCHKEY_BINARY, "--config", config, "serve"},
       dir_.file("latchkey.log"));
-  if (!wait_for_port(plain_port_, std::chrono::seconds(15))) {
+  if (!wait_for_port(plain_port_, std::chrono::seconds(15)) ||
+      !wait_for_port(tls_port_, std::chrono::seconds(5))) {
     throw std::runtime_error("latchkey did not start listening:\n" + log_text());
   }
 }

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <mutex>
+#include <random>
 #include <set>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -100,27 +102,46 @@ long BackgroundProcess::peak_rss_kib() const {
 
 namespace {
 
-int unused_tcp_port() {
+// Whether 127.0.0.1:port can be bound right now (no listener, no connection holds it).
+bool bindable(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("no free port");
-  }
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
-  return ntohs(address.sin_port);
+  return ok;
+}
+
+// The lowest port the kernel hands to outgoing connections (ip_local_port_range).
+int ephemeral_low() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return range >> low ? low : 32768;
+}
+
+// A port below the ephemeral range: the kernel never gives it to an outgoing connection, so
+// the many connections parallel tests make cannot take it before latchkey binds it (seen: a
+// TLS listener's port, picked with bind(0), was in use by the time latchkey started).
+int unused_tcp_port() {
+  const int high = ephemeral_low();
+  constexpr int kLow = 10000;
+  if (high - kLow < 1000) throw std::runtime_error("ip_local_port_range leaves no room for tests");
+  static std::mt19937 random(static_cast<unsigned>(::getpid()) ^ std::random_device{}());
+  std::uniform_int_distribution<int> pick(kLow, high - 1);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = pick(random);
+    if (bindable(port)) return port;
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
 }
 
 }  // namespace
 
 int free_tcp_port() {
-  // The kernel may hand the same ephemeral port out twice in a row (seen: a deployment's proxy
-  // and admin ports collided), so a port is never given out twice by one test process.
+  // A port picked but not yet bound still looks free, so one test process never gives it twice.
   static std::mutex mutex;
   static std::set<int> given;
   std::lock_guard lock(mutex);
