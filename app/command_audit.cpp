@@ -1,7 +1,9 @@
-// latchkey audit [USER] [--since WHEN] [--limit N] [--json]: the audit events, oldest first.
+// latchkey audit [USER] [--tried NAME] [--since WHEN] [--limit N] [--json]: the audit events,
+// oldest first.
 #include <boost/json.hpp>
 #include <charconv>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <pqxx/except>
 
@@ -16,16 +18,19 @@ namespace latchkey::app {
 namespace {
 
 constexpr std::string_view kUsage =
-    R"(usage: latchkey [--config FILE] audit [USER] [--since WHEN] [--limit N] [--json]
+    R"(usage: latchkey [--config FILE] audit [USER] [--tried NAME] [--since WHEN] [--limit N]
+                                       [--json]
 
 Prints audit events oldest first: time (UTC), user, event, source ("cli", "proxy" or the
 client address) and detail. Events: user.created, user.disabled, user.password_changed,
 totp.pending, totp.enabled, totp.disabled, app_password.created, app_password.revoked,
 app_password.new_address, account.locked, account.unlocked, login.refused (counted per
 username, address and reason each second), audit.dropped (refusals beyond what one second
-records).
+records). A refused login records the username only when it names an account; otherwise
+it records a fingerprint of it (a password typed as a username is never stored).
 
   USER          only the events of this account (names ignore case)
+  --tried NAME  only the logins refused under NAME, whether it names an account or not
   --since WHEN  only events since WHEN: a time ago (30m, 24h, 7d; units s m h d w) or an
                 ISO 8601 date or time (2024-05-01, 2024-05-01T12:00:00Z; UTC unless a
                 zone is given)
@@ -34,6 +39,8 @@ records).
 )";
 
 constexpr std::size_t kDefaultLimit = 1'000;
+// What a client can have typed: refusals are recorded from its first 128 bytes.
+constexpr std::size_t kMaxTriedBytes = 1'024;
 constexpr std::size_t kMaxLimit = 1'000'000;
 // Furthest back --since may reach as a duration; far beyond any retention, far within int64.
 constexpr std::int64_t kMaxAgoSeconds = 200LL * 366 * 86'400;
@@ -228,7 +235,8 @@ void write_text(std::ostream& out, const std::vector<db::AuditEvent>& events) {
 }  // namespace
 
 int command_audit(Invocation& invocation) {
-  const CliArguments arguments(invocation.args, {{"--since", true}, {"--limit", true}, {"--json"}});
+  const CliArguments arguments(invocation.args,
+                               {{"--since", true}, {"--limit", true}, {"--tried", true}, {"--json"}});
   if (arguments.help()) {
     invocation.out << kUsage;
     return kExitOk;
@@ -240,8 +248,15 @@ int command_audit(Invocation& invocation) {
   query.limit = kDefaultLimit;
   if (const auto limit = arguments.value("--limit")) query.limit = parse_limit(*limit);
 
+  query.tried = arguments.value("--tried");
+  if (query.tried && (query.tried->empty() || query.tried->size() > kMaxTriedBytes)) {
+    throw UsageError("--tried takes a name of 1 to " + std::to_string(kMaxTriedBytes) + " bytes");
+  }
+
   const config::Config config = load_invocation_config(invocation);
-  const auto connection = connect_migrated(config);  // no AdminContext: no secrets needed here
+  const auto connection = connect_migrated(config);  // no AdminContext: no secrets written here
+  std::optional<auth::KeyedHasher> hasher;
+  if (query.tried) query.hasher = &hasher.emplace(config.secrets.pepper);
   const auto events = db::read_audit_events(*connection, query);
   if (arguments.flag("--json")) {
     write_json(invocation.out, events);

@@ -120,8 +120,8 @@ int command_serve(Invocation& invocation) {
   db::PgCredentialStore store(pool);
   db::UsageRecorder usage(pool);
   db::TokenUseRecorder token_usage(pool);
-  db::AuditLog audit_log(pool);
   const auth::KeyedHasher hasher(config->secrets.pepper);
+  db::AuditLog audit_log(pool, hasher);
   const config::BruteForce& limits = config->brute_force;
   auth::Authenticator authenticator(
       store, hasher,

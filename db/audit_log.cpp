@@ -1,6 +1,7 @@
 #include "db/audit_log.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <pqxx/connection_base>
 #include <pqxx/except>
 #include <pqxx/prepared_statement>
@@ -80,8 +81,16 @@ std::string clean_untrusted_text(std::string_view text, std::size_t max_bytes,
   return out;
 }
 
-AuditLog::AuditLog(ConnectionPool& pool, std::chrono::milliseconds acquire_wait)
-    : pool_(pool), acquire_wait_(acquire_wait) {}
+std::string refused_username_fingerprint(const auth::KeyedHasher& hasher,
+                                         std::string_view username_as_typed) {
+  const std::string name =
+      ascii_lower(clean_untrusted_text(username_as_typed, AuditLog::kMaxUsernameBytes));
+  return auth::to_hex(hasher.digest("refused_username", name)).substr(0, 8);
+}
+
+AuditLog::AuditLog(ConnectionPool& pool, const auth::KeyedHasher& hasher,
+                   std::chrono::milliseconds acquire_wait)
+    : pool_(pool), hasher_(hasher), acquire_wait_(acquire_wait) {}
 
 void AuditLog::record_refused_login(std::string username_as_typed, std::string client_address,
                                     std::string reason) {
@@ -138,7 +147,7 @@ std::uint64_t AuditLog::pending_dropped() const {
 }
 
 void AuditLog::write(const Refusals& refusals, const Dropped& dropped) {
-  static_assert(kMaxDistinct * 6 < 65'535, "one INSERT binds at most 65535 parameters");
+  static_assert(kMaxDistinct * 7 < 65'535, "one INSERT binds at most 65535 parameters");
   std::vector<const Refusal*> rows;
   rows.reserve(refusals.size());
   for (const auto& [key, refusal] : refusals) rows.push_back(&refusal);
@@ -148,20 +157,22 @@ void AuditLog::write(const Refusals& refusals, const Dropped& dropped) {
   // Every value is a bound parameter: a username is attacker input and is never SQL text.
   std::string statement(sql::kInsertRefusedLoginsPrefix);
   std::vector<std::string> parameters;
-  parameters.reserve(rows.size() * 6);
+  parameters.reserve(rows.size() * 7);
   for (const Refusal* row : rows) {
     const auto n = [&](std::size_t offset) {
       return "$" + std::to_string(parameters.size() + offset);
     };
     statement.append(parameters.empty() ? "(" : ", (")
         .append(n(1) + "::text, " + n(2) + "::text, " + n(3) + "::text, ")
-        .append(n(4) + "::bigint, " + n(5) + "::bigint, " + n(6) + "::boolean)");
+        .append(n(4) + "::bigint, " + n(5) + "::bigint, " + n(6) + "::boolean, ")
+        .append(n(7) + "::text)");
     parameters.push_back(row->username);
     parameters.push_back(row->address);
     parameters.push_back(row->reason);
     parameters.push_back(std::to_string(row->count));
     parameters.push_back(std::to_string(unix_micros(row->first_at)));
     parameters.push_back(row->username_altered ? "true" : "false");
+    parameters.push_back(refused_username_fingerprint(hasher_, row->username));
   }
   statement.append(sql::kInsertRefusedLoginsSuffix);
 
@@ -211,8 +222,14 @@ std::vector<AuditEvent> read_audit_events(pqxx::connection_base& connection,
     std::optional<std::int64_t> since;
     if (query.since) since = query.since->time_since_epoch().count();
     std::vector<AuditEvent> events;
-    for (const auto& row : tx.exec_prepared(sql::kListAuditEvents.name, user_id, since,
-                                            static_cast<std::int64_t>(query.limit))) {
+    std::optional<std::string> tried_fingerprint;
+    if (query.tried) {
+      if (query.hasher == nullptr) throw std::logic_error("AuditQuery::tried needs the hasher");
+      tried_fingerprint = refused_username_fingerprint(*query.hasher, *query.tried);
+    }
+    for (const auto& row :
+         tx.exec_prepared(sql::kListAuditEvents.name, user_id, since,
+                          static_cast<std::int64_t>(query.limit), query.tried, tried_fingerprint)) {
       AuditEvent event;
       event.id = row[0].as<std::int64_t>();
       event.at = from_unix_micros(row[1].as<std::int64_t>());

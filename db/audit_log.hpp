@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/keyed_hash.hpp"
 #include "db/connection_pool.hpp"
 #include "db/timestamp.hpp"
 
@@ -31,6 +32,13 @@ namespace latchkey::db {
 std::string clean_untrusted_text(std::string_view text, std::size_t max_bytes,
                                  std::string_view replacement = {});
 
+// What a refused login under a name that is no account records instead of the name: a
+// password typed into the username field must not reach the database in clear. 32 bits of a
+// peppered HMAC of the cleaned, lower-cased name: enough to find a name among one second's
+// rows, too few to confirm a password guess against a dictionary if the pepper leaks.
+std::string refused_username_fingerprint(const auth::KeyedHasher& hasher,
+                                         std::string_view username_as_typed);
+
 class AuditLog {
  public:
   // Usernames are attacker input; the schema allows 128 characters, of which any client
@@ -43,8 +51,8 @@ class AuditLog {
   // further tuples are only counted, in one audit.dropped row.
   static constexpr std::size_t kMaxDistinct = 1'000;
 
-  explicit AuditLog(ConnectionPool& pool,
-                    std::chrono::milliseconds acquire_wait = std::chrono::seconds(2));
+  AuditLog(ConnectionPool& pool, const auth::KeyedHasher& hasher,
+           std::chrono::milliseconds acquire_wait = std::chrono::seconds(2));
 
   // Cheap and thread-safe, never touches the database: counts one refused login under
   // (lower-case username, address, reason). The username is cleaned and truncated first.
@@ -84,6 +92,7 @@ class AuditLog {
   void add_dropped_locked(std::uint64_t count, Clock::time_point at);
 
   ConnectionPool& pool_;
+  const auth::KeyedHasher& hasher_;
   std::chrono::milliseconds acquire_wait_;
   mutable std::mutex mutex_;
   Refusals pending_;
@@ -104,6 +113,10 @@ struct AuditEvent {
 
 struct AuditQuery {
   std::optional<std::string> username;  // only this account's events (case-insensitive)
+  // Only refused logins typed with this name, whether it names an account or not (then
+  // matched by refused_username_fingerprint, which needs the hasher).
+  std::optional<std::string> tried;
+  const auth::KeyedHasher* hasher = nullptr;
   std::optional<Timestamp> since;       // only events at or after this time
   std::size_t limit = 1'000;            // only the newest this many
 };

@@ -427,18 +427,21 @@ inline constexpr const char* kRecordTokenUse =
     "AND (t.last_used_at IS NULL OR t.last_used_at < to_timestamp(v.last_us / 1000000.0))";
 
 // Refused logins, aggregated by AuditLog: kInsertRefusedLoginsPrefix + one row
-// "($1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::boolean)" per tuple
-// (username, address, reason, count, at_us, altered) + kInsertRefusedLoginsSuffix. The
-// username is attacker input: only ever a bound parameter, matched like a login is, and
-// only when cleaning left it as typed.
+// "($1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::boolean, $7::text)" per tuple
+// (username, address, reason, count, at_us, altered, fingerprint) +
+// kInsertRefusedLoginsSuffix. The username is attacker input: only ever a bound parameter,
+// matched like a login is, only when cleaning left it as typed, and stored only when it names
+// an account; otherwise its fingerprint is.
 inline constexpr std::string_view kInsertRefusedLoginsPrefix =
     "INSERT INTO audit_events (at, user_id, username, event, detail, source) "
     "SELECT to_timestamp(v.at_us / 1000000.0), u.id, coalesce(u.username, ''), 'login.refused', "
-    "jsonb_build_object('reason', v.reason, 'count', v.count, 'username', v.username) || "
+    "jsonb_build_object('reason', v.reason, 'count', v.count) || "
+    "CASE WHEN u.id IS NULL THEN jsonb_build_object('username_fingerprint', v.fingerprint) "
+    "ELSE jsonb_build_object('username', v.username) END || "
     "CASE WHEN v.altered THEN '{\"username_altered\": true}'::jsonb ELSE '{}'::jsonb END, "
     "v.address FROM (VALUES ";
 inline constexpr std::string_view kInsertRefusedLoginsSuffix =
-    ") AS v (username, address, reason, count, at_us, altered) "
+    ") AS v (username, address, reason, count, at_us, altered, fingerprint) "
     "LEFT JOIN users u ON NOT v.altered AND lower(u.username) = lower(v.username) "
     "ORDER BY v.at_us";
 
@@ -449,13 +452,16 @@ inline constexpr Statement kInsertAuditDropped{
     "'audit.dropped', jsonb_build_object('event', 'login.refused', 'count', $2::bigint))"};
 
 // `latchkey audit`: the newest $3 events of user $1 (NULL: all) at or after $2 (unix us,
-// NULL: any time), returned oldest first.
+// NULL: any time), only refused logins typed as name $4 or with fingerprint $5 when $4 is
+// given, returned oldest first.
 inline constexpr Statement kListAuditEvents{
     "lk_list_audit_events",
     "SELECT id, (extract(epoch FROM at) * 1000000)::bigint, user_id, username, event, "
     "detail::text, source FROM ("
     "SELECT * FROM audit_events WHERE ($1::bigint IS NULL OR user_id = $1) "
     "AND ($2::bigint IS NULL OR at >= to_timestamp($2 / 1000000.0)) "
+    "AND ($4::text IS NULL OR (event = 'login.refused' AND ("
+    "lower(detail->>'username') = lower($4) OR detail->>'username_fingerprint' = $5::text))) "
     "ORDER BY at DESC, id DESC LIMIT $3) AS newest ORDER BY at, id"};
 
 // ---- schema_migrations (run with exec_params: any connection, no preparation) ----------

@@ -112,6 +112,47 @@ BOOST_AUTO_TEST_CASE(account_locks_after_consecutive_failures_and_unlock_ends_it
   BOOST_TEST(d.curl("/x", {"-u", "sam:sam-account-pw"}).status == 200);
 }
 
+// A name that is no account may be a password typed in the wrong field: the audit log keeps
+// a fingerprint of it, and `audit --tried NAME` finds the refusals by the name all the same.
+BOOST_AUTO_TEST_CASE(refusals_under_unknown_names_are_found_by_tried_but_never_stored) {
+  Deployment d;
+  d.add_user("sam", "sam-account-pw", false);
+  BOOST_TEST(d.curl("/x", {"-u", "Sam-Typed-Pw-3x9q:sam"}).status == 401);
+  BOOST_TEST(d.curl("/x", {"-u", "SAM:wrong"}).status == 401);
+  std::string tried;
+  for (int i = 0; i < 60 && tried.find("login.refused") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    tried = d.cli({"audit", "--tried", "sam-typed-pw-3X9Q"}).out;  // case as an account name
+  }
+  BOOST_TEST(tried.find("unknown_user") != std::string::npos, tried);
+  BOOST_TEST(tried.find("username_fingerprint") != std::string::npos, tried);
+  BOOST_TEST(tried.find("bad_password") == std::string::npos, tried);  // sam's is not this name
+
+  std::string sam;
+  for (int i = 0; i < 60 && sam.find("bad_password") == std::string::npos; ++i) {
+    sam = d.cli({"audit", "--tried", "sam", "--json"}).out;
+    if (sam.find("bad_password") == std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  const auto sam_events = boost::json::parse(sam).as_array();
+  BOOST_REQUIRE(sam_events.size() == 1u);  // the refusal, not sam's user.created
+  BOOST_TEST(sam_events[0].at("username").as_string() == "sam");
+  BOOST_TEST(sam_events[0].at("detail").at("username").as_string() == "SAM");  // as typed
+
+  const std::string stored = d.database().query_value(
+      "SELECT lower(string_agg(detail::text || username || source, ' ')) FROM audit_events");
+  BOOST_TEST_REQUIRE(stored.find("unknown_user") != std::string::npos);
+  BOOST_TEST(stored.find("typed-pw") == std::string::npos, stored);
+  BOOST_TEST(d.cli({"audit", "--json"}).out.find("Typed-Pw") == std::string::npos);
+  BOOST_TEST(d.cli({"audit", "--tried", "nobody-tried-this"}).out.find("login.refused") ==
+             std::string::npos);
+  const auto empty = d.cli({"audit", "--tried", ""});
+  BOOST_TEST(empty.exit_code == 2);
+  BOOST_TEST(empty.err.find("--tried takes a name of 1 to 1024 bytes") != std::string::npos,
+             empty.err);
+}
+
 BOOST_AUTO_TEST_CASE(bad_check_symbols_count_against_the_address_only) {
   Deployment d(strict_budgets(
       "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 2,"

@@ -146,6 +146,8 @@ BOOST_AUTO_TEST_CASE(no_secret_used_in_a_run_appears_in_logs_metrics_or_the_data
   BOOST_TEST(d.curl("/legacy/10", {"-u", "grace:" + totp_password}).status == 401);
   BOOST_TEST(d.curl("/sg/11", {"-u", "nobody:" + plain_password}).status == 401);
   BOOST_TEST(d.curl("/sg/12", {"-H", "Authorization: Bearer " + without_dashes(app)}).status >= 400);
+  // The password typed into the username field: the refusal is recorded, the name is not.
+  BOOST_TEST(d.curl("/sg/14", {"-u", plain_password + ":grace"}).status == 401);
 
   // Revoked through the CLI: refused at once, and the revocation says nothing secret either.
   BOOST_TEST(cli({"app-password", "revoke", "ivan", "phone"}).exit_code == 0);
@@ -162,6 +164,14 @@ BOOST_AUTO_TEST_CASE(no_secret_used_in_a_run_appears_in_logs_metrics_or_the_data
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+
+  // An admin can still find that refusal by the name typed (here the secret itself).
+  bool tried_found = false;
+  for (int i = 0; i < 100 && !tried_found; ++i) {
+    tried_found = contains(cli({"audit", "--tried", plain_password}).out, "unknown_user");
+    if (!tried_found) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  BOOST_TEST_REQUIRE(tried_found);
 
   const ProcessResult metrics = d.admin_get("/metrics");
   BOOST_REQUIRE_MESSAGE(metrics.exit_code == 0, describe(metrics));
