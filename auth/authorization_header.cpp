@@ -4,23 +4,13 @@
 #include <cstdint>
 #include <optional>
 
+#include "text/ascii.hpp"
+
 namespace latchkey::auth {
 namespace {
 
 bool is_ows(char c) {
   return c == ' ' || c == '\t';
-}
-
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // RFC 9110 §5.6.2 tchar.
@@ -156,8 +146,7 @@ Authorization parse_basic(std::string_view token68) {
 
 Authorization parse_authorization(std::string_view field_value) {
   // RFC 9110 §5.5: OWS around a field value is not part of it.
-  while (!field_value.empty() && is_ows(field_value.front())) field_value.remove_prefix(1);
-  while (!field_value.empty() && is_ows(field_value.back())) field_value.remove_suffix(1);
+  field_value = text::trim_ows(field_value);
 
   const std::size_t space = field_value.find(' ');
   const std::string_view scheme = field_value.substr(0, space);
@@ -165,8 +154,8 @@ Authorization parse_authorization(std::string_view field_value) {
   for (char c : scheme) {
     if (!is_tchar(c)) return AuthorizationError::malformed;
   }
-  const bool basic = iequals_ascii(scheme, "basic");
-  const bool bearer = iequals_ascii(scheme, "bearer");
+  const bool basic = text::iequals(scheme, "basic");
+  const bool bearer = text::iequals(scheme, "bearer");
   if (!basic && !bearer) return AuthorizationError::unsupported_scheme;
   if (space == std::string_view::npos) return AuthorizationError::malformed;
 

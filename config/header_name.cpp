@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "config/values.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::config::detail {
 namespace {
@@ -58,7 +59,7 @@ bool is_http_token(std::string_view name) {
 }
 
 std::string header_key(std::string_view name) {
-  std::string key = to_lower(name);
+  std::string key = text::ascii_lower(name);
   std::ranges::replace(key, '_', '-');
   return key;
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "config/values.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::config::detail {
 namespace {
@@ -65,7 +66,7 @@ std::optional<std::string> normalize_match_host(std::string_view text, std::stri
     why = std::string(shown) + " must be a host name without scheme or path";
     return std::nullopt;
   }
-  const std::string host = to_lower(text);
+  const std::string host = text::ascii_lower(text);
   if (host.front() == '[') {
     const auto close = host.find(']');
     if (close != std::string::npos && close + 1 < host.size()) {

@@ -3,6 +3,7 @@
 
 #include "config/sections.hpp"
 #include "config/values.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::config::detail {
 namespace {
@@ -70,9 +71,9 @@ RouteAuth read_route_auth(Reader& reader, const Field& field) {
     if (word && *word == "none") {
       auth.required = false;
     } else if (word) {
-      reader.report(field,
-                    shown(field) +
-                                " must be none or a map with accept, account_password, realm, scopes");
+      reader.report(
+          field,
+          shown(field) + " must be none or a map with accept, account_password, realm, scopes");
     }
     return auth;
   }
@@ -125,7 +126,7 @@ std::vector<std::string> read_strip_cookies(Reader& reader, const Field& field) 
     auto name = reader.text(item);
     if (!name) continue;
     const auto same = std::find_if(names.begin(), names.end(), [&](const std::string& earlier) {
-      return iequals(earlier, *name);
+      return text::iequals(earlier, *name);
     });
     if (!is_http_token(*name)) {
       reader.report(

@@ -2,25 +2,19 @@
 #include <cctype>
 
 #include "config/values.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::config::detail {
 namespace {
 
 constexpr std::size_t kTotpKeyBytes = 32;  // AES-256
 
-int hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<unsigned char>(std::tolower(c));
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 std::optional<std::string> decode_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
   std::string bytes;
   for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int high = hex_value(static_cast<unsigned char>(hex[i]));
-    const int low = hex_value(static_cast<unsigned char>(hex[i + 1]));
+    const int high = text::hex_value(hex[i]);
+    const int low = text::hex_value(hex[i + 1]);
     if (high < 0 || low < 0) return std::nullopt;
     bytes.push_back(static_cast<char>(high * 16 + low));
   }

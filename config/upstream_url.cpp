@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "config/values.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::config::detail {
 namespace {
@@ -16,8 +17,9 @@ bool is_visible_ascii(std::string_view text) {
 std::optional<Upstream> parse_upstream_url(std::string_view text, std::string_view shown,
                                            std::string& why) {
   const auto separator = text.find("://");
-  const std::string scheme =
-      separator == std::string_view::npos ? std::string() : to_lower(text.substr(0, separator));
+  const std::string scheme = separator == std::string_view::npos
+                                 ? std::string()
+                                 : text::ascii_lower(text.substr(0, separator));
   if (scheme != "http" && scheme != "https") {
     why = std::string(shown) + " is not an http(s) URL";
     return std::nullopt;
@@ -75,7 +77,7 @@ std::optional<Upstream> parse_upstream_url(std::string_view text, std::string_vi
       why = std::string(shown) + " has an invalid host";
       return std::nullopt;
     }
-    upstream.host = to_lower(host);
+    upstream.host = text::ascii_lower(host);
     has_port = colon != std::string_view::npos;
     if (has_port) port = authority.substr(colon + 1);
   }

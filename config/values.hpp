@@ -40,8 +40,6 @@ std::string header_key(std::string_view name);
 // Why a header cannot carry an identity (its meaning belongs to the proxy, the framing or the
 // upstream's routing), as the end of a message; nullopt when it can.
 std::optional<std::string_view> identity_header_conflict(std::string_view name);
-bool iequals(std::string_view a, std::string_view b);
-std::string to_lower(std::string_view text);
 
 // Digits and a known unit, whatever the value; parse_duration also caps it at 24h.
 bool is_well_formed_duration(std::string_view text);

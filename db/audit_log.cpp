@@ -1,12 +1,12 @@
 #include "db/audit_log.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 #include <pqxx/connection_base>
 #include <pqxx/except>
 #include <pqxx/prepared_statement>
 #include <pqxx/result>
 #include <pqxx/transaction>
+#include <stdexcept>
 #include <vector>
 
 #include "auth/credential_store.hpp"
@@ -15,6 +15,7 @@
 #include "db/statements.hpp"
 #include "db/text.hpp"
 #include "db/timestamp.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::db {
 namespace {
@@ -44,14 +45,6 @@ char32_t decode(std::string_view sequence) {
 bool disguises_text(char32_t c) {
   return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x061C || c == 0x200E || c == 0x200F ||
          (c >= 0x2028 && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-}
-
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // The server's one-line reason, without DETAIL lines that may quote row values.
@@ -84,7 +77,7 @@ std::string clean_untrusted_text(std::string_view text, std::size_t max_bytes,
 std::string refused_username_fingerprint(const auth::KeyedHasher& hasher,
                                          std::string_view username_as_typed) {
   const std::string name =
-      ascii_lower(clean_untrusted_text(username_as_typed, AuditLog::kMaxUsernameBytes));
+      text::ascii_lower(clean_untrusted_text(username_as_typed, AuditLog::kMaxUsernameBytes));
   return auth::to_hex(hasher.digest("refused_username", name)).substr(0, 8);
 }
 
@@ -102,7 +95,7 @@ void AuditLog::record_refused_login(std::string username_as_typed, std::string c
   refusal.count = 1;
   refusal.first_at = Clock::now();
   // Cleaned text holds no NUL, so NUL separates the parts unambiguously.
-  std::string key = (refusal.username_altered ? "1" : "0") + ascii_lower(refusal.username);
+  std::string key = (refusal.username_altered ? "1" : "0") + text::ascii_lower(refusal.username);
   key.append(1, '\0').append(refusal.address).append(1, '\0').append(refusal.reason);
 
   std::lock_guard lock(mutex_);

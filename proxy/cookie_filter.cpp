@@ -2,24 +2,17 @@
 
 #include <algorithm>
 
-#include "proxy/http_text.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::proxy {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The next character of `name` as the most lenient upstream reads it; advances `at`.
 char read_name_char(std::string_view name, std::size_t& at) {
   char c = name[at++];
-  if (c == '%' && at + 1 < name.size() && hex_value(name[at]) >= 0 &&
-      hex_value(name[at + 1]) >= 0) {
-    c = static_cast<char>(hex_value(name[at]) * 16 + hex_value(name[at + 1]));
+  if (c == '%' && at + 1 < name.size() && text::hex_value(name[at]) >= 0 &&
+      text::hex_value(name[at + 1]) >= 0) {
+    c = static_cast<char>(text::hex_value(name[at]) * 16 + text::hex_value(name[at + 1]));
     at += 2;
   }
   if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
@@ -27,7 +20,7 @@ char read_name_char(std::string_view name, std::size_t& at) {
 }
 
 std::string_view name_of(std::string_view piece) {
-  return trim_ows(piece.substr(0, piece.find('=')));
+  return text::trim_ows(piece.substr(0, piece.find('=')));
 }
 
 bool is_stripped(std::string_view name, std::span<const std::string> stripped) {
@@ -52,7 +45,7 @@ template <typename Visit>
 void for_each_pair(std::string_view field, Visit&& visit) {
   while (true) {
     const auto semicolon = field.find(';');
-    if (!visit(trim_ows(field.substr(0, semicolon)))) return;
+    if (!visit(text::trim_ows(field.substr(0, semicolon)))) return;
     if (semicolon == std::string_view::npos) return;
     field.remove_prefix(semicolon + 1);
   }
@@ -61,7 +54,7 @@ void for_each_pair(std::string_view field, Visit&& visit) {
 }  // namespace
 
 bool same_cookie_name(std::string_view sent, std::string_view stripped) {
-  sent = trim_ows(sent);
+  sent = text::trim_ows(sent);
   std::size_t i = 0;
   std::size_t j = 0;
   while (i < sent.size() && j < stripped.size()) {

@@ -3,19 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
-#include "proxy/http_text.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::proxy {
 namespace http = boost::beast::http;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 bool has_control_character(std::string_view value) {
   return std::any_of(value.begin(), value.end(), [](char c) {
@@ -51,10 +44,10 @@ std::optional<std::string_view> message_framing_problem(const http::header<isReq
     std::string_view list = it->value();
     while (!list.empty()) {
       const auto comma = list.find(',');
-      const std::string_view coding = trim_ows(list.substr(0, comma));
+      const std::string_view coding = text::trim_ows(list.substr(0, comma));
       list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
       if (coding.empty()) continue;
-      if (!iequals(coding, "chunked")) return "unsupported_transfer_encoding";
+      if (!text::iequals(coding, "chunked")) return "unsupported_transfer_encoding";
       ++codings;
     }
   }

@@ -1,13 +1,13 @@
 #include "proxy/request_checks.hpp"
 
-#include "proxy/http_text.hpp"
-#include "proxy/message_framing.hpp"
-#include "proxy/route_path.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <string>
 #include <vector>
+
+#include "proxy/message_framing.hpp"
+#include "proxy/route_path.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::proxy {
 namespace http = boost::beast::http;
@@ -41,9 +41,9 @@ std::optional<std::string_view> host_problem(const RequestHeader& header) {
   if (hosts > 1) return "duplicate_host";
   if (header.version() >= 11 && hosts == 0) return "missing_host";
   if (hosts == 0) return std::nullopt;
-  const std::string_view host = trim_ows(header[http::field::host]);
-  if (host.empty()) return header.version() >= 11 ? std::optional<std::string_view>("missing_host")
-                                                   : std::nullopt;
+  const std::string_view host = text::trim_ows(header[http::field::host]);
+  if (host.empty())
+    return header.version() >= 11 ? std::optional<std::string_view>("missing_host") : std::nullopt;
   // RFC 9112 §3.2: uri-host [":" port]; reg-name or IP-literal characters only, so that no
   // "evil/x" or "user@evil" ends up in X-Forwarded-Host.
   const bool valid = std::all_of(host.begin(), host.end(), [](char c) {

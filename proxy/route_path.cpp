@@ -2,16 +2,11 @@
 
 #include <cctype>
 
+#include "text/ascii.hpp"
+
 namespace latchkey::proxy {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // RFC 3986 §2.3: decoding these never changes what a URI means.
 bool is_unreserved(char c) {
@@ -26,9 +21,10 @@ std::string route_path(std::string_view target) {
   std::string decoded;
   decoded.reserve(path.size());
   for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && i + 2 < path.size() && hex_value(path[i + 1]) >= 0 &&
-        hex_value(path[i + 2]) >= 0) {
-      const char c = static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
+    if (path[i] == '%' && i + 2 < path.size() && text::hex_value(path[i + 1]) >= 0 &&
+        text::hex_value(path[i + 2]) >= 0) {
+      const char c =
+          static_cast<char>(text::hex_value(path[i + 1]) * 16 + text::hex_value(path[i + 2]));
       if (is_unreserved(c) || c == '/') {
         decoded += c;
       } else {

@@ -1,13 +1,9 @@
 #include "web/cookie.hpp"
 
+#include "text/ascii.hpp"
+
 namespace latchkey::web {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 std::string attributes(std::string_view path, bool secure) {
   std::string text = "; Path=" + std::string(path) + "; HttpOnly; SameSite=Strict";
@@ -20,12 +16,12 @@ std::string attributes(std::string_view path, bool secure) {
 std::optional<std::string> find_cookie(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const auto end = std::min(header.find(';'), header.size());
-    const std::string_view pair = trim(header.substr(0, end));
+    const std::string_view pair = text::trim_ows(header.substr(0, end));
     header.remove_prefix(std::min(end + 1, header.size()));
     const auto equals = pair.find('=');
     if (equals == std::string_view::npos) continue;
-    if (trim(pair.substr(0, equals)) != name) continue;
-    std::string_view value = trim(pair.substr(equals + 1));
+    if (text::trim_ows(pair.substr(0, equals)) != name) continue;
+    std::string_view value = text::trim_ows(pair.substr(equals + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
