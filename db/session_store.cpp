@@ -32,15 +32,22 @@ SessionStore::SessionStore(pqxx::connection_base& connection, SessionLifetime li
   prepare_statements(connection_);
 }
 
-void SessionStore::create(const auth::Digest& id_digest, std::int64_t user_id,
-                          std::string_view address) {
-  in_transaction(connection_, "create_session", [&](pqxx::work& tx) {
+bool SessionStore::create(const auth::Digest& id_digest, std::int64_t user_id,
+                          std::string_view address, const SignInProof& proof) {
+  return in_transaction(connection_, "create_session", [&](pqxx::work& tx) {
     tx.exec_prepared0(sql::kDeleteExpiredSessions.name,
                       static_cast<std::int64_t>(lifetime_.idle.count()),
                       static_cast<std::int64_t>(lifetime_.max.count()));
+    // Held until commit: a password change or TOTP confirmation waits, then ends this session
+    // with the others; one that committed first leaves no row here to lock.
+    if (tx.exec_prepared(sql::kLockSignedInAccount.name, user_id, proof.checked_password_hash,
+                         proof.second_factor_passed)
+            .empty()) {
+      return false;
+    }
     tx.exec_prepared0(sql::kInsertSession.name, hex_encode(id_digest), user_id,
                       sanitize_text(address, 64));
-    return 0;
+    return true;
   });
 }
 

@@ -23,6 +23,12 @@ struct SessionUser {
   bool totp_pending = false;
 };
 
+// What a sign-in checked, so that its session is stored only while that still holds.
+struct SignInProof {
+  std::string checked_password_hash;  // the account's hash the password was verified against
+  bool second_factor_passed = false;  // a TOTP or recovery code was checked and used up
+};
+
 struct SessionLifetime {
   std::chrono::milliseconds idle;  // unused this long: gone
   std::chrono::milliseconds max;   // this long after sign-in: gone in any case
@@ -33,8 +39,11 @@ class SessionStore {
   // Throws auth::StoreUnavailable when the connection breaks mid-call.
   SessionStore(pqxx::connection_base& connection, SessionLifetime lifetime);
 
-  // Stores a new session and drops expired ones of every user (they are never found again).
-  void create(const auth::Digest& id_digest, std::int64_t user_id, std::string_view address);
+  // Stores a new session unless the account changed since the sign-in checked it (another
+  // password, TOTP turned on without a second factor passed, disabled); returns whether it
+  // did. Drops expired sessions of every user (they are never found again).
+  bool create(const auth::Digest& id_digest, std::int64_t user_id, std::string_view address,
+              const SignInProof& proof);
   // The live session's user, its idle clock restarted; nullopt when unknown or expired.
   std::optional<SessionUser> touch(const auth::Digest& id_digest);
   void remove(const auth::Digest& id_digest);

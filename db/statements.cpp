@@ -44,7 +44,8 @@ void prepare_statements(pqxx::connection_base& connection) {
   static constexpr Statement kSelfService[] = {
       sql::kRevokeAllAppPasswords, sql::kRevokeAppPasswordById, sql::kAcceptTotpStep,
       sql::kDeleteRecoveryCodes,   sql::kInsertRecoveryCode,    sql::kUseRecoveryCode,
-      sql::kCountRecoveryCodes,    sql::kInsertSession,         sql::kTouchSession,
+      sql::kCountRecoveryCodes,    sql::kLockSignedInAccount,   sql::kInsertSession,
+      sql::kTouchSession,
       sql::kDeleteSession,         sql::kDeleteExpiredSessions,
   };
   for (const Statement& statement : kSelfService) connection.prepare(statement.name, statement.sql);

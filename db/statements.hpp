@@ -328,6 +328,12 @@ inline constexpr Statement kCountRecoveryCodes{
 
 // Sessions: $2 idle and $3 absolute lifetime in ms; the server's clock decides for every
 // replica. A session of a disabled account, or one past either limit, is not found.
+// A sign-in's account as it was checked: same password hash, not disabled, and TOTP off unless
+// a second factor was passed ($3).
+inline constexpr Statement kLockSignedInAccount{
+    "lk_lock_signed_in_account",
+    "SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND NOT disabled "
+    "AND (NOT totp_enabled OR $3::boolean) FOR SHARE"};
 inline constexpr Statement kInsertSession{
     "lk_insert_session",
     "INSERT INTO self_service_sessions (id_hash, user_id, client_address) "

@@ -171,14 +171,20 @@ SignInResult AccountService::sign_in(const SignInRequest& request) const {
         use_second_factor(repository, identity.user_id, identity.username, request.code);
       }
       std::string id = base64url(auth::random_bytes(kSessionIdBytes));
-      db::SessionStore(connection, lifetime_)
-          .create(session_digest(id), identity.user_id, request.client_address);
+      // The password was checked against the account as it was then: a password change or
+      // TOTP turned on since must not be followed by a session that outlives it.
+      const db::SignInProof proof{decision.checked_password_hash, identity.totp_enabled};
+      if (!db::SessionStore(connection, lifetime_)
+               .create(session_digest(id), identity.user_id, request.client_address, proof)) {
+        throw Refused("sign_in_outdated", "the account changed while signing in; sign in again");
+      }
       return id;
     });
   } catch (const Refused& refused) {
     result.status = SignInStatus::refused;
     result.reason = refused.reason();
     result.failed_user_id = refused.failed_user_id;
+    result.guess = refused.failed_user_id.has_value();  // sign_in_outdated: a right password
     return result;
   } catch (const auth::StoreUnavailable&) {
     result.status = SignInStatus::unavailable;

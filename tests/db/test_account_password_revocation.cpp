@@ -86,8 +86,9 @@ struct Fixture : db_test::MigratedDatabase {
   }
 
   void open_sessions() {
-    sessions.create(session("mine"), user_id, "127.0.0.1");
-    sessions.create(session("other"), user_id, "127.0.0.2");
+    const db::SignInProof signed_in{"$argon2id$old", false};
+    BOOST_TEST_REQUIRE(sessions.create(session("mine"), user_id, "127.0.0.1", signed_in));
+    BOOST_TEST_REQUIRE(sessions.create(session("other"), user_id, "127.0.0.2", signed_in));
   }
 
   void confirm_totp(const std::optional<auth::Digest>& keep_session = std::nullopt) {

@@ -3,6 +3,8 @@
 // session expiry by the server's clock.
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
+#include <future>
+#include <pqxx/transaction>
 #include <thread>
 
 #include "db/errors.hpp"
@@ -15,6 +17,8 @@ namespace {
 
 struct Fixture : db_test::MigratedDatabase {
   std::int64_t user_id = repository.create_user("uli", "", "$argon2id$x").id;
+  // What a sign-in with uli's password proves: the hash it was checked against, no code.
+  const db::SignInProof signed_in{"$argon2id$x", false};
 
   auth::Digest digest(const std::string& text) const { return hasher.digest("test", text); }
 
@@ -76,8 +80,8 @@ BOOST_AUTO_TEST_CASE(revoke_all_and_revoke_by_id) {
 BOOST_AUTO_TEST_CASE(password_change_ends_other_sessions_and_revokes_when_asked) {
   repository.create_app_password("uli", "phone", digest_of("phone"));
   db::SessionStore sessions(*connection, {std::chrono::hours(1), std::chrono::hours(2)});
-  sessions.create(digest("mine"), user_id, "127.0.0.1");
-  sessions.create(digest("other"), user_id, "127.0.0.2");
+  sessions.create(digest("mine"), user_id, "127.0.0.1", signed_in);
+  sessions.create(digest("other"), user_id, "127.0.0.2", signed_in);
   BOOST_TEST(repository.change_password(user_id, "$argon2id$new", false, digest("mine")) == 0);
   BOOST_TEST(sessions.touch(digest("mine")).has_value());
   BOOST_TEST(!sessions.touch(digest("other")).has_value());
@@ -87,7 +91,7 @@ BOOST_AUTO_TEST_CASE(password_change_ends_other_sessions_and_revokes_when_asked)
 
 BOOST_AUTO_TEST_CASE(sessions_expire_by_idle_and_absolute_limits) {
   db::SessionStore idle(*connection, {std::chrono::milliseconds(300), std::chrono::hours(1)});
-  idle.create(digest("s1"), user_id, "127.0.0.1");
+  idle.create(digest("s1"), user_id, "127.0.0.1", signed_in);
   const auto found = idle.touch(digest("s1"));
   BOOST_TEST_REQUIRE(found.has_value());
   BOOST_TEST(found->username == "uli");
@@ -95,23 +99,61 @@ BOOST_AUTO_TEST_CASE(sessions_expire_by_idle_and_absolute_limits) {
   BOOST_TEST(!idle.touch(digest("s1")).has_value());
 
   db::SessionStore capped(*connection, {std::chrono::hours(1), std::chrono::milliseconds(300)});
-  capped.create(digest("s2"), user_id, "127.0.0.1");
+  capped.create(digest("s2"), user_id, "127.0.0.1", signed_in);
   BOOST_TEST(capped.touch(digest("s2")).has_value());
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   BOOST_TEST(!capped.touch(digest("s2")).has_value());
 
   // Disabling the account ends its sessions at once; sign-out removes the row.
   db::SessionStore store(*connection, {std::chrono::hours(1), std::chrono::hours(2)});
-  store.create(digest("s3"), user_id, "127.0.0.1");
-  store.create(digest("s4"), user_id, "127.0.0.1");
+  store.create(digest("s3"), user_id, "127.0.0.1", signed_in);
+  store.create(digest("s4"), user_id, "127.0.0.1", signed_in);
   store.remove(digest("s4"));
   BOOST_TEST(!store.touch(digest("s4")).has_value());
   repository.disable_user("uli");
   BOOST_TEST(!store.touch(digest("s3")).has_value());
   // Expired rows are dropped when the next session is created.
-  store.create(digest("s5"), repository.create_user("vera", "", "").id, "127.0.0.1");
+  BOOST_TEST(store.create(digest("s5"), repository.create_user("vera", "", "").id, "127.0.0.1",
+                          db::SignInProof{"", false}));
   BOOST_TEST(number("SELECT count(*) FROM self_service_sessions WHERE id_hash = decode('" +
                     auth::to_hex(digest("s1")) + "', 'hex')") == 0);
+}
+
+// A sign-in checks the password, then stores the session in a later transaction; a password
+// change, TOTP turned on or a disabled account in between must not leave a session behind.
+BOOST_AUTO_TEST_CASE(a_session_is_stored_only_while_the_sign_in_still_holds) {
+  db::SessionStore store(*connection, {std::chrono::hours(1), std::chrono::hours(2)});
+  const auto sessions = [&] { return number("SELECT count(*) FROM self_service_sessions"); };
+  BOOST_TEST(!store.create(digest("a"), user_id, "127.0.0.1", {"$argon2id$old", false}));
+  BOOST_TEST(sessions() == 0);
+  BOOST_TEST(store.create(digest("b"), user_id, "127.0.0.1", signed_in));
+  BOOST_TEST(sessions() == 1);
+
+  enable_totp();
+  BOOST_TEST(!store.create(digest("c"), user_id, "127.0.0.1", signed_in));  // no code passed
+  BOOST_TEST(store.create(digest("d"), user_id, "127.0.0.1", {"$argon2id$x", true}));
+  repository.disable_user("uli");
+  BOOST_TEST(!store.create(digest("e"), user_id, "127.0.0.1", {"$argon2id$x", true}));
+  BOOST_TEST(number("SELECT count(*) FROM self_service_sessions WHERE id_hash IN (decode('" +
+                    auth::to_hex(digest("c")) + "', 'hex'), decode('" + auth::to_hex(digest("e")) +
+                    "', 'hex'))") == 0);
+}
+
+// The race itself: a password change not yet committed when the session is stored. The store
+// waits for it and then stores nothing, so the change's ending of sessions cannot miss one.
+BOOST_AUTO_TEST_CASE(a_session_waits_for_a_password_change_in_flight_and_is_refused) {
+  const auto other = db::open_connection(database.url());
+  pqxx::work change(*other);
+  change.exec("UPDATE users SET password_hash = '$argon2id$changed' WHERE username = 'uli'");
+  auto stored = std::async(std::launch::async, [&] {
+    const auto own = db::open_connection(database.url());
+    db::SessionStore store(*own, {std::chrono::hours(1), std::chrono::hours(2)});
+    return store.create(digest("racing"), user_id, "127.0.0.1", signed_in);
+  });
+  BOOST_TEST((stored.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout));
+  change.commit();
+  BOOST_TEST(!stored.get());
+  BOOST_TEST(number("SELECT count(*) FROM self_service_sessions") == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
