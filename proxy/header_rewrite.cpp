@@ -42,11 +42,16 @@ constexpr std::array<std::string_view, 9> kHopByHop{
     "te",         "trailer",    "upgrade",
     "http2-settings"};  // RFC 7540 §3.2.1: belongs to an h2c upgrade, never honoured
 
-// The client cannot speak for what latchkey alone knows.
-// X-Original-URL / X-Rewrite-URL: IIS and Symfony route on them, past latchkey's routing.
-constexpr std::array<std::string_view, 7> kSpoofable{
-    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded",
-    "x-real-ip",       "x-original-url",    "x-rewrite-url"};
+// The client cannot speak for what latchkey alone knows: the client's address, scheme, host,
+// port and path prefix as frameworks read them from a trusted proxy (Rack reads
+// X-Forwarded-Ssl, Spring and Werkzeug X-Forwarded-Prefix, IIS Front-End-Https), and the
+// original URL that IIS, Symfony and nginx setups route on, past latchkey's routing.
+constexpr std::array<std::string_view, 19> kSpoofable{
+    "x-forwarded-for",    "x-forwarded-proto", "x-forwarded-host",   "x-forwarded-port",
+    "x-forwarded-prefix", "x-forwarded-ssl",   "x-forwarded-scheme", "x-forwarded-server",
+    "x-forwarded-uri",    "forwarded",         "front-end-https",    "x-url-scheme",
+    "x-real-ip",          "x-client-ip",       "true-client-ip",     "x-cluster-client-ip",
+    "x-original-url",     "x-original-uri",    "x-rewrite-url"};
 
 // Connection options (RFC 9110 §7.6.1), as keys, ',' separated. Framing headers and Host are
 // never removed on a client's say-so: dropping Content-Length would change how the upstream

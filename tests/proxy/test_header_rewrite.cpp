@@ -253,6 +253,22 @@ BOOST_AUTO_TEST_CASE(forwarding_headers_describe_the_real_client) {
     BOOST_TEST(values(head, "X-Real-IP").empty());
   }
   {
+    // What frameworks behind a trusted proxy read as the scheme, port, prefix or address.
+    const std::vector<std::string> names{
+        "X-Forwarded-Port",   "X-Forwarded-Prefix", "X-Forwarded-Ssl",     "X-Forwarded-Scheme",
+        "X-Forwarded-Server", "X-Forwarded-Uri",    "Front-End-Https",     "X-Url-Scheme",
+        "X-Client-IP",        "True-Client-IP",     "X-Cluster-Client-IP", "X-Original-URI",
+        "x_forwarded_ssl"};
+    std::string spoofed = "GET / HTTP/1.1\r\nHost: h\r\n";
+    for (const auto& name : names) spoofed += name + ": on\r\n";
+    const auto head = forwarded(spoofed + "\r\n", make_route(true), nullptr, context());
+    for (const auto& name : names) {
+      BOOST_TEST_CONTEXT(name) {
+        BOOST_TEST(values(head, name).empty());
+      }
+    }
+  }
+  {
     const auto head = forwarded(raw, make_route(true), nullptr, context(nullptr, true));
     BOOST_TEST(join(values(head, "X-Forwarded-Proto")) == "[https]");
   }
