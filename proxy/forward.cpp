@@ -31,6 +31,23 @@ constexpr std::size_t kRelayChunkBytes = 64 * 1024;          // bounds memory pe
 constexpr std::size_t kMaxUpstreamHeaderBytes = 64 * 1024;   // generous: upstreams set cookies
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+// Beast adds a chunked body's trailer fields to the message's own fields. A head not yet
+// written (an empty body: the last chunk arrives with the head) would carry them past every
+// rewrite, so once the body is parsed the head is put back as it stood before it.
+template <bool isRequest>
+class TrailerGuard {
+ public:
+  template <class Body>
+  explicit TrailerGuard(const http::message<isRequest, Body>& message) : head_(message.base()) {}
+  template <class Body>
+  void drop(http::message<isRequest, Body>& message) const {
+    message.base() = head_;
+  }
+
+ private:
+  http::header<isRequest> head_;
+};
+
 // Why an upstream exchange failed; decides 502 vs 504 and whether a retry is safe.
 enum class UpstreamFailure { none, connect_refused, connect_timeout, tls_failed, write_failed,
                              response_timeout, bad_response, reset_before_response };
@@ -214,6 +231,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   } else {
     // A chunked body goes through the parser and the serializer, piece by piece.
     http::request_serializer<http::buffer_body> request_writer{request};
+    const TrailerGuard trailers(request);
     for (;;) {
       if (!parser.is_done()) {
         request.body().data = chunk_data();
@@ -222,6 +240,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
         auto [ec, n] = co_await http::async_read_some(client, client_buffer, parser, kTuple);
         if (ec == http::error::need_buffer) ec = {};
         if (ec) co_return co_await client_body_failed(ec);
+        if (parser.is_done()) trailers.drop(request);
         request.body().size = kRelayChunkBytes - request.body().size;
         // An empty piece must not reach a chunked serializer: it would end the body early.
         request.body().data = request.body().size > 0 ? chunk.get() : nullptr;
@@ -275,8 +294,9 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
 
   auto& response = response_parser->get();
   const unsigned status = response.result_int();
-  rewrite_client_response(response.base());
+  // Read before the rewrite drops the upstream's Connection field (RFC 9112 §9.6).
   const bool upstream_keep_alive = response.keep_alive();
+  rewrite_client_response(response.base());
   bool keep_alive = client_wants_keep_alive &&
                     (!context.keep_alive_allowed || context.keep_alive_allowed());
   const bool has_body = !is_head && status != 204 && status != 304;
@@ -359,6 +379,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
     // through in tiny reads.
     upstream_buffer.reserve(kRelayChunkBytes);
     http::response_serializer<http::buffer_body> response_writer{response};
+    const TrailerGuard trailers(response);
     bool head_sent = false;
     for (;;) {
       if (!response_parser->is_done()) {
@@ -369,6 +390,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
                                                       *response_parser, kTuple);
         if (ec == http::error::need_buffer) ec = {};
         if (ec == http::error::end_of_stream && response_parser->is_done()) ec = {};
+        if (response_parser->is_done()) trailers.drop(response);
         if (ec && !head_sent) {
           // The head goes out with the first body piece: a first chunk that does not parse is
           // still answered 502, a stall before it 504.

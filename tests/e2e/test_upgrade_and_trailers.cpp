@@ -69,26 +69,39 @@ BOOST_AUTO_TEST_CASE(h2c_is_never_honoured) {
   }
 }
 
+// Beast adds trailer fields to the message's own. With an empty body the last chunk and its
+// trailers arrive before the head has gone upstream: they must not go out in it.
 BOOST_AUTO_TEST_CASE(trailer_fields_never_reach_the_upstream) {
   auto& d = deployment();
-  const auto exchange =
-      raw_exchange_at(d.proxy_port(),
-                      "POST /static/trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                      "Trailer: Authorization, X-Forwarded-User\r\n\r\n"
-                      "5\r\nhello\r\n0\r\n"
-                      "Authorization: Basic YWRtaW46c2VjcmV0\r\n"
-                      "X-Forwarded-User: admin\r\n\r\n");
-  BOOST_TEST(exchange.answer.rfind("HTTP/1.1 200", 0) == 0);
-  const auto record = d.upstream_records().back();
-  BOOST_TEST(record.at("path").as_string() == "/static/trailers");
-  BOOST_TEST(record.at("body_bytes").as_int64() == 5);
-  BOOST_TEST(record.at("trailers").as_array().empty());
-  for (const char* name : {"Authorization", "X-Forwarded-User", "Trailer"}) {
-    BOOST_TEST_CONTEXT(name) {
-      BOOST_TEST(record_header_count(record, name) == 0u);
+  for (const std::string first_chunk : {"5\r\nhello\r\n", ""}) {
+    BOOST_TEST_CONTEXT("first chunk: " << (first_chunk.empty() ? "the last one" : "5 bytes")) {
+      const auto exchange = raw_exchange_at(
+          d.proxy_port(),
+          "POST /static/trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+          "Trailer: Authorization, X-Forwarded-User\r\n\r\n" +
+              first_chunk +
+              "0\r\n"
+              "Authorization: Basic YWRtaW46c2VjcmV0\r\n"
+              "X-Forwarded-User: admin\r\n"
+              "X-Forwarded-For: 203.0.113.66\r\n"
+              "Cookie: JSESSIONID=stolen\r\n"
+              "Host: evil.example\r\n\r\n");
+      BOOST_TEST(exchange.answer.rfind("HTTP/1.1 200", 0) == 0);
+      const auto record = d.upstream_records().back();
+      BOOST_TEST(record.at("path").as_string() == "/static/trailers");
+      BOOST_TEST(record.at("body_bytes").as_int64() == (first_chunk.empty() ? 0 : 5));
+      BOOST_TEST(record.at("trailers").as_array().empty());
+      for (const char* name : {"Authorization", "X-Forwarded-User", "Trailer", "Cookie"}) {
+        BOOST_TEST_CONTEXT(name) {
+          BOOST_TEST(record_header_count(record, name) == 0u);
+        }
+      }
+      BOOST_TEST(record_header_count(record, "Host") == 1u);
+      BOOST_TEST(record_header(record, "Host") != "evil.example");
+      BOOST_TEST(record_header(record, "X-Forwarded-For") == "127.0.0.1");
+      BOOST_TEST(record_header(record, "Transfer-Encoding") == "chunked");
     }
   }
-  BOOST_TEST(record_header(record, "Transfer-Encoding") == "chunked");
 }
 
 BOOST_AUTO_TEST_CASE(framing_fields_in_trailers_are_refused) {

@@ -46,6 +46,33 @@ BOOST_AUTO_TEST_CASE(malformed_upstream_responses_are_502_and_never_relayed) {
   BOOST_TEST(ok.body == "ok");
 }
 
+// Beast adds trailer fields to the message's own; those of an empty body arrive with the head
+// and must not go out in it.
+BOOST_AUTO_TEST_CASE(trailers_of_an_empty_upstream_body_never_become_head_fields) {
+  auto& d = limited().deployment;
+  const auto result = d.curl("/raw/empty_chunked_trailers");
+  BOOST_TEST(result.status == 200);
+  BOOST_TEST(result.body.empty());
+  BOOST_TEST(result.headers.find("X-Trailer-Leak") == std::string::npos, result.headers);
+  BOOST_TEST(result.headers.find("Keep-Alive: timeout=1") == std::string::npos, result.headers);
+}
+
+// An upstream answer with Connection: close ends that connection's use even before its FIN
+// arrives (RFC 9112 §9.6): the next request goes out on a new one.
+BOOST_AUTO_TEST_CASE(an_upstream_connection_announced_closed_is_not_pooled) {
+  auto& d = limited().deployment;
+  RawConnection client(d.proxy_port());
+  const auto ask = [&client](const std::string& path) {
+    client.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto response = client.read_response(seconds(5));
+    BOOST_TEST_REQUIRE(response.has_value());
+    BOOST_TEST_REQUIRE(response->status == 200);
+    return std::stoi(response->body);
+  };
+  const int closing = ask("/connections/close");
+  BOOST_TEST(ask("/connections") == closing + 1);
+}
+
 BOOST_AUTO_TEST_CASE(an_upstream_that_accepts_and_never_answers_gives_504_after_response_timeout) {
   auto& d = limited().deployment;
   const auto started = std::chrono::steady_clock::now();

@@ -10,6 +10,7 @@ request it reads the head (bodies are not read) and, by path:
     /stall         never answers (holds the connection until the peer closes it)
     /stall-body    sends a head with Content-Length: 100 and 10 body bytes, then stalls
     /connections   answers 200 with the number of connections accepted so far
+    /connections/close  the same with Connection: close, then holds the connection open
 
 With --blackhole-port-file, a second port is opened whose accept queue is kept full, so that
 new connections to it are never accepted (their SYNs are dropped): a connect there hangs
@@ -46,6 +47,9 @@ RESPONSES = {
     "http2_version": b"HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nhi",
     "switching_protocols": b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                            b"Connection: Upgrade\r\n\r\n",
+    # Well-formed, for the trailers of an empty body (never to become head fields).
+    "empty_chunked_trailers": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              b"0\r\nX-Trailer-Leak: yes\r\nKeep-Alive: timeout=1\r\n\r\n",
 }
 
 MAX_HEAD = 64 * 1024
@@ -111,6 +115,12 @@ def serve_connection(conn: socket.socket, accepted: Counter) -> None:
                 if path == "/stall-body":
                     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
                     hold(conn)
+                    return
+                if path == "/connections/close":
+                    body = b"%d\n" % accepted.value
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close"
+                                 b"\r\n\r\n" % len(body) + body)
+                    hold(conn)  # said close, but the FIN is late: only the field tells
                     return
                 if path == "/connections":
                     body = b"%d\n" % accepted.value
