@@ -152,6 +152,7 @@ Decision Authenticator::verify(const BasicCredentials& credentials, const Policy
           identity.app_password_id = match->id;
           identity.app_password_name = match->name;
           identity.scopes = match->scopes;
+          identity.expires_at = match->expires_at;
           return allow(std::move(identity));
         }
         // Shaped like an app password but unknown; it may still be someone's account password.
@@ -238,6 +239,7 @@ Decision Authenticator::verify_token(std::string_view token,
     identity.token_id = match->id;
     identity.token_name = match->name;
     identity.scopes = std::move(match->scopes);
+    identity.expires_at = match->expires_at;
     return allow(std::move(identity));
   } catch (...) {
     return deny(DenyReason::store_unavailable);  // fail closed (§5.7)

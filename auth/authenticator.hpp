@@ -46,6 +46,9 @@ struct Identity {
   std::optional<std::int64_t> token_id;
   std::string token_name;
   Scopes scopes;  // what the credential carries; nullopt: every scope
+  // When the credential itself ends (an expiring app password or token): the verified cache
+  // never keeps it past that, whatever its TTL.
+  std::optional<std::chrono::system_clock::time_point> expires_at;
   // The credential's name whatever its kind ("" for an account password).
   const std::string& credential_name() const {
     return credential == CredentialType::token ? token_name : app_password_name;

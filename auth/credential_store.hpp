@@ -50,6 +50,7 @@ struct AppPasswordMatch {
   std::string name;
   UserRecord user;
   Scopes scopes;  // nullopt: every scope
+  std::optional<std::chrono::system_clock::time_point> expires_at;
 };
 
 // A live token: not revoked, not expired, a refresh token not yet exchanged, and the

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace latchkey::auth {
@@ -106,7 +107,13 @@ bool VerifiedCache::expired(const Slot& slot, Clock::time_point now, std::int64_
 
 void VerifiedCache::insert_locked(const Digest& key, const Identity& identity,
                                   Clock::time_point now) {
-  const Clock::time_point expires = now + ttl_;
+  Clock::time_point expires = now + ttl_;
+  if (identity.expires_at) {
+    // No NOTIFY marks a credential's own end: the entry ends with it, whatever the TTL.
+    const auto left = *identity.expires_at - std::chrono::system_clock::now();
+    expires = std::min(expires, now + std::chrono::duration_cast<Clock::duration>(
+                                          std::max(left, decltype(left)::zero())));
+  }
   if (const auto it = entries_.find(key); it != entries_.end()) {
     it->second.identity = identity;
     it->second.expires = expires;

@@ -26,8 +26,8 @@ class VerifiedCache {
 
   VerifiedCache(std::string key, std::chrono::milliseconds ttl, std::size_t max_entries);
 
-  // An entry lives `ttl` from its insert; hits do not extend it. Expired entries are erased
-  // when found, and by drop_expired.
+  // An entry lives `ttl` from its insert, or until the identity's expires_at if sooner; hits
+  // do not extend it. Expired entries are erased when found, and by drop_expired.
   std::optional<Identity> find(std::string_view username, std::string_view secret,
                                Clock::time_point now = Clock::now());
   void insert(std::string_view username, std::string_view secret, const Identity& identity,

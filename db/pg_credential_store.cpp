@@ -105,6 +105,7 @@ std::optional<auth::AppPasswordMatch> PgCredentialStore::find_app_password(
                     match.scopes = auth::parse_scope_list(r[0][11].as<std::string>())
                                        .value_or(std::vector<std::string>{});
                   }
+                  match.expires_at = optional_time(r[0][12]);
                   return match;
                 });
 }

@@ -33,6 +33,9 @@ namespace sql {
   u "id, " u "username, " u "email, " u "password_hash, " u "totp_enabled, " u \
     "disabled, " LATCHKEY_LOCKED_UNTIL(u "locked_until") ", " u "failed_logins, " u "lock_count"
 
+// A timestamp column as microseconds since the epoch.
+#define LATCHKEY_US(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
+
 inline constexpr Statement kFindUserForAuth{
     "lk_find_user_for_auth",
     "SELECT " LATCHKEY_AUTH_USER_COLUMNS("") " FROM users WHERE lower(username) = lower($1)"};
@@ -144,23 +147,23 @@ inline constexpr Statement kDisableTotp{
 inline constexpr Statement kFindAppPassword{
     "lk_find_app_password",
     "SELECT a.id, a.name, " LATCHKEY_AUTH_USER_COLUMNS(
-        "u.") ", array_to_string(a.scopes, ' ') FROM app_passwords a JOIN users u ON u.id = a.user_id "
+        "u.") ", array_to_string(a.scopes, ' '), " LATCHKEY_US("a.expires_at") " "
+              "FROM app_passwords a JOIN users u ON u.id = a.user_id "
               "WHERE a.hash = decode($1, 'hex') AND a.revoked_at IS NULL "
               "AND (a.expires_at IS NULL OR a.expires_at > now())"};
 
 // ---- tokens (db/token_repository.cpp, db/pg_credential_store.cpp) ------------------------
 // Scopes cross as one space-joined text (NULL: every scope); the kind as its name.
 
-#define LATCHKEY_US(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
-
 // A live token for the authenticator and introspection: not revoked, not expired, a refresh
 // token not yet exchanged, its application password (if any) live too, and not an OAuth token
 // of the account password once TOTP is on (§5.1, even if a grant raced the TOTP confirm).
-// Columns: id, kind, name, scopes, app_password_id, client_id, created, expires, then the user.
+// Columns: id, kind, name, scopes, app_password_id, client_id, created, expires (the token's or
+// its application password's, whichever is first), then the user.
 inline constexpr Statement kFindToken{
     "lk_find_token",
     "SELECT t.id, t.kind, t.name, array_to_string(t.scopes, ' '), t.app_password_id, "
-    "t.client_id, " LATCHKEY_US("t.created_at") ", " LATCHKEY_US("t.expires_at") ", "
+    "t.client_id, " LATCHKEY_US("t.created_at") ", " LATCHKEY_US("least(t.expires_at, a.expires_at)") ", "
     LATCHKEY_AUTH_USER_COLUMNS("u.") " FROM tokens t JOIN users u ON u.id = t.user_id "
     "LEFT JOIN app_passwords a ON a.id = t.app_password_id "
     "WHERE t.digest = decode($1, 'hex') AND t.revoked_at IS NULL AND t.used_at IS NULL "

@@ -68,6 +68,27 @@ BOOST_AUTO_TEST_CASE(entries_expire_after_ttl) {
   BOOST_TEST(!cache.find("alice", "s3cret", kT0).has_value());
 }
 
+// An expiring token or app password sends no NOTIFY when it ends: its entry must end with it.
+BOOST_AUTO_TEST_CASE(an_entry_never_outlives_its_credential) {
+  VerifiedCache cache(kKey, std::chrono::hours(1), 10);
+  Identity expiring = identity(1, "alice");
+  expiring.expires_at = std::chrono::system_clock::now() + 2s;
+  cache.insert("alice", "s3cret", expiring, kT0);
+  BOOST_TEST(cache.find("alice", "s3cret", kT0 + 1s).has_value());
+  BOOST_TEST(!cache.find("alice", "s3cret", kT0 + 3s).has_value());  // the TTL is an hour
+
+  Identity ended = identity(2, "bob");
+  ended.expires_at = std::chrono::system_clock::now() - 1s;  // verified just as it ended
+  cache.insert("bob", "s3cret", ended, kT0);
+  BOOST_TEST(!cache.find("bob", "s3cret", kT0).has_value());
+
+  Identity lasting = identity(3, "carol");
+  lasting.expires_at = std::chrono::system_clock::now() + std::chrono::hours(24);
+  cache.insert("carol", "s3cret", lasting, kT0);
+  BOOST_TEST(cache.find("carol", "s3cret", kT0 + std::chrono::minutes(59)).has_value());
+  BOOST_TEST(!cache.find("carol", "s3cret", kT0 + std::chrono::minutes(61)).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(reinsert_refreshes_without_growing) {
   VerifiedCache cache(kKey, 1000ms, 10);
   cache.insert("alice", "s3cret", identity(1, "alice"), kT0);

@@ -264,6 +264,19 @@ BOOST_AUTO_TEST_CASE(expired_token_is_refused) {
   BOOST_TEST(listed.out.find("expired") != std::string::npos);
 }
 
+// Used while live, the token is in the verified cache (TTL 10 minutes here); its expiry sends
+// no notification, and must still end it on time.
+BOOST_AUTO_TEST_CASE(a_token_used_before_it_expires_is_refused_once_it_has) {
+  auto& d = tokens_deployment();
+  Accounts::get();
+  const std::string token = new_token(d, "bob", "cached-then-expired", {"--expires", "2s"});
+  BOOST_TEST_REQUIRE(d.curl("/api/x", bearer(token)).status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const auto r = d.curl("/api/x", bearer(token));
+  BOOST_TEST(r.status == 401);
+  BOOST_TEST(r.header("WWW-Authenticate").find("invalid_token") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(revoking_a_token_with_the_cli_ends_it_at_once_despite_the_cache) {
   auto& d = tokens_deployment();
   Accounts::get();
