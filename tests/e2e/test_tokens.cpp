@@ -269,9 +269,10 @@ BOOST_AUTO_TEST_CASE(expired_token_is_refused) {
 BOOST_AUTO_TEST_CASE(a_token_used_before_it_expires_is_refused_once_it_has) {
   auto& d = tokens_deployment();
   Accounts::get();
-  const std::string token = new_token(d, "bob", "cached-then-expired", {"--expires", "2s"});
+  const auto created = std::chrono::steady_clock::now();
+  const std::string token = new_token(d, "bob", "cached-then-expired", {"--expires", "5s"});
   BOOST_TEST_REQUIRE(d.curl("/api/x", bearer(token)).status == 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  std::this_thread::sleep_until(created + std::chrono::milliseconds(5500));
   const auto r = d.curl("/api/x", bearer(token));
   BOOST_TEST(r.status == 401);
   BOOST_TEST(r.header("WWW-Authenticate").find("invalid_token") != std::string::npos);
