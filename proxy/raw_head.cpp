@@ -37,4 +37,10 @@ RawHeadScan scan_raw_head(std::string_view bytes) {
   return scan;
 }
 
+std::size_t leading_empty_lines(std::string_view bytes) {
+  std::size_t at = 0;
+  while (bytes.substr(at, 2) == "\r\n") at += 2;
+  return at;
+}
+
 }  // namespace latchkey::proxy

@@ -18,4 +18,8 @@ struct RawHeadScan {
 // Scans `bytes` from the start up to the end of the head (or all of it while incomplete).
 RawHeadScan scan_raw_head(std::string_view bytes);
 
+// Bytes of the whole empty lines (CRLF) that `bytes` starts with: a server SHOULD ignore them
+// before a request line (RFC 9112 §2.2), as clients send one after a body.
+std::size_t leading_empty_lines(std::string_view bytes);
+
 }  // namespace latchkey::proxy

@@ -139,6 +139,8 @@ asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
   };
 
   for (;;) {
+    buffer.consume(leading_empty_lines(
+        {static_cast<const char*>(buffer.data().data()), buffer.data().size()}));
     const auto data = buffer.data();
     // Obs-fold, bare CR/LF and NUL are refused on the raw bytes (proxy/raw_head.hpp).
     const RawHeadScan scan = scan_raw_head({static_cast<const char*>(data.data()), data.size()});

@@ -194,6 +194,22 @@ BOOST_AUTO_TEST_CASE(every_attack_is_refused_and_nothing_reaches_the_upstream) {
   BOOST_TEST(d.curl("/static/after-catalogue").status == 200);
 }
 
+// RFC 9112 §2.2: a server SHOULD ignore empty lines before a request line; clients send a CRLF
+// after a POST body. The request after it is served, not refused.
+BOOST_AUTO_TEST_CASE(empty_lines_before_a_request_line_are_ignored) {
+  auto& d = deployment();
+  const std::size_t before = d.upstream_record_count();
+  const RawExchange exchange = raw_exchange_at(
+      d.proxy_port(),
+      "\r\n\r\nPOST /static/crlf-a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\r\n"
+      "GET /static/crlf-b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  BOOST_TEST(exchange.answer.rfind("HTTP/1.1 200", 0) == 0u, exchange.answer);
+  BOOST_TEST(exchange.answer.find("HTTP/1.1 200", 1) != std::string::npos, exchange.answer);
+  BOOST_TEST(exchange.answer.find(" 400 ") == std::string::npos);
+  BOOST_TEST_REQUIRE(d.upstream_record_count() == before + 2);
+  BOOST_TEST(d.upstream_records().back().at("path").as_string() == "/static/crlf-b");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace latchkey::test

@@ -55,4 +55,14 @@ BOOST_AUTO_TEST_CASE(table) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(leading_empty_lines_are_whole_crlfs_only) {
+  using latchkey::proxy::leading_empty_lines;
+  BOOST_TEST(leading_empty_lines("GET / HTTP/1.1\r\n") == 0u);
+  BOOST_TEST(leading_empty_lines("\r\nGET /") == 2u);
+  BOOST_TEST(leading_empty_lines("\r\n\r\n\r\nGET /") == 6u);
+  BOOST_TEST(leading_empty_lines("\r\n\r") == 2u);  // the second one is not whole yet
+  BOOST_TEST(leading_empty_lines("\nGET /") == 0u);   // a bare LF is not an empty line
+  BOOST_TEST(leading_empty_lines("") == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
