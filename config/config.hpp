@@ -103,7 +103,10 @@ struct RouteLimits {
 struct Route {
   std::string name;
   std::optional<std::string> host;  // lower-case, no port; nullopt matches any host
-  std::string path_prefix = "/";
+  std::string path_prefix = "/";  // lower-case when path_ignore_case
+  // match.ignore_case: the prefix matches in any case, for upstreams that read paths that way
+  // (IIS, ASP.NET, Express by default), so no other spelling reaches a less protected route.
+  bool path_ignore_case = false;
   Upstream upstream;
   RouteAuth auth;
   IdentityHeaders identity_headers;

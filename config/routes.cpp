@@ -3,6 +3,7 @@
 
 #include "config/sections.hpp"
 #include "config/values.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::config::detail {
 namespace {
@@ -70,7 +71,7 @@ namespace {
 
 // Reads `match` into the route; false when it had a problem, so duplicates are not judged.
 bool read_match(Reader& reader, const Field& field, Route& route) {
-  const auto map = reader.map(field, {"host", "path_prefix"});
+  const auto map = reader.map(field, {"host", "path_prefix", "ignore_case"});
   if (!map) return false;
   bool ok = true;
   if (const auto host = map->get("host")) {
@@ -86,6 +87,12 @@ bool read_match(Reader& reader, const Field& field, Route& route) {
     if (text) route.path_prefix = *text;
     ok = ok && text.has_value();
   }
+  if (const auto ignore_case = map->get("ignore_case")) {
+    const auto flag = reader.boolean(*ignore_case);
+    ok = ok && flag.has_value();
+    route.path_ignore_case = flag.value_or(false);
+  }
+  if (route.path_ignore_case) route.path_prefix = text::ascii_lower(route.path_prefix);
   return ok;
 }
 

@@ -1,6 +1,7 @@
 #include "proxy/router.hpp"
 
 #include "proxy/route_path.hpp"
+#include "text/ascii.hpp"
 
 #include <cctype>
 #include <string>
@@ -29,15 +30,18 @@ bool path_has_prefix(std::string_view path, std::string_view prefix) {
   return path[prefix.size()] == '/';
 }
 
-Router::Router(const std::vector<config::Route>& routes) : routes_(routes) {}
+Router::Router(const std::vector<config::Route>& routes) : routes_(routes) {
+  for (const config::Route& route : routes_) any_ignore_case_ |= route.path_ignore_case;
+}
 
 const config::Route* Router::match(std::string_view host, std::string_view target) const {
   const std::string wanted_host = host_without_port(host);
   const std::string path = route_path(target);
+  const std::string lower_path = any_ignore_case_ ? text::ascii_lower(path) : std::string();
   const config::Route* best = nullptr;
   for (const config::Route& route : routes_) {
     if (route.host && *route.host != wanted_host) continue;
-    if (!path_has_prefix(path, route.path_prefix)) continue;
+    if (!path_has_prefix(route.path_ignore_case ? lower_path : path, route.path_prefix)) continue;
     if (best == nullptr || route.path_prefix.size() > best->path_prefix.size() ||
         (route.path_prefix.size() == best->path_prefix.size() && route.host && !best->host)) {
       best = &route;

@@ -20,6 +20,7 @@ class Router {
 
  private:
   const std::vector<config::Route>& routes_;
+  bool any_ignore_case_ = false;  // only then is a lower-cased copy of each path made
 };
 
 // "Example.COM:8443" -> "example.com"; "[::1]:80" -> "[::1]".

@@ -183,6 +183,7 @@ BOOST_AUTO_TEST_CASE(omitted_keys_take_the_documented_defaults) {
   const Route& route = config.routes.at(0);
   BOOST_TEST(!route.host.has_value());
   BOOST_TEST(route.path_prefix == "/");
+  BOOST_TEST(!route.path_ignore_case);
   BOOST_TEST(route.upstream.scheme == "http");
   BOOST_TEST(route.upstream.host == "127.0.0.1");
   BOOST_TEST(route.upstream.port == 9000);
@@ -303,6 +304,14 @@ BOOST_AUTO_TEST_CASE(plain_path_prefixes_are_accepted) {
       BOOST_TEST(config.routes.at(0).path_prefix == prefix);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(an_ignore_case_prefix_is_stored_lower_cased) {
+  const Config config =
+      parse(kHead + "routes: [{name: app, match: {path_prefix: /Admin/Panel, ignore_case: true}, "
+                    "upstream: {url: \"http://x\"}}]\n");
+  BOOST_TEST(config.routes.at(0).path_ignore_case);
+  BOOST_TEST(config.routes.at(0).path_prefix == "/admin/panel");
 }
 
 BOOST_AUTO_TEST_CASE(match_hosts_are_normalized) {

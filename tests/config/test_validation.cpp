@@ -477,6 +477,15 @@ const std::vector<Case> kCases = {
              "  - { name: b, match: { host: x.example, path_prefix: /p/ }, upstream: { url: "
              "\"http://x\" } }\n",
      {"routes[1].match: has the same host and path_prefix as routes[0] (line 6)"}},
+    {"duplicate prefix once case is ignored",
+     kHead + "routes:\n"
+             "  - { name: a, match: { path_prefix: /admin }, upstream: { url: \"http://x\" } }\n"
+             "  - { name: b, match: { path_prefix: /Admin, ignore_case: true }, upstream: { url: "
+             "\"http://x\" } }\n",
+     {"routes[1].match: has the same host and path_prefix as routes[0] (line 6)"}},
+    {"ignore_case not a boolean",
+     route_with("    match: {path_prefix: /admin, ignore_case: sometimes}\n"),
+     {R"(routes[0].match.ignore_case: "sometimes" is not true or false (line 7))"}},
     {"two catch-all routes",
      kHead + "routes:\n"
              "  - { name: a, upstream: { url: \"http://x\" } }\n"

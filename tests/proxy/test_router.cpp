@@ -76,6 +76,24 @@ BOOST_AUTO_TEST_CASE(longest_prefix_wins_whatever_the_order) {
                 });
 }
 
+// Upstreams such as IIS, ASP.NET and Express read /ADMIN as /admin: a protected prefix marked
+// ignore_case takes every spelling, and a case-sensitive one still only its own.
+BOOST_AUTO_TEST_CASE(an_ignore_case_prefix_takes_every_spelling) {
+  std::vector<Route> routes{route("root", std::nullopt, "/"), route("admin", std::nullopt, "/admin"),
+                            route("wiki", std::nullopt, "/Wiki")};
+  routes[1].path_ignore_case = true;  // the parser stores the prefix lower-cased
+  const Router router(routes);
+  check(router, {
+                    {"h", "/admin/users", "admin"},
+                    {"h", "/ADMIN/users", "admin"},
+                    {"h", "/Admin", "admin"},
+                    {"h", "/%41dmin/users", "admin"},  // decoded, then compared in any case
+                    {"h", "/ADMINX", "root"},          // still on a segment boundary
+                    {"h", "/Wiki/x", "wiki"},
+                    {"h", "/wiki/x", "root"},  // no ignore_case: paths are case-sensitive
+                });
+}
+
 BOOST_AUTO_TEST_CASE(prefix_matches_only_on_a_segment_boundary) {
   const std::vector<Route> routes{route("api", std::nullopt, "/api")};
   const Router router(routes);
