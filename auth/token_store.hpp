@@ -44,12 +44,15 @@ enum class RefreshStatus {
   inactive,         // expired, revoked, or its application password revoked
   client_mismatch,  // issued to another client_id (RFC 6749 §6)
   scope_exceeded,   // asks for more than the original grant (RFC 6749 §6)
-  account_refused,  // the account is disabled or locked
+  account_refused,  // the account is disabled
+  account_locked,   // the account is locked for now (failed logins); the token stays unspent
 };
 
 struct RefreshResult {
   RefreshStatus status = RefreshStatus::unknown;
-  TokenGrant grant;  // whom the token was for (unless unknown); the new pair's on rotation
+  // Whom the token was for (unless unknown); on rotation, scopes are the new access token's.
+  TokenGrant grant;
+  std::optional<std::chrono::system_clock::time_point> locked_until;  // set when account_locked
 };
 
 class TokenStore {
@@ -62,9 +65,10 @@ class TokenStore {
   virtual bool issue_pair(const TokenGrant& grant, const NewPair& pair,
                           std::string_view audit_source) = 0;
 
-  // Exchanges a refresh token: on success it is spent and `pair` stored in its family with
-  // the requested scopes (nullopt: the original ones). Reuse of a spent token revokes the
-  // family, writes `token.refresh_reused` and notifies replicas.
+  // Exchanges a refresh token: on success it is spent and `pair` stored in its family, the
+  // access token with the requested scopes (nullopt: the presented token's), the refresh token
+  // with the presented token's (RFC 6749 §6). Reuse of a spent token revokes the family,
+  // writes `token.refresh_reused` and notifies replicas.
   virtual RefreshResult refresh(const Digest& presented,
                                 const std::optional<std::string>& client_id,
                                 const Scopes& requested, const NewPair& pair,

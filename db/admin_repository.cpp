@@ -232,6 +232,22 @@ void AdminRepository::disable_totp(std::string_view username) {
   });
 }
 
+bool AdminRepository::cancel_pending_totp(std::string_view username) {
+  return in_transaction(connection_, "cancel_pending_totp", [&](pqxx::work& tx) {
+    const TotpEnrolment enrolment = lock_user(tx, username);
+    if (!enrolment.sealed_secret) {
+      throw Conflict("TOTP is not enabled for " + quoted(enrolment.user.username));
+    }
+    // Enabled since the caller looked: dropping it without a code would bypass the second factor.
+    if (enrolment.user.totp_enabled) return false;
+    tx.exec_prepared0(sql::kCancelPendingTotp.name, enrolment.user.id);
+    tx.exec_prepared0(sql::kDeleteRecoveryCodes.name, enrolment.user.id);
+    audit(tx, enrolment.user, "totp.disabled", source_);
+    // No NOTIFY: TOTP stayed off, so no cached verification went stale.
+    return true;
+  });
+}
+
 AppPasswordInfo AdminRepository::create_app_password(std::string_view username,
                                                      std::string_view name,
                                                      const auth::Digest& digest,

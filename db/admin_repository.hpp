@@ -80,6 +80,10 @@ class AdminRepository {
                     const std::optional<auth::Digest>& keep_session = std::nullopt);
   // Removes an enabled or pending secret and the recovery codes; Conflict when there is none.
   void disable_totp(std::string_view username);
+  // Removes a pending (unconfirmed) secret only, checked under the user's row lock: false, and
+  // nothing written, when TOTP is enabled by then (the caller must ask for a code); Conflict
+  // when there is no secret at all. Turning off a pending enrolment needs no code.
+  bool cancel_pending_totp(std::string_view username);
 
   // ---- self-service (web/) ----
   // Takes `step` of the enabled secret `sealed_secret` at sign-in; false when that step (or a

@@ -49,6 +49,8 @@ void prepare_statements(pqxx::connection_base& connection) {
       sql::kDeleteSession,         sql::kDeleteExpiredSessions,
   };
   for (const Statement& statement : kSelfService) connection.prepare(statement.name, statement.sql);
+  // The page turns off a pending TOTP enrolment without a code: pending only, re-checked.
+  connection.prepare(sql::kCancelPendingTotp.name, sql::kCancelPendingTotp.sql);
   // Write-behind and `latchkey audit` (db/audit_log.cpp), kept apart from the list above.
   static constexpr Statement kAudit[] = {sql::kInsertAuditDropped, sql::kListAuditEvents};
   for (const Statement& statement : kAudit) connection.prepare(statement.name, statement.sql);

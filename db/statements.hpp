@@ -142,6 +142,12 @@ inline constexpr Statement kDisableTotp{
     "UPDATE users SET totp_secret_sealed = NULL, totp_enabled = false, totp_last_step = NULL, "
     "updated_at = now() WHERE id = $1 AND totp_secret_sealed IS NOT NULL"};
 
+// A pending enrolment only: never an enabled secret, whatever the caller saw before.
+inline constexpr Statement kCancelPendingTotp{
+    "lk_cancel_pending_totp",
+    "UPDATE users SET totp_secret_sealed = NULL, totp_last_step = NULL, updated_at = now() "
+    "WHERE id = $1 AND totp_secret_sealed IS NOT NULL AND NOT totp_enabled"};
+
 // ---- app_passwords ---------------------------------------------------------------------
 
 inline constexpr Statement kFindAppPassword{

@@ -61,22 +61,27 @@ std::optional<std::int64_t> lifetime_ms(std::optional<std::chrono::milliseconds>
   return static_cast<std::int64_t>(lifetime->count());
 }
 
-// Inserts one token of a family; returns its id.
+// Inserts one token of a family carrying `scopes`; returns its id.
 std::int64_t insert_member(pqxx::work& tx, const auth::TokenGrant& grant, auth::TokenKind kind,
-                           const auth::Digest& digest, std::chrono::milliseconds ttl,
-                           std::int64_t family, std::optional<std::int64_t> parent) {
+                           const auth::Scopes& scopes, const auth::Digest& digest,
+                           std::chrono::milliseconds ttl, std::int64_t family,
+                           std::optional<std::int64_t> parent) {
   const pqxx::row row = tx.exec_prepared1(
       sql::kInsertToken.name, grant.user_id, std::string(auth::to_string(kind)), grant.name,
-      hex_encode(digest), scopes_text(grant.scopes), static_cast<std::int64_t>(ttl.count()),
+      hex_encode(digest), scopes_text(scopes), static_cast<std::int64_t>(ttl.count()),
       grant.app_password_id, family, parent, grant.client_id);
   return row[0].as<std::int64_t>();
 }
 
-void insert_pair(pqxx::work& tx, const auth::TokenGrant& grant, const auth::NewPair& pair,
-                 std::int64_t family, std::optional<std::int64_t> parent) {
-  insert_member(tx, grant, auth::TokenKind::access, pair.access, pair.access_ttl, family, parent);
-  insert_member(tx, grant, auth::TokenKind::refresh, pair.refresh, pair.refresh_ttl, family,
-                parent);
+// RFC 6749 §6: a narrowed refresh narrows the access token only; the refresh token keeps
+// the grant's scopes (`grant.scopes`), so a later refresh may ask for the rest again.
+void insert_pair(pqxx::work& tx, const auth::TokenGrant& grant, const auth::Scopes& access_scopes,
+                 const auth::NewPair& pair, std::int64_t family,
+                 std::optional<std::int64_t> parent) {
+  insert_member(tx, grant, auth::TokenKind::access, access_scopes, pair.access, pair.access_ttl,
+                family, parent);
+  insert_member(tx, grant, auth::TokenKind::refresh, grant.scopes, pair.refresh, pair.refresh_ttl,
+                family, parent);
 }
 
 }  // namespace
@@ -174,7 +179,7 @@ bool TokenRepository::issue_pair(const auth::TokenGrant& grant, const auth::NewP
       return false;  // the password changed, or TOTP came on, since it was checked
     }
     const std::int64_t family = tx.exec_prepared1(sql::kNextTokenFamily.name)[0].as<std::int64_t>();
-    insert_pair(tx, grant, pair, family, std::nullopt);
+    insert_pair(tx, grant, grant.scopes, pair, family, std::nullopt);
     audit(tx, grant.user_id, grant.username,
           {"token.issued", grant.name, {}, "access+refresh", family, grant.client_id}, source_);
     return true;
@@ -206,7 +211,7 @@ auth::RefreshResult TokenRepository::refresh(const auth::Digest& presented,
     grant.username = row[10].as<std::string>();
     const bool totp_enabled = row[13].as<bool>();
     const bool disabled = row[14].as<bool>();
-    const bool locked = !row[15].is_null();
+    const std::optional<Timestamp> locked_until = optional_time(row[15]);
 
     if (spent) {
       // RFC 6749 §10.4 / OAuth 2.0 Security BCP §4.14: a spent refresh token presented again
@@ -229,20 +234,25 @@ auth::RefreshResult TokenRepository::refresh(const auth::Digest& presented,
       result.status = auth::RefreshStatus::client_mismatch;
       return result;
     }
-    if (disabled || locked) {
+    if (disabled) {
       result.status = auth::RefreshStatus::account_refused;
       return result;
     }
+    // A lock ends by itself: the token stays unspent, to be used once it has.
+    if (locked_until) {
+      result.status = auth::RefreshStatus::account_locked;
+      result.locked_until = *locked_until;
+      return result;
+    }
     bool ok = true;
-    auth::Scopes scopes = auth::narrow_scopes(grant.scopes, requested, ok);
+    auth::Scopes access_scopes = auth::narrow_scopes(grant.scopes, requested, ok);
     if (!ok) {
       result.status = auth::RefreshStatus::scope_exceeded;
       return result;
     }
-    // The family keeps its original scopes on record; the new pair carries what was asked.
-    grant.scopes = std::move(scopes);
     tx.exec_prepared0(sql::kMarkRefreshTokenUsed.name, id);
-    insert_pair(tx, grant, pair, family, id);
+    insert_pair(tx, grant, access_scopes, pair, family, id);
+    grant.scopes = std::move(access_scopes);  // the answer's `scope` is the access token's
     result.status = auth::RefreshStatus::rotated;
     return result;
   });

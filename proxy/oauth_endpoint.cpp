@@ -43,6 +43,26 @@ EndpointResult retry_later(bool unavailable, std::chrono::milliseconds wait, std
                 std::move(reason));
 }
 
+// A locked account (DESIGN.md §5.5): 429 until the lock ends, never invalid_grant, which would
+// make a client discard a refresh token that works again once the lock is over.
+EndpointResult locked_out(std::optional<std::chrono::system_clock::time_point> locked_until,
+                          std::string reason) {
+  const auto now = std::chrono::system_clock::now();
+  return retry_later(
+      false,
+      std::chrono::duration_cast<std::chrono::milliseconds>(locked_until.value_or(now) - now),
+      std::move(reason));
+}
+
+// The tokens.client_id column's limit (db/migrations/0004_tokens.sql).
+constexpr std::size_t kMaxClientIdLength = 200;
+
+// RFC 6749 Appendix A.1: client-id = *VSCHAR (%x20-7E); longer than the column is no client.
+bool valid_client_id(std::string_view id) {
+  return id.size() <= kMaxClientIdLength &&
+         std::all_of(id.begin(), id.end(), [](unsigned char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
 // Scopes a client may ask for, on top of what the credential carries.
 auth::Scopes intersect(const auth::Scopes& a, const std::optional<std::vector<std::string>>& b) {
   if (!b) return a;
@@ -68,19 +88,6 @@ auth::Scopes requested_scopes(const FormFields& fields, bool& ok) {
   auto scopes = auth::parse_scope_list(*scope);
   ok = scopes.has_value();
   return scopes;
-}
-
-// A job for the blocking pool: runs `work`; false when it threw (the store failed).
-template <typename Work>
-auto succeeds(Work work) {
-  return [work = std::move(work)] {
-    try {
-      work();
-      return true;
-    } catch (...) {
-      return false;
-    }
-  };
 }
 
 // A new access and refresh token: the tokens for the answer, their digests for the store.
@@ -163,6 +170,13 @@ asio::awaitable<EndpointResult> OAuthEndpoint::token(Gateway& gateway,
                       "oauth_client_id_mismatch");
     }
     form.client_id = basic->username;
+  }
+  // Malformed is no failed client authentication (§5.2 invalid_client), whatever the registry.
+  if (form.client_id && !valid_client_id(*form.client_id)) {
+    co_return error(OAuthError::invalid_request,
+                    "client_id must be at most " + std::to_string(kMaxClientIdLength) +
+                        " printable ASCII characters",
+                    "oauth_malformed_client_id");
   }
   const auto basic_realm =
       form.tried_basic ? std::optional<std::string_view>(kClientRealm) : std::nullopt;
@@ -277,12 +291,7 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
       case auth::DenyReason::totp_requires_app_password:
         co_return error(OAuthError::invalid_grant, kUseAppPasswordHint, why);
       case auth::DenyReason::account_locked:
-        co_return retry_later(
-            false,
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                decision->locked_until.value_or(std::chrono::system_clock::now()) -
-                std::chrono::system_clock::now()),
-            why);
+        co_return locked_out(decision->locked_until, why);
       case auth::DenyReason::store_unavailable:
         co_return retry_later(true, std::chrono::seconds(5), why);
       default:
@@ -413,8 +422,10 @@ asio::awaitable<EndpointResult> OAuthEndpoint::refresh_grant(Gateway& gateway,
       co_return error(OAuthError::invalid_scope, "the scope exceeds the original grant",
                       "oauth_invalid_scope");
     case auth::RefreshStatus::account_refused:
-      co_return error(OAuthError::invalid_grant, "the account is disabled or locked",
+      co_return error(OAuthError::invalid_grant, "the account is disabled",
                       "oauth_account_refused");
+    case auth::RefreshStatus::account_locked:
+      co_return locked_out(outcome.locked_until, "oauth_account_locked");
     default:
       break;
   }
@@ -429,16 +440,34 @@ asio::awaitable<EndpointResult> OAuthEndpoint::revoke(Gateway& gateway,
   const auto token = form.fields.get("token");
   if (!token)
     co_return error(OAuthError::invalid_request, "token is required", "oauth_missing_token");
+  // Each lookup is a write transaction on the verify pool: a spent address gets none.
+  const auto now = auth::FailureBudgets::Clock::now();
+  const std::string address = auth::address_key(request.client_address);
+  if (auto wait = gateway.address_budgets.exhausted(address, now)) {
+    co_return retry_later(false, *wait, "address_over_budget");
+  }
   // RFC 7009 §2.2: an invalid or unknown token is answered 200 all the same.
   const auto kind = auth::parse_token(*token);
-  if (!kind) co_return answer(oauth_json({}));
+  if (!kind) co_return answer(oauth_json({}));  // no query, so no charge
+  if (!gateway.address_budgets.try_spend(address, now)) {
+    co_return retry_later(false, std::chrono::seconds(1), "address_over_budget");
+  }
   const auth::Digest digest = hasher_.digest(auth::token_digest_label(*kind), *token);
   auth::TokenStore& tokens = tokens_;
   const std::string source = request.client_address;
-  auto revoke_token = succeeds([&tokens, digest, source] { tokens.revoke(digest, source); });
+  enum class Revoked { found, unknown, failed };
+  auto revoke_token = [&tokens, digest, source] {
+    try {
+      return tokens.revoke(digest, source) ? Revoked::found : Revoked::unknown;
+    } catch (...) {
+      return Revoked::failed;
+    }
+  };
   const auto revoked = co_await gateway.verify_pool.run(std::move(revoke_token));
+  // An unknown token is a failure like a wrong password; a found one, or no answer, is none.
+  if (!revoked || *revoked != Revoked::unknown) gateway.address_budgets.refund(address, now);
   // RFC 7009 §2.2.1: 503 tells the client to retry later; the token may still be live.
-  if (!revoked || !*revoked)
+  if (!revoked || *revoked == Revoked::failed)
     co_return retry_later(true, std::chrono::seconds(5), "store_unavailable");
   co_return answer(oauth_json({}));
 }

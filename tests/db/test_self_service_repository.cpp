@@ -156,4 +156,38 @@ BOOST_AUTO_TEST_CASE(a_session_waits_for_a_password_change_in_flight_and_is_refu
   BOOST_TEST(number("SELECT count(*) FROM self_service_sessions") == 0);
 }
 
+// Turning off a pending enrolment needs no code; the caller saw "pending" in an earlier
+// transaction, so the repository must re-check it, or TOTP enabled since goes without a code.
+BOOST_AUTO_TEST_CASE(cancelling_a_pending_enrolment_never_turns_off_an_enabled_totp) {
+  BOOST_CHECK_THROW(repository.cancel_pending_totp("uli"), db::Conflict);  // nothing pending
+  repository.set_totp_pending(user_id, "pending-secret");
+  BOOST_TEST(repository.cancel_pending_totp("uli"));
+  BOOST_TEST(text("SELECT totp_secret_sealed IS NULL FROM users") == "t");
+  BOOST_TEST(events().find("totp.disabled") != std::string::npos);
+
+  repository.set_totp_pending(user_id, "pending-again");
+  const bool pending_when_looked = repository.totp_enrolment("uli").user.totp_pending;
+  repository.confirm_totp(user_id, "pending-again", 7, {digest("code-1")});  // another session
+  BOOST_TEST(pending_when_looked);
+  BOOST_TEST(!repository.cancel_pending_totp("uli"));
+  BOOST_TEST(text("SELECT totp_enabled AND totp_secret_sealed IS NOT NULL FROM users") == "t");
+  BOOST_TEST(repository.recovery_codes_left(user_id) == 1);
+}
+
+// The same race with the confirm still in flight: the cancel waits for the row and then sees it.
+BOOST_AUTO_TEST_CASE(cancelling_a_pending_enrolment_waits_for_a_confirm_in_flight) {
+  repository.set_totp_pending(user_id, "pending-secret");
+  const auto other = db::open_connection(database.url());
+  pqxx::work confirm(*other);
+  confirm.exec("UPDATE users SET totp_enabled = true WHERE username = 'uli'");
+  auto cancelled = std::async(std::launch::async, [&] {
+    const auto own = db::open_connection(database.url());
+    return db::AdminRepository(*own, "127.0.0.1").cancel_pending_totp("uli");
+  });
+  BOOST_TEST((cancelled.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout));
+  confirm.commit();
+  BOOST_TEST(!cancelled.get());
+  BOOST_TEST(text("SELECT totp_enabled AND totp_secret_sealed IS NOT NULL FROM users") == "t");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -167,6 +167,48 @@ BOOST_AUTO_TEST_CASE(refresh_checks_client_scope_and_unknown_tokens) {
               auth::Scopes(std::vector<std::string>{"tracker:read"})));
 }
 
+// RFC 6749 §6: a narrower scope on refresh narrows the new access token, never the grant.
+BOOST_AUTO_TEST_CASE(a_narrowed_refresh_keeps_the_grants_scopes_on_the_new_refresh_token) {
+  const std::vector<std::string> both{"tracker:read", "tracker:write"};
+  const auth::TokenGrant grant = app_grant("phone", both);
+  const Issued first = new_pair();
+  tokens.issue_pair(grant, first.pair);
+  const Issued second = new_pair();
+  const auto narrowed = tokens.refresh(digest(first.refresh), "mobile",
+                                       std::vector<std::string>{"tracker:read"}, second.pair);
+  BOOST_TEST_REQUIRE((narrowed.status == auth::RefreshStatus::rotated));
+  BOOST_TEST((narrowed.grant.scopes == auth::Scopes(std::vector<std::string>{"tracker:read"})));
+  BOOST_TEST((store.find_token(digest(second.access))->scopes ==
+              auth::Scopes(std::vector<std::string>{"tracker:read"})));
+  BOOST_TEST((store.find_token(digest(second.refresh))->scopes == auth::Scopes(both)));
+  const Issued third = new_pair();
+  const auto widened_again = tokens.refresh(digest(second.refresh), "mobile",
+                                            std::vector<std::string>{"tracker:write"}, third.pair);
+  BOOST_TEST((widened_again.status == auth::RefreshStatus::rotated));
+  BOOST_TEST((store.find_token(digest(third.access))->scopes ==
+              auth::Scopes(std::vector<std::string>{"tracker:write"})));
+}
+
+// A lock ends by itself: refused for now, with its end, and the token is not spent.
+BOOST_AUTO_TEST_CASE(refresh_for_a_locked_account_says_until_when_and_spends_nothing) {
+  const auth::TokenGrant grant = app_grant("laptop");
+  const Issued first = new_pair();
+  tokens.issue_pair(grant, first.pair);
+  execute("UPDATE users SET locked_until = now() + interval '10 minutes' WHERE username = 'alice'");
+  const Issued next = new_pair();
+  const auto locked = tokens.refresh(digest(first.refresh), "mobile", std::nullopt, next.pair);
+  BOOST_TEST((locked.status == auth::RefreshStatus::account_locked));
+  BOOST_TEST_REQUIRE(locked.locked_until.has_value());
+  BOOST_TEST((*locked.locked_until > std::chrono::system_clock::now() + 9min));
+  BOOST_TEST(live(first.refresh));
+  repository.disable_user("alice");  // disabled outranks locked: that one does not end
+  BOOST_TEST((tokens.refresh(digest(first.refresh), "mobile", std::nullopt, next.pair).status ==
+              auth::RefreshStatus::account_refused));
+  execute("UPDATE users SET disabled = false, locked_until = NULL WHERE username = 'alice'");
+  BOOST_TEST((tokens.refresh(digest(first.refresh), "mobile", std::nullopt, next.pair).status ==
+              auth::RefreshStatus::rotated));
+}
+
 BOOST_AUTO_TEST_CASE(tokens_die_with_their_application_password) {
   const auth::TokenGrant grant = app_grant("tablet");
   const Issued pair = new_pair();

@@ -467,6 +467,87 @@ BOOST_AUTO_TEST_CASE(refresh_token_is_bound_to_its_client_and_cannot_widen_its_s
   BOOST_TEST(refresh_grant(d, pair.refresh).status == 200);  // neither attempt spent it
 }
 
+// RFC 6749 §6: the narrowed scope is the new access token's; the grant keeps the rest.
+BOOST_AUTO_TEST_CASE(a_narrowed_refresh_does_not_shrink_the_grant) {
+  auto& d = tokens_deployment();
+  const auto& accounts = Accounts::get();
+  const Pair pair =
+      password_grant(d, "alice", accounts.alice_app, "&scope=tracker%3Aread+tracker%3Awrite");
+  const auto refresh_with = [&](const std::string& refresh, const std::string& scope) {
+    return post_form(
+        d, "/oauth/token",
+        "grant_type=refresh_token&client_id=mobile&scope=" + scope + "&refresh_token=" + refresh);
+  };
+  const auto narrowed = refresh_with(pair.refresh, "tracker%3Aread");
+  BOOST_TEST_REQUIRE(narrowed.status == 200, narrowed.body);
+  BOOST_TEST(text(json_of(narrowed), "scope") == "tracker:read");
+  BOOST_TEST(d.curl("/writes/x", bearer(text(json_of(narrowed), "access_token"))).status == 403);
+  const auto widened_again =
+      refresh_with(text(json_of(narrowed), "refresh_token"), "tracker%3Awrite");
+  BOOST_TEST_REQUIRE(widened_again.status == 200, widened_again.body);
+  BOOST_TEST(text(json_of(widened_again), "scope") == "tracker:write");
+  BOOST_TEST(d.curl("/writes/x", bearer(text(json_of(widened_again), "access_token"))).status ==
+             200);
+}
+
+// A lock ends by itself: the refresh is answered as the password grant answers a lock (429,
+// Retry-After), not invalid_grant, which makes clients throw their refresh token away.
+BOOST_AUTO_TEST_CASE(refresh_is_429_while_the_account_is_locked_and_invalid_grant_once_disabled) {
+  auto& d = tokens_deployment();
+  d.add_user("lena", "lena-account-pw", true);
+  const Pair pair = password_grant(d, "lena", d.new_app_password("lena", "phone"));
+  BOOST_TEST_REQUIRE(d.database().query_value("UPDATE users SET locked_until = now() + interval "
+                                              "'10 minutes' WHERE username = 'lena' RETURNING "
+                                              "'locked'") == "locked");
+  const auto locked = refresh_grant(d, pair.refresh);
+  check_oauth_error(locked, 429, "temporarily_unavailable");
+  BOOST_TEST(std::stoi(locked.header("Retry-After")) > 60);
+  BOOST_TEST(d.log_contains("oauth_account_locked"));
+  BOOST_REQUIRE(d.cli({"user", "unlock", "lena"}).exit_code == 0);
+  const auto unlocked = refresh_grant(d, pair.refresh);  // the lock spent nothing
+  BOOST_TEST_REQUIRE(unlocked.status == 200, unlocked.body);
+  BOOST_REQUIRE(d.cli({"user", "disable", "lena"}).exit_code == 0);
+  const auto disabled = refresh_grant(d, text(json_of(unlocked), "refresh_token"));
+  check_oauth_error(disabled, 400, "invalid_grant");
+}
+
+// Without a client registry any client_id is taken, but only one RFC 6749 Appendix A.1 allows
+// (VSCHAR) and the database can store (200 characters): anything else is a malformed request.
+BOOST_AUTO_TEST_CASE(a_malformed_client_id_is_invalid_request_without_a_client_registry) {
+  DeploymentOptions options = token_options();
+  options.extra_sections = "oauth: { access_token_ttl: 1h, refresh_token_ttl: 30d }\n";
+  Deployment d(options);
+  d.add_user("carol", "carol-account-pw", true);
+  const std::string app = d.new_app_password("carol", "phone");
+  const auto grant = [&](const std::string& client_id, std::vector<std::string> extra = {}) {
+    return post_form(d, "/oauth/token",
+                     "grant_type=password&username=carol&password=" + app + client_id,
+                     std::move(extra));
+  };
+  const std::string longest(200, 'c');
+  const auto fits = grant("&client_id=" + longest);
+  BOOST_TEST_REQUIRE(fits.status == 200, fits.body);
+  BOOST_TEST(post_form(d, "/oauth/token",
+                       "grant_type=refresh_token&client_id=" + longest +
+                           "&refresh_token=" + text(json_of(fits), "refresh_token"))
+                 .status == 200);
+  BOOST_TEST(grant("&client_id=my+app").status == 200);  // a space is a VSCHAR
+  for (const std::string& bad :
+       {std::string(201, 'c'), std::string(300, 'c'), std::string("line%0Abreak"),
+        std::string("caf%C3%A9"), std::string("del%7F")}) {
+    const auto r = grant("&client_id=" + bad);
+    check_oauth_error(r, 400, "invalid_request");
+    BOOST_TEST(text(json_of(r), "error_description").find("client_id") != std::string::npos);
+  }
+  check_oauth_error(grant("", {"-u", std::string(300, 'c') + ":"}), 400, "invalid_request");
+  check_oauth_error(
+      post_form(d, "/oauth/token",
+                "grant_type=refresh_token&client_id=" + std::string(300, 'c') +
+                    "&refresh_token=" + auth::generate_token(auth::TokenKind::refresh)),
+      400, "invalid_request");
+  BOOST_TEST(d.log_contains("oauth_malformed_client_id"));
+}
+
 BOOST_AUTO_TEST_CASE(revocation_endpoint_follows_rfc_7009) {
   auto& d = tokens_deployment();
   const auto& accounts = Accounts::get();
@@ -547,6 +628,37 @@ BOOST_AUTO_TEST_CASE(token_endpoint_guesses_are_bounded_by_the_failure_budget) {
   check_no_store(throttled);
   // Basic auth shares the account's budget.
   BOOST_TEST(d.curl("/api/x", {"-u", "carol:" + app}).status == 429);
+}
+
+// Revoking costs a database write: an unknown token spends the address's failure budget like a
+// wrong password, and an address with none left is refused before the database (RFC 7009 §2.2
+// still answers 200 for unknown tokens while the budget lasts).
+BOOST_AUTO_TEST_CASE(revoking_unknown_tokens_spends_the_address_budget) {
+  DeploymentOptions options = token_options();
+  options.brute_force =
+      "{ per_address: { burst: 3, per_minute: 1 }, per_account: { burst: 1000, per_minute: 1000 },"
+      " lock_after: 100 }";
+  Deployment d(options);
+  d.add_user("carol", "carol-account-pw", true);
+  const Pair pair = password_grant(d, "carol", d.new_app_password("carol", "phone"));
+  // Found tokens and malformed ones (no query) cost nothing.
+  BOOST_TEST(post_form(d, "/oauth/revoke", "token=" + pair.access).status == 200);
+  BOOST_TEST(post_form(d, "/oauth/revoke", "token=" + pair.refresh).status == 200);
+  for (int i = 0; i < 5; ++i) {
+    BOOST_TEST(post_form(d, "/oauth/revoke", "token=garbage").status == 200);
+  }
+  for (int i = 0; i < 3; ++i) {
+    const auto r =
+        post_form(d, "/oauth/revoke", "token=" + auth::generate_token(auth::TokenKind::access));
+    BOOST_TEST(r.status == 200, r.body);
+  }
+  for (const std::string& token :
+       {auth::generate_token(auth::TokenKind::refresh), std::string("garbage")}) {
+    const auto throttled = post_form(d, "/oauth/revoke", "token=" + token);
+    check_oauth_error(throttled, 429, "temporarily_unavailable");
+    BOOST_TEST(std::stoi(throttled.header("Retry-After")) >= 1);
+  }
+  BOOST_TEST(d.log_contains("address_over_budget"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
