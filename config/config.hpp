@@ -192,6 +192,9 @@ struct OAuth {
 struct SelfService {
   bool enabled = false;
   std::string path_prefix = "/-/account/";    // starts and ends with '/'
+  // Only this Host serves the page (lower-case, no port): a host of its own keeps the page
+  // out of every upstream's origin, whose scripts could otherwise call its API as the user.
+  std::optional<std::string> host;
   Duration session_idle{15 * 60 * 1000};      // a session unused this long ends
   Duration session_max{12 * 60 * 60 * 1000};  // and ends this long after sign-in in any case
   // Cookie `Secure` and https-only Origin even over plain HTTP: behind a TLS terminator.

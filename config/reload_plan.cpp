@@ -85,9 +85,10 @@ ReloadPlan plan_reload(const Config& running, Config next) {
   keep_running(
       next.self_service, running.self_service,
       [](const SelfService& a, const SelfService& b) {
-        return std::tie(a.enabled, a.path_prefix, a.session_idle, a.session_max,
-                        a.secure_cookie) ==
-               std::tie(b.enabled, b.path_prefix, b.session_idle, b.session_max, b.secure_cookie);
+        return std::tie(a.enabled, a.host, a.path_prefix, a.session_idle, a.session_max,
+                        a.secure_cookie) == std::tie(b.enabled, b.host, b.path_prefix,
+                                                     b.session_idle, b.session_max,
+                                                     b.secure_cookie);
       },
       "self_service", changed);
   return ReloadPlan{std::move(next), std::move(changed)};

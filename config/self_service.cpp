@@ -17,13 +17,20 @@ constexpr DurationLimit kMaxSessionMax{Duration{24LL * 60 * 60 * 1000}, "24h",
 SelfService read_self_service(Reader& reader, const MapView& root) {
   SelfService self_service;
   const auto field = root.get("self_service");
-  const auto map = field ? reader.map(*field, {"enabled", "path_prefix", "session_idle",
+  const auto map = field ? reader.map(*field, {"enabled", "host", "path_prefix", "session_idle",
                                                "session_max", "secure_cookie"})
                          : std::nullopt;
   if (!map) return self_service;
   if (const auto f = map->get("enabled")) assign(self_service.enabled, reader.boolean(*f));
   if (const auto f = map->get("secure_cookie"))
     assign(self_service.secure_cookie, reader.boolean(*f));
+  if (const auto f = map->get("host")) {
+    if (const auto text = reader.text(*f)) {
+      std::string why;
+      self_service.host = normalize_match_host(*text, shown(*f), why);
+      if (!self_service.host) reader.report(*f, why);
+    }
+  }
   if (const auto f = map->get("path_prefix")) {
     if (const auto prefix = read_path_prefix(reader, *f)) {
       // The page answers ahead of the routes: "/" would hide every route behind it.

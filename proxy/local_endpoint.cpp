@@ -2,9 +2,10 @@
 
 namespace latchkey::proxy {
 
-LocalEndpoint* find_local_endpoint(const LocalEndpoints& endpoints, std::string_view path) {
+LocalEndpoint* find_local_endpoint(const LocalEndpoints& endpoints, std::string_view host,
+                                   std::string_view path) {
   for (const auto& endpoint : endpoints) {
-    if (endpoint->matches(path)) return endpoint.get();
+    if (endpoint->matches(path) && endpoint->serves_host(host)) return endpoint.get();
   }
   return nullptr;
 }

@@ -50,6 +50,10 @@ bool AccountEndpoint::matches(std::string_view path) const {
   return path.starts_with(prefix) || path == prefix.substr(0, prefix.size() - 1);
 }
 
+bool AccountEndpoint::serves_host(std::string_view host) const {
+  return !config_.host || *config_.host == host;
+}
+
 asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& gateway,
                                                                proxy::EndpointRequest request) {
   const std::string_view prefix = config_.path_prefix;
@@ -97,8 +101,16 @@ asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& g
   }
 
   ApiCall call{gateway, service_, config_, request, api, {}, std::nullopt, {}};
-  const std::optional<std::string> session_id =
-      find_cookie(cookie_header(request.message), kSessionCookie);
+  const std::string cookies = cookie_header(request.message);
+  // Login CSRF: a planted second session cookie could be the one we read; neither is used, and
+  // none is cleared (that would leave the planted one alone).
+  if (api.action != ApiAction::sign_in && cookie_repeated(cookies, kSessionCookie)) {
+    co_return refused(error_response(http::status::unauthorized, "signed_out",
+                                     "Your browser sent two session cookies for this page; "
+                                     "delete this site's cookies and sign in again."),
+                      "session_cookie_repeated");
+  }
+  const std::optional<std::string> session_id = find_cookie(cookies, kSessionCookie);
   if (session_id && !session_id->empty() && api.action != ApiAction::sign_in) {
     call.session_id = *session_id;
     // Named, not a temporary of the co_await expression: g++ 12 may destroy such temporaries

@@ -17,6 +17,7 @@ class AccountEndpoint : public proxy::LocalEndpoint {
 
   std::string_view name() const override { return "account"; }
   bool matches(std::string_view path) const override;
+  bool serves_host(std::string_view host) const override;  // self_service.host, if named
   std::size_t max_body_bytes() const override { return 16 * 1024; }
   boost::asio::awaitable<proxy::EndpointResult> handle(proxy::Gateway& gateway,
                                                        proxy::EndpointRequest request) override;

@@ -5,6 +5,7 @@
 #include "auth/random.hpp"
 #include "auth/token.hpp"
 #include "auth/totp.hpp"
+#include "db/pg_credential_store.hpp"
 #include "web/qr_svg.hpp"
 #include "web/recovery_code.hpp"
 
@@ -43,6 +44,10 @@ std::string base64url(std::string_view bytes) {
   }
   if (count > 0) text += kSymbols[(bits << (6 - count)) & 0x3f];
   return text;
+}
+
+std::string new_session_id() {
+  return base64url(auth::random_bytes(kSessionIdBytes));
 }
 
 void wipe(std::string& secret) {
@@ -170,7 +175,7 @@ SignInResult AccountService::sign_in(const SignInRequest& request) const {
       if (identity.totp_enabled) {
         use_second_factor(repository, identity.user_id, identity.username, request.code);
       }
-      std::string id = base64url(auth::random_bytes(kSessionIdBytes));
+      std::string id = new_session_id();
       // The password was checked against the account as it was then: a password change or
       // TOTP turned on since must not be followed by a session that outlives it.
       const db::SignInProof proof{decision.checked_password_hash, identity.totp_enabled};
@@ -196,6 +201,7 @@ SignInResult AccountService::sign_in(const SignInRequest& request) const {
   result.status = SignInStatus::signed_in;
   result.reason.clear();
   result.guess = false;
+  result.totp_enabled = identity.totp_enabled;
   return result;
 }
 
@@ -300,23 +306,36 @@ TotpStart AccountService::start_totp(const db::SessionUser& user,
   return start;
 }
 
-std::vector<std::string> AccountService::confirm_totp(const db::SessionUser& user,
-                                                      const std::string& session_id,
-                                                      const std::string& code,
-                                                      const std::string& address) const {
+TotpConfirmation AccountService::confirm_totp(const db::SessionUser& user,
+                                              const std::string& session_id,
+                                              const std::string& code,
+                                              const std::string& address) const {
   const auto digits = normalize_totp_code(code);
   if (!digits) throw wrong_code("malformed_code", user.user_id);
+  TotpConfirmation confirmation;
   std::vector<auth::Digest> digests;
-  std::vector<std::string> codes = make_recovery_codes(digests);
-  pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+  confirmation.recovery_codes = make_recovery_codes(digests);
+  // Read before the old session is checked below: a password changed after that check fails
+  // the new session's proof, one changed before it ended the old session.
+  const std::optional<auth::UserRecord> account =
+      db::PgCredentialStore(pool_, kDatabaseWait).find_user(user.username);
+  std::string new_id = new_session_id();
+  const bool renewed = pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
     db::AdminRepository repository(connection, address);
+    db::SessionStore sessions(connection, lifetime_);
     const db::TotpEnrolment enrolment = repository.totp_enrolment(user.username);
     if (enrolment.user.totp_enabled) throw db::Conflict("TOTP is already on.");
     const std::int64_t step = check_totp(enrolment, *digits);
+    const bool live = sessions.touch(session_digest(session_id)).has_value();
+    // Every session ends, the caller's old id too: one seen or planted before must not carry
+    // the account past its second factor.
     repository.confirm_totp(user.user_id, *enrolment.sealed_secret, step, digests,
-                            session_digest(session_id));
+                            session_digest(new_id));
+    if (!live || !account || account->id != user.user_id) return false;
+    return start_renewed_session(sessions, user, new_id, {account->password_hash, true}, address);
   });
-  return codes;
+  if (renewed) confirmation.session_id = std::move(new_id);
+  return confirmation;
 }
 
 void AccountService::disable_totp(const db::SessionUser& user, const std::string& code,
@@ -324,10 +343,10 @@ void AccountService::disable_totp(const db::SessionUser& user, const std::string
   pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
     db::AdminRepository repository(connection, address);
     const db::TotpEnrolment enrolment = repository.totp_enrolment(user.username);
-    // A pending enrolment was never proven: dropping it needs no code.
-    if (enrolment.user.totp_enabled) {
-      use_second_factor(repository, user.user_id, user.username, code);
-    }
+    // A pending enrolment was never proven: dropping it needs no code, unless a confirm
+    // (another tab, a stolen session) enabled it since the read above.
+    if (!enrolment.user.totp_enabled && repository.cancel_pending_totp(user.username)) return;
+    use_second_factor(repository, user.user_id, user.username, code);
     repository.disable_totp(user.username);
   });
 }
@@ -345,9 +364,10 @@ std::vector<std::string> AccountService::new_recovery_codes(const db::SessionUse
   return codes;
 }
 
-int AccountService::change_password(const db::SessionUser& user, const std::string& session_id,
-                                    const PasswordChange& change,
-                                    const std::string& address) const {
+PasswordChanged AccountService::change_password(const db::SessionUser& user,
+                                                const std::string& session_id,
+                                                const PasswordChange& change,
+                                                const std::string& address) const {
   const auth::Policy policy = account_password_only();
   const auth::Decision decision =
       authenticator_.verify(auth::BasicCredentials{user.username, change.current_password}, policy);
@@ -362,16 +382,33 @@ int AccountService::change_password(const db::SessionUser& user, const std::stri
     throw refused;
   }
   const std::string hash = auth::hash_password(change.new_password);
-  const int revoked = pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
+  const bool totp = decision.identity->totp_enabled;
+  PasswordChanged changed;
+  std::string new_id = new_session_id();
+  const bool renewed = pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
     db::AdminRepository repository(connection, address);
-    if (decision.identity->totp_enabled) {
-      use_second_factor(repository, user.user_id, user.username, change.code);
-    }
-    return repository.change_password(user.user_id, hash, change.revoke_app_passwords,
-                                      session_digest(session_id));
+    db::SessionStore sessions(connection, lifetime_);
+    if (totp) use_second_factor(repository, user.user_id, user.username, change.code);
+    const bool live = sessions.touch(session_digest(session_id)).has_value();
+    // Every session ends, the caller's old id too: one seen or planted before must not outlive
+    // the password it was signed in with.
+    changed.revoked_app_passwords = repository.change_password(
+        user.user_id, hash, change.revoke_app_passwords, session_digest(new_id));
+    return live && start_renewed_session(sessions, user, new_id, {hash, totp}, address);
   });
   authenticator_.second_factor_passed(decision);
-  return revoked;
+  if (renewed) changed.session_id = std::move(new_id);
+  return changed;
+}
+
+bool AccountService::start_renewed_session(db::SessionStore& sessions, const db::SessionUser& user,
+                                           const std::string& new_id, const db::SignInProof& proof,
+                                           const std::string& address) const {
+  try {
+    return sessions.create(session_digest(new_id), user.user_id, address, proof);
+  } catch (const std::exception&) {
+    return false;  // signed out; the answer (recovery codes) must still reach the caller
+  }
 }
 
 }  // namespace latchkey::web

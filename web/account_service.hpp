@@ -57,6 +57,7 @@ struct SignInResult {
   std::optional<std::chrono::system_clock::time_point> locked_until;
   std::optional<std::int64_t> failed_user_id;  // counts towards the lock, after the answer
   bool guess = true;                           // false: no failure (budget refunded)
+  bool totp_enabled = false;                   // the account's, when signed in
 };
 
 struct NewAppPassword {
@@ -94,6 +95,19 @@ struct PasswordChange {
   bool revoke_app_passwords = true;
 };
 
+// A change to the account's credentials ends every session of it, the caller's too; the caller
+// goes on under `session_id`, a new one (empty: the account changed again meanwhile, or the
+// caller's session had ended, so it is signed out).
+struct TotpConfirmation {
+  std::vector<std::string> recovery_codes;  // the ten, shown once
+  std::string session_id;
+};
+
+struct PasswordChanged {
+  int revoked_app_passwords = 0;  // permanent tokens go with them
+  std::string session_id;
+};
+
 class AccountService {
  public:
   AccountService(db::ConnectionPool& pool, const auth::Authenticator& authenticator,
@@ -120,18 +134,18 @@ class AccountService {
 
   TotpStatus totp_status(const db::SessionUser& user) const;
   TotpStart start_totp(const db::SessionUser& user, const std::string& address) const;
-  // Returns the ten recovery codes, shown once. Throws Refused on a wrong or used code. The
-  // account's other sessions end; `session_id`'s, the page that turned TOTP on, stays.
-  std::vector<std::string> confirm_totp(const db::SessionUser& user, const std::string& session_id,
-                                        const std::string& code, const std::string& address) const;
+  // Throws Refused on a wrong or used code. The account's sessions end; the one of
+  // `session_id`, the page that turned TOTP on, goes on under a new id.
+  TotpConfirmation confirm_totp(const db::SessionUser& user, const std::string& session_id,
+                                const std::string& code, const std::string& address) const;
   // `code`: a current TOTP code or a recovery code.
   void disable_totp(const db::SessionUser& user, const std::string& code,
                     const std::string& address) const;
   std::vector<std::string> new_recovery_codes(const db::SessionUser& user, const std::string& code,
                                               const std::string& address) const;
-  // Returns how many application passwords it revoked (permanent tokens go with them).
-  int change_password(const db::SessionUser& user, const std::string& session_id,
-                      const PasswordChange& change, const std::string& address) const;
+  // The account's sessions end; the one of `session_id` goes on under a new id.
+  PasswordChanged change_password(const db::SessionUser& user, const std::string& session_id,
+                                  const PasswordChange& change, const std::string& address) const;
 
   const auth::KeyedHasher& hasher() const { return hasher_; }
 
@@ -143,6 +157,11 @@ class AccountService {
   std::vector<std::string> make_recovery_codes(std::vector<auth::Digest>& digests) const;
   // A current TOTP code that works once, or Refused (for confirm: the pending secret).
   std::int64_t check_totp(const db::TotpEnrolment& enrolment, const std::string& code) const;
+  // Stores the session `new_id` for the caller after a change that ended its old one; false
+  // when that cannot be done (see TotpConfirmation). Never throws: the change is done.
+  bool start_renewed_session(db::SessionStore& sessions, const db::SessionUser& user,
+                             const std::string& new_id, const db::SignInProof& proof,
+                             const std::string& address) const;
 
   db::ConnectionPool& pool_;
   const auth::Authenticator& authenticator_;

@@ -1,11 +1,16 @@
 #include "web/api_handlers.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 
 #include "auth/failure_budget.hpp"
 #include "auth/scopes.hpp"
 #include "db/errors.hpp"
 #include "proxy/gateway.hpp"
+#include "proxy/live_routing.hpp"
 #include "web/cookie.hpp"
 #include "web/csrf.hpp"
 #include "web/input_checks.hpp"
@@ -145,6 +150,24 @@ json::object session_json(const ApiCall& call, const db::SessionUser& user) {
   };
 }
 
+// A change to the account's credentials gave the caller a new session id (empty: none): its
+// CSRF token goes with the answer, and the cookie with it (or the old one is cleared).
+json::object with_csrf_token(json::object body, const ApiCall& call, const std::string& renewed) {
+  if (!renewed.empty()) body["csrf_token"] = csrf_token_for(call.service.hasher(), renewed);
+  return body;
+}
+
+EndpointResult with_session_cookie(EndpointResult result, const ApiCall& call,
+                                   const std::string& renewed) {
+  if (result.response.result() != http::status::ok) return result;
+  const bool secure = call.request.client_tls || call.config.secure_cookie;
+  const std::string_view path = call.config.path_prefix;
+  result.response.set(http::field::set_cookie,
+                      renewed.empty() ? cleared_cookie(kSessionCookie, path, secure)
+                                      : session_cookie(kSessionCookie, renewed, path, secure));
+  return result;
+}
+
 EndpointResult ok(json::value body, const ApiCall& call) {
   return EndpointResult{json_response(http::status::ok, body),
                         call.session ? call.session->username : std::string(),
@@ -158,14 +181,42 @@ EndpointResult refusal(http::status status, std::string_view reason, std::string
                         log_reason.empty() ? std::string(reason) : std::move(log_reason)};
 }
 
+std::chrono::seconds retry_after(std::chrono::milliseconds wait) {
+  return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait));
+}
+
 EndpointResult too_many(std::chrono::milliseconds wait, std::string reason, const ApiCall& call) {
   EndpointResult result =
       refusal(http::status::too_many_requests, "too_many_attempts",
               "Too many failed attempts; wait a moment and try again.", call, std::move(reason));
-  const auto seconds =
-      std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
-  result.response.set(http::field::retry_after, std::to_string(seconds));
+  result.response.set(http::field::retry_after, std::to_string(retry_after(wait).count()));
   return result;
+}
+
+// A spent failure budget: how long until a token comes back, and which budget.
+struct OverBudget {
+  std::chrono::milliseconds wait;
+  std::string reason;
+};
+
+// brute_force.over_budget_delay of the configuration in force (SIGHUP may change it).
+std::chrono::milliseconds over_budget_delay(const proxy::Gateway& gateway) {
+  const std::shared_ptr<const proxy::Routing> routing =
+      gateway.live_routing != nullptr ? gateway.live_routing->current() : gateway.routing;
+  return routing->config->brute_force.over_budget_delay;
+}
+
+// The 429 of a spent budget waits as the proxy's does (proxy/session.cpp), never past its
+// Retry-After: a client ignoring it gets one guess answered per delay. A timer, not a sleep:
+// the IO thread serves other connections meanwhile.
+asio::awaitable<EndpointResult> held_too_many(const OverBudget& over, const ApiCall& call) {
+  const auto delay =
+      std::min<std::chrono::milliseconds>(over_budget_delay(call.gateway), retry_after(over.wait));
+  if (delay > std::chrono::milliseconds::zero()) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return too_many(over.wait, over.reason, call);
 }
 
 // The proxy's failure budgets, per client address and per account: a token is reserved before
@@ -178,20 +229,20 @@ class Budget {
         account_(auth::account_key(username)),
         now_(auth::FailureBudgets::Clock::now()) {}
 
-  // nullopt when a token was reserved from both; else the refusal.
-  std::optional<EndpointResult> reserve(const ApiCall& call) {
+  // nullopt when a token was reserved from both; else which budget is spent.
+  std::optional<OverBudget> reserve() {
     if (auto wait = gateway_.address_budgets.exhausted(address_, now_)) {
-      return too_many(*wait, "address_over_budget", call);
+      return OverBudget{*wait, "address_over_budget"};
     }
     if (auto wait = gateway_.account_budgets.exhausted(account_, now_)) {
-      return too_many(*wait, "account_over_budget", call);
+      return OverBudget{*wait, "account_over_budget"};
     }
     if (!gateway_.address_budgets.try_spend(address_, now_)) {
-      return too_many(std::chrono::seconds(1), "address_over_budget", call);
+      return OverBudget{std::chrono::seconds(1), "address_over_budget"};
     }
     if (!gateway_.account_budgets.try_spend(account_, now_)) {
       gateway_.address_budgets.refund(address_, now_);
-      return too_many(std::chrono::seconds(1), "account_over_budget", call);
+      return OverBudget{std::chrono::seconds(1), "account_over_budget"};
     }
     reserved_ = true;
     return std::nullopt;
@@ -231,10 +282,17 @@ asio::awaitable<EndpointResult> sign_in(ApiCall& call) {
                       call);
   }
   Budget budget(call.gateway, request.client_address, request.username);
-  if (auto over = budget.reserve(call)) co_return std::move(*over);
+  if (const auto over = budget.reserve()) co_return co_await held_too_many(*over, call);
   auto job = [&service = call.service, &request] { return service.sign_in(request); };
-  auto done = co_await call.gateway.verify_pool.run(std::move(job));
-  const SignInResult result = take(std::move(done));
+  std::optional<SignInResult> outcome;
+  try {
+    auto done = co_await call.gateway.verify_pool.run(std::move(job));
+    outcome = take(std::move(done));
+  } catch (...) {
+    budget.refund();  // busy or failed: nothing was guessed (as the proxy's settle_budgets)
+    throw;
+  }
+  const SignInResult& result = *outcome;
   if (!result.guess) budget.refund();
   record_failure(call.gateway, result.failed_user_id);
   auto refused_login = [&] {
@@ -248,7 +306,7 @@ asio::awaitable<EndpointResult> sign_in(ApiCall& call) {
       call.session_id = result.session_id;
       db::SessionUser user;
       user.username = result.username;
-      user.totp_enabled = !request.code.empty();
+      user.totp_enabled = result.totp_enabled;
       call.session = user;
       EndpointResult done = ok(session_json(call, user), call);
       done.response.set(http::field::set_cookie,
@@ -304,7 +362,7 @@ asio::awaitable<EndpointResult> sign_out(ApiCall& call) {
 template <typename Work>
 asio::awaitable<EndpointResult> guarded(ApiCall& call, const Work& work) {
   Budget budget(call.gateway, call.request.client_address, call.session->username);
-  if (auto over = budget.reserve(call)) co_return std::move(*over);
+  if (const auto over = budget.reserve()) co_return co_await held_too_many(*over, call);
   std::optional<Refused> failure;
   std::optional<json::value> body;
   try {
@@ -400,12 +458,15 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
     }
     case ApiAction::confirm_totp: {
       const std::string code = text_field(call.body, "code");
+      std::string renewed;
       const auto work = [&]() -> json::value {
-        return json::object{
-            {"recovery_codes",
-             codes_json(service.confirm_totp(*call.session, call.session_id, code, address))}};
+        TotpConfirmation done = service.confirm_totp(*call.session, call.session_id, code, address);
+        renewed = std::move(done.session_id);
+        return with_csrf_token({{"recovery_codes", codes_json(done.recovery_codes)}}, call,
+                               renewed);
       };
-      co_return co_await guarded(call, work);
+      EndpointResult result = co_await guarded(call, work);
+      co_return with_session_cookie(std::move(result), call, renewed);
     }
     case ApiAction::disable_totp: {
       const std::string code = text_field(call.body, "code", false);
@@ -432,12 +493,17 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
       if (auto problem = new_password_problem(change.new_password)) {
         co_return refusal(http::status::bad_request, "bad_password", *problem, call);
       }
+      std::string renewed;
       const auto work = [&]() -> json::value {
-        const int revoked =
+        PasswordChanged done =
             service.change_password(*call.session, call.session_id, change, address);
-        return json::object{{"changed", true}, {"revoked_app_passwords", revoked}};
+        renewed = std::move(done.session_id);
+        return with_csrf_token(
+            {{"changed", true}, {"revoked_app_passwords", done.revoked_app_passwords}}, call,
+            renewed);
       };
-      co_return co_await guarded(call, work);
+      EndpointResult result = co_await guarded(call, work);
+      co_return with_session_cookie(std::move(result), call, renewed);
     }
     case ApiAction::list_tokens: {
       auto job = [&] { return service.list_tokens(*call.session); };

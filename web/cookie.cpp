@@ -11,9 +11,8 @@ std::string attributes(std::string_view path, bool secure) {
   return text;
 }
 
-}  // namespace
-
-std::optional<std::string> find_cookie(std::string_view header, std::string_view name) {
+// The value of the first cookie called `name` in `header`, which keeps what follows it.
+std::optional<std::string_view> next_cookie(std::string_view& header, std::string_view name) {
   while (!header.empty()) {
     const auto end = std::min(header.find(';'), header.size());
     const std::string_view pair = text::trim_ows(header.substr(0, end));
@@ -25,9 +24,21 @@ std::optional<std::string> find_cookie(std::string_view header, std::string_view
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
-    return std::string(value);
+    return value;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> find_cookie(std::string_view header, std::string_view name) {
+  const std::optional<std::string_view> value = next_cookie(header, name);
+  if (!value || next_cookie(header, name)) return std::nullopt;
+  return std::string(*value);
+}
+
+bool cookie_repeated(std::string_view header, std::string_view name) {
+  return next_cookie(header, name) && next_cookie(header, name);
 }
 
 std::string session_cookie(std::string_view name, std::string_view value, std::string_view path,

@@ -10,9 +10,14 @@ namespace latchkey::web {
 
 inline constexpr std::string_view kSessionCookie = "latchkey_session";
 
-// The value of the first cookie called `name` in a Cookie header ("a=1; b=2"), or nullopt.
-// Names match exactly; surrounding spaces and a pair of double quotes are dropped.
+// The value of the cookie called `name` in a Cookie header ("a=1; b=2"); nullopt when there is
+// none, or more than one (cookie_repeated). Names match exactly; surrounding spaces and a pair
+// of double quotes are dropped.
 std::optional<std::string> find_cookie(std::string_view header, std::string_view name);
+// Whether `name` comes more than once: a sibling subdomain or a page on the same host can plant
+// a copy with a more specific Path, which browsers send first (RFC 6265 §5.4), so no copy can
+// be trusted.
+bool cookie_repeated(std::string_view header, std::string_view name);
 
 // HttpOnly, SameSite=Strict, scoped to `path`; Secure when the page came over TLS. A session
 // cookie without Max-Age: the browser forgets it when it closes, the server when it expires.

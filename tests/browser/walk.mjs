@@ -2,7 +2,9 @@
 // playwright-core; never a downloaded browser): sign in with password + TOTP, Account
 // Security, New password "YouTrack Mobile", Generate, Copy, close, the name in the list; the
 // copied password works with curl through the proxy (200) until it is revoked on the page (401);
-// then New token "issue sync", Generate, Copy: the copied token works as Bearer (200).
+// then New token "issue sync", Generate, Copy: the copied token works as Bearer (200); then
+// Change password, which gives the session a new id and CSRF token, and the page goes on with
+// them: Revoke "issue sync" works (401 as Bearer).
 // Screenshots of each step go to SCREENSHOT_DIR. Run by test_browser, which sets up the
 // deployment and the user.
 import { chromium } from 'playwright-core';
@@ -144,6 +146,28 @@ try {
   await page.getByRole('row', { name: /issue sync/ }).waitFor();
   await shot(page, 'token-in-the-list');
   assert.equal(bearerStatus(shownToken), 200);
+
+  // A new password renews the session (id and CSRF token); the next change must still work.
+  await page.locator('#password-current').fill(LK_PASSWORD);
+  await page.locator('#password-new').fill(`${LK_PASSWORD}-renewed`);
+  // The next step's code: the sign-in used up the current one.
+  await page.locator('#password-code').fill(totp(TOTP_SECRET_HEX, Date.now() / 1000 + 30));
+  await page.locator('#password-revoke').uncheck();
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText(/^Password changed\./).waitFor();
+  await shot(page, 'password-changed');
+  const tokenRow = page.getByRole('row', { name: /issue sync/ });
+  await tokenRow.getByRole('button', { name: 'Revoke issue sync' }).click();
+  await confirm.waitFor();
+  await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
+  await tokenRow.waitFor({ state: 'detached' });
+  await shot(page, 'token-revoked');
+  status = 0;
+  for (let i = 0; i < 40 && status !== 401; i += 1) {
+    status = bearerStatus(shownToken);
+    if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(status, 401);
 
   assert.deepEqual(consoleErrors.filter((text) => !text.includes('401')), []);
   console.log(`walk passed: ${step} screenshots in ${SCREENSHOT_DIR}`);

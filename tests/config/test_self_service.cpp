@@ -25,12 +25,14 @@ BOOST_AUTO_TEST_CASE(off_by_default_with_documented_defaults) {
   BOOST_TEST(config.self_service.session_idle.count() == 15 * 60 * 1000);
   BOOST_TEST(config.self_service.session_max.count() == 12 * 60 * 60 * 1000);
   BOOST_TEST(!config.self_service.secure_cookie);
+  BOOST_TEST(!config.self_service.host.has_value());  // every host, unless one is named
 }
 
 BOOST_AUTO_TEST_CASE(reads_every_key) {
   const Config config = parse(
       with_self_service("{ enabled: true, path_prefix: /me/, session_idle: 5m, session_max: 1h,"
-                        " secure_cookie: true }"));
+                        " secure_cookie: true, host: Accounts.Example.COM }"));
+  BOOST_TEST(config.self_service.host.value_or("") == "accounts.example.com");
   BOOST_TEST(config.self_service.secure_cookie);
   BOOST_TEST(config.self_service.enabled);
   BOOST_TEST(config.self_service.path_prefix == "/me/");
@@ -63,6 +65,9 @@ BOOST_AUTO_TEST_CASE(mistakes_name_the_key_and_line) {
   const auto too_long = problems_of(with_self_service("{ session_max: 25h }"));
   BOOST_TEST_REQUIRE(too_long.size() == 1u);
   BOOST_TEST(too_long[0].find("self_service.session_max") != std::string::npos);
+  const auto bad_host = problems_of(with_self_service("{ host: \"accounts.example.com:8443\" }"));
+  BOOST_TEST_REQUIRE(bad_host.size() == 1u);
+  BOOST_TEST(bad_host[0].find("self_service.host") != std::string::npos, bad_host[0]);
   const auto too_short = problems_of(with_self_service("{ session_idle: 10ms }"));
   BOOST_TEST_REQUIRE(too_short.size() == 1u);
   BOOST_TEST(too_short[0].find("self_service.session_idle") != std::string::npos);
@@ -77,6 +82,9 @@ BOOST_AUTO_TEST_CASE(a_reload_keeps_the_running_page_and_names_it) {
   BOOST_TEST(plan.effective.self_service.session_idle.count() == 15 * 60 * 1000);
   BOOST_TEST(plan_reload(running, parse(with_self_service("{ enabled: true }")))
                  .needs_restart.empty());
+  BOOST_TEST(plan_reload(running, parse(with_self_service("{ enabled: true, host: a.example }")))
+                 .needs_restart == std::vector<std::string>{"self_service"},
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

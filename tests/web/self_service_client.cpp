@@ -21,6 +21,13 @@ int status_settled(const std::function<int()>& probe, int wanted) {
   return status;
 }
 
+std::string session_cookie_set(const HttpResult& result) {
+  const std::string cookie = result.header("Set-Cookie");
+  const std::string prefix = "latchkey_session=";
+  if (!cookie.starts_with(prefix)) return "";
+  return cookie.substr(prefix.size(), cookie.find(';') - prefix.size());
+}
+
 std::string json_text(const std::string& text) {
   return boost::json::serialize(boost::json::value(boost::json::string(text)));
 }
@@ -41,7 +48,15 @@ HttpResult PageClient::call(const std::string& method, const std::string& path,
   }
   if (!csrf_.empty()) args.insert(args.end(), {"-H", "X-CSRF-Token: " + csrf_});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  return deployment_.curl("/-/account/api/" + path, args);
+  HttpResult result = deployment_.curl("/-/account/api/" + path, args);
+  if (result.status == 200) {
+    boost::system::error_code ec;
+    const boost::json::value body = boost::json::parse(result.body, ec);
+    if (!ec && body.is_object() && body.as_object().contains("csrf_token")) {
+      csrf_ = std::string(body.at("csrf_token").as_string());
+    }
+  }
+  return result;
 }
 
 HttpResult PageClient::sign_in(const std::string& username, const std::string& password,
@@ -50,11 +65,7 @@ HttpResult PageClient::sign_in(const std::string& username, const std::string& p
       "{\"username\":" + json_text(username) + ",\"password\":" + json_text(password);
   if (!code.empty()) body += ",\"code\":" + json_text(code);
   body += "}";
-  HttpResult result = call("POST", "session", body);
-  if (result.status == 200) {
-    csrf_ = std::string(boost::json::parse(result.body).at("csrf_token").as_string());
-  }
-  return result;
+  return call("POST", "session", body);
 }
 
 void wait_for_fresh_step() {

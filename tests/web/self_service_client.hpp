@@ -18,7 +18,8 @@ class PageClient {
  public:
   explicit PageClient(Deployment& deployment, std::string name = "client");
 
-  // METHOD <prefix>api/PATH with a JSON body (empty: none) and the session's CSRF token.
+  // METHOD <prefix>api/PATH with a JSON body (empty: none) and the session's CSRF token; keeps
+  // a new CSRF token that an answer carries (the session's id changed), as the page does.
   HttpResult call(const std::string& method, const std::string& path,
                   const std::string& json_body = "",
                   const std::vector<std::string>& extra_args = {});
@@ -37,6 +38,9 @@ class PageClient {
 // Revocation reaches the proxy's cache by NOTIFY: at once, but asynchronously. Asks `probe`
 // until it answers `wanted`, for up to 2 s; returns the last answer.
 int status_settled(const std::function<int()>& probe, int wanted);
+
+// The latchkey_session value a response's Set-Cookie gives ("" when it sets none).
+std::string session_cookie_set(const HttpResult& result);
 
 // JSON string literal of `text` for building request bodies.
 std::string json_text(const std::string& text);

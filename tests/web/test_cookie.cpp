@@ -4,6 +4,7 @@
 #include "web/cookie.hpp"
 
 using latchkey::web::cleared_cookie;
+using latchkey::web::cookie_repeated;
 using latchkey::web::find_cookie;
 using latchkey::web::session_cookie;
 
@@ -16,8 +17,16 @@ BOOST_AUTO_TEST_CASE(finds_the_named_cookie_among_others) {
   BOOST_TEST(find_cookie("  latchkey_session = \"q\" ;", "latchkey_session").value() == "q");
 }
 
-BOOST_AUTO_TEST_CASE(first_copy_wins_and_names_match_exactly) {
-  BOOST_TEST(find_cookie("s=1; s=2", "s").value() == "1");
+// A copy planted with a more specific Path comes first (login CSRF): no copy is trusted.
+BOOST_AUTO_TEST_CASE(a_repeated_cookie_is_nobodys_and_names_match_exactly) {
+  BOOST_TEST(!find_cookie("s=1; s=2", "s").has_value());
+  BOOST_TEST(!find_cookie("s=1; a=0; s=1", "s").has_value());
+  BOOST_TEST(!find_cookie("s=; s=2", "s").has_value());
+  BOOST_TEST(cookie_repeated("s=1; s=2", "s"));
+  BOOST_TEST(cookie_repeated(" s = 1 ;s=\"2\"", "s"));
+  BOOST_TEST(!cookie_repeated("s=1; xs=2; S=3", "s"));
+  BOOST_TEST(!cookie_repeated("", "s"));
+  BOOST_TEST(find_cookie("s=1; xs=2; S=3", "s").value() == "1");
   BOOST_TEST(!find_cookie("xs=1; S=2", "s").has_value());
   BOOST_TEST(!find_cookie("", "s").has_value());
   BOOST_TEST(!find_cookie("s; t", "s").has_value());

@@ -4,6 +4,8 @@
 #define BOOST_TEST_DYN_LINK
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
+#include <future>
+#include <pqxx/pqxx>
 #include <thread>
 
 #include "tests/web/self_service_client.hpp"
@@ -31,6 +33,35 @@ Deployment make_deployment(const std::string& self_service, const std::string& b
 
 int proxy_status_settled(Deployment& d, const std::string& credentials, int wanted) {
   return status_settled([&] { return d.curl("/x", {"-u", credentials}).status; }, wanted);
+}
+
+// Whether a query of the proxy waits for a lock in the deployment's database, within 5 s.
+bool query_waits_for_lock(Deployment& d) {
+  for (int i = 0; i < 100; ++i) {
+    if (d.database().query_value("SELECT count(*) FROM pg_locks WHERE NOT granted AND database ="
+                                 " (SELECT oid FROM pg_database WHERE datname = "
+                                 "current_database())") != "0") {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// A 429 answered after `hold` at the earliest, while the page is served meanwhile on the one IO
+// thread.
+void held_while_others_are_served(Deployment& d, const std::function<HttpResult()>& call,
+                                  std::chrono::milliseconds hold) {
+  const auto started = std::chrono::steady_clock::now();
+  auto held = std::async(std::launch::async, call);
+  std::this_thread::sleep_for(hold / 4);
+  BOOST_TEST(d.curl("/-/account/").status == 200);
+  BOOST_TEST((held.wait_for(std::chrono::seconds(0)) == std::future_status::timeout));
+  const HttpResult throttled = held.get();
+  BOOST_TEST(throttled.status == 429);
+  BOOST_TEST(std::stoi(throttled.header("Retry-After")) >= 1);
+  const auto took = std::chrono::steady_clock::now() - started;
+  BOOST_TEST(took >= hold);
 }
 
 }  // namespace
@@ -255,6 +286,37 @@ BOOST_AUTO_TEST_CASE(password_change_revokes_app_passwords_unless_asked_not_to) 
   BOOST_TEST(client.call("GET", "session").status == 200);
 }
 
+// Login CSRF: a sibling subdomain or an upstream page can plant its own session cookie with a
+// more specific Path, which the browser sends first. Neither copy is used then.
+BOOST_AUTO_TEST_CASE(a_second_session_cookie_leaves_the_call_signed_out) {
+  Deployment& d = page_deployment();
+  d.add_user("uma", "uma-account-pw", false);
+  d.add_user("mallet", "mallet-account-pw", false);
+  PageClient attacker(d, "attacker");
+  const std::string planted = session_cookie_set(attacker.sign_in("mallet", "mallet-account-pw"));
+  PageClient victim(d, "victim");
+  const std::string own = session_cookie_set(victim.sign_in("uma", "uma-account-pw"));
+  BOOST_TEST_REQUIRE(!planted.empty());
+  BOOST_TEST_REQUIRE(!own.empty());
+  const std::string one_field = "Cookie: latchkey_session=" + planted + "; latchkey_session=" + own;
+  const HttpResult session = d.curl("/-/account/api/session", {"-H", one_field});
+  BOOST_TEST(session.status == 401);
+  BOOST_TEST(json::parse(session.body).at("error").as_string() == "signed_out");
+  BOOST_TEST(session.header("Set-Cookie").empty());  // clearing ours would leave the planted one
+  // Nor does the planted session take a change, though its CSRF token comes along.
+  const HttpResult created =
+      d.curl("/-/account/api/app-passwords",
+             {"-X", "POST", "-H", "Cookie: latchkey_session=" + planted, "-H",
+              "Cookie: latchkey_session=" + own, "-H", "X-CSRF-Token: " + attacker.csrf(), "-H",
+              "Content-Type: application/json", "--data-binary", R"({"name":"victim's laptop"})"});
+  BOOST_TEST(created.status == 401);
+  BOOST_TEST(d.cli({"app-password", "list", "mallet", "--json"}).out == "[]\n");
+  BOOST_TEST(d.log_contains("session_cookie_repeated"));
+  // Either one alone is a session as before.
+  BOOST_TEST(d.curl("/-/account/api/session", {"-H", "Cookie: latchkey_session=" + own}).status ==
+             200);
+}
+
 BOOST_AUTO_TEST_CASE(behind_a_tls_terminator_the_cookie_is_secure_and_origins_https_only) {
   Deployment d = make_deployment("{ enabled: true, secure_cookie: true }");
   d.add_user("nora", "nora-account-pw", false);
@@ -266,6 +328,26 @@ BOOST_AUTO_TEST_CASE(behind_a_tls_terminator_the_cookie_is_secure_and_origins_ht
   const std::string body = R"({"username":"nora","password":"nora-account-pw"})";
   BOOST_TEST(client.call("POST", "session", body, {"-H", "Origin: http://" + host}).status == 403);
   BOOST_TEST(client.call("POST", "session", body, {"-H", "Origin: https://" + host}).status == 200);
+}
+
+// On a host of its own the page is out of every upstream's origin: other hosts do not serve
+// it (their requests go to the routes), so no upstream page can call its API as the user.
+BOOST_AUTO_TEST_CASE(a_page_with_a_host_of_its_own_is_served_on_that_host_only) {
+  Deployment d = make_deployment("{ enabled: true, host: Accounts.Localhost }");
+  const std::string port = d.base_url().substr(d.base_url().rfind(':') + 1);
+  const HttpResult own = d.curl("/-/account/", {"-H", "Host: accounts.localhost:" + port});
+  BOOST_TEST(own.status == 200);
+  BOOST_TEST(own.header("Content-Type") == "text/html; charset=utf-8");
+  BOOST_TEST(own.body.find("<title>Account") != std::string::npos);
+  for (const std::string& other : {"127.0.0.1:" + port, std::string("tracker.localhost")}) {
+    BOOST_TEST_CONTEXT(other) {
+      const HttpResult elsewhere = d.curl("/-/account/api/session", {"-H", "Host: " + other});
+      BOOST_TEST(elsewhere.body.find("csrf") == std::string::npos);
+      BOOST_TEST(elsewhere.header("Content-Type") != "application/json");
+      BOOST_TEST(d.curl("/-/account/", {"-H", "Host: " + other}).body.find("<title>Account") ==
+                 std::string::npos);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(idle_session_expires) {
@@ -317,6 +399,65 @@ BOOST_AUTO_TEST_CASE(sign_in_shares_the_proxys_brute_force_budget) {
   // The proxy draws from the same account budget.
   BOOST_TEST(d.curl("/legacy/x", {"-u", "olga:olga-account-pw"}).status == 429);
   BOOST_TEST(d.log_contains("account_over_budget"));
+}
+
+// As the proxy's (brute_force.over_budget_delay): a storm of guesses gets one answer per
+// connection per delay, for sign-in and for the calls that check a code or password alike.
+BOOST_AUTO_TEST_CASE(over_budget_answers_are_held_while_others_are_served) {
+  DeploymentOptions options;
+  options.self_service = kSelfService;
+  options.brute_force =
+      "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 3, per_minute: 1 },"
+      " lock_after: 100, over_budget_delay: 1500ms }";
+  options.server = "{ header_timeout: 1s, threads: 1 }";
+  Deployment d(options);
+  d.add_user("olga", "olga-account-pw", false);
+  PageClient owner(d, "owner");
+  BOOST_TEST_REQUIRE(owner.sign_in("olga", "olga-account-pw").status == 200);  // no failure
+  PageClient guesser(d, "guesser");
+  for (int i = 0; i < 3; ++i) BOOST_TEST(guesser.sign_in("olga", "wrong").status == 401);
+  const auto hold = std::chrono::milliseconds(1500);
+  held_while_others_are_served(
+      d, [&] { return guesser.sign_in("olga", "olga-account-pw"); }, hold);
+  held_while_others_are_served(
+      d,
+      [&] {
+        return owner.call("POST", "password",
+                          R"({"current_password":"olga-account-pw","new_password":"olga-2nd-pw"})");
+      },
+      hold);
+  BOOST_TEST(d.log_contains("account_over_budget"));
+}
+
+// The proxy's settle_budgets: a call that never got to check the password (the verify queue
+// was full) is no guess. The one worker waits on a table lock meanwhile, so the queue of one
+// stays full for as long as the test needs.
+BOOST_AUTO_TEST_CASE(a_sign_in_refused_as_busy_gives_its_budget_back) {
+  DeploymentOptions options;
+  options.self_service = kSelfService;
+  options.brute_force =
+      "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 2, per_minute: 1 },"
+      " lock_after: 100 }";
+  options.server = "{ header_timeout: 1s, verify_workers: 1, verify_queue: 1 }";
+  Deployment d(options);
+  d.add_user("amy", "amy-account-pw", false);
+  d.add_user("bob", "bob-account-pw", false);
+  pqxx::connection locker(d.database().url());
+  pqxx::work lock(locker);
+  lock.exec0("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+  PageClient amy(d, "amy");
+  auto stuck = std::async(std::launch::async, [&] { return amy.sign_in("amy", "amy-account-pw"); });
+  BOOST_TEST_REQUIRE(query_waits_for_lock(d));
+  PageClient bob(d, "bob");
+  for (int i = 0; i < 3; ++i) {
+    const HttpResult busy = bob.sign_in("bob", "bob-account-pw");
+    BOOST_TEST(busy.status == 503);
+    BOOST_TEST(json::parse(busy.body).at("error").as_string() == "busy");
+  }
+  lock.abort();
+  BOOST_TEST(stuck.get().status == 200);
+  // Three refusals, a budget of two: none of them was charged.
+  BOOST_TEST(bob.sign_in("bob", "bob-account-pw").status == 200);
 }
 
 constexpr const char* kLockAfterThree =

@@ -68,6 +68,29 @@ int bearer_status_settled(Deployment& d, const std::string& token, int wanted) {
   return status_settled([&] { return bearer_status(d, token); }, wanted);
 }
 
+HttpResult session_with(Deployment& d, const std::string& session_id) {
+  return d.curl("/-/account/api/session", {"-H", "Cookie: latchkey_session=" + session_id});
+}
+
+// `changed` (a 200 that changed the account's credentials) gave the client a new session id,
+// with the CSRF token in its body; the old id no longer works, the new one does.
+void expect_renewed_session(Deployment& d, PageClient& client, const HttpResult& changed,
+                            const std::string& old_id, const std::string& old_csrf) {
+  const std::string new_id = session_cookie_set(changed);
+  BOOST_TEST_REQUIRE(!new_id.empty(), changed.headers);
+  BOOST_TEST(new_id != old_id);
+  BOOST_TEST(changed.header("Set-Cookie").find("HttpOnly; SameSite=Strict") != std::string::npos);
+  const std::string csrf(json::parse(changed.body).at("csrf_token").as_string());
+  BOOST_TEST(csrf != old_csrf);
+  BOOST_TEST(session_with(d, old_id).status == 401);
+  const HttpResult renewed = session_with(d, new_id);
+  BOOST_TEST_REQUIRE(renewed.status == 200);
+  BOOST_TEST(json::parse(renewed.body).at("csrf_token").as_string() == csrf);
+  // The page goes on with the new token (PageClient keeps it, as the page's script does).
+  BOOST_TEST(client.csrf() == csrf);
+  BOOST_TEST(client.call("POST", "app-passwords", R"({"name":"after the change"})").status == 201);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(self_service_revocation)
@@ -128,6 +151,45 @@ BOOST_AUTO_TEST_CASE(changing_the_password_on_the_page_ends_the_old_passwords_to
   BOOST_TEST(refresh_error(d, device.refresh) == "");
   BOOST_TEST(attacker.call("GET", "session").status == 401);
   BOOST_TEST(owner.call("GET", "session").status == 200);  // the caller stays signed in
+}
+
+// Session fixation: an id seen or planted before the account's credentials changed must not
+// carry the account on past the change, the caller's own included.
+BOOST_AUTO_TEST_CASE(confirming_totp_gives_the_page_a_new_session_id) {
+  Deployment& d = revocation_deployment();
+  d.add_user("yara", "yara-account-pw", false);
+  PageClient client(d);
+  const std::string old_id = session_cookie_set(client.sign_in("yara", "yara-account-pw"));
+  BOOST_TEST_REQUIRE(!old_id.empty());
+  const std::string old_csrf = client.csrf();
+  const HttpResult started = client.call("POST", "totp");
+  BOOST_TEST_REQUIRE(started.status == 200);
+  const auto secret =
+      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
+  BOOST_TEST_REQUIRE(secret.has_value());
+  const HttpResult confirmed =
+      client.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, 0)) + "}");
+  BOOST_TEST_REQUIRE(confirmed.status == 200);
+  BOOST_TEST(json::parse(confirmed.body).at("recovery_codes").as_array().size() == 10u);
+  expect_renewed_session(d, client, confirmed, old_id, old_csrf);
+  BOOST_TEST(json::parse(client.call("GET", "session").body).at("totp_enabled").as_bool());
+}
+
+BOOST_AUTO_TEST_CASE(changing_the_password_gives_the_page_a_new_session_id) {
+  Deployment& d = revocation_deployment();
+  d.add_user("zeno", "zeno-account-pw", false);
+  PageClient client(d);
+  const std::string old_id = session_cookie_set(client.sign_in("zeno", "zeno-account-pw"));
+  BOOST_TEST_REQUIRE(!old_id.empty());
+  const std::string old_csrf = client.csrf();
+  const HttpResult changed =
+      client.call("POST", "password",
+                  R"({"current_password":"zeno-account-pw","new_password":"zeno-new-pw-1234"})");
+  BOOST_TEST_REQUIRE(changed.status == 200, changed.body);
+  expect_renewed_session(d, client, changed, old_id, old_csrf);
+  // One session is left for the account: the new one.
+  BOOST_TEST(d.database().query_value("SELECT count(*) FROM self_service_sessions s JOIN users u "
+                                      "ON u.id = s.user_id WHERE u.username = 'zeno'") == "1");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

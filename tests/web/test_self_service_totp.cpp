@@ -125,6 +125,51 @@ BOOST_AUTO_TEST_CASE(password_change_with_totp_needs_the_code) {
       "{\"current_password\":\"tara-account-pw\",\"new_password\":\"tara-new-pw\",\"code\":" +
           json_text(totp_code(secret, 1)) + "}");
   BOOST_TEST(with.status == 200);
+  // The new session id stands for both factors: the page stays signed in.
+  BOOST_TEST(!session_cookie_set(with).empty());
+  BOOST_TEST(client.call("GET", "session").status == 200);
+}
+
+// The answer tells the account's state, not whether a code came along (a code sent for an
+// account without TOTP is not asked for, and ignored).
+BOOST_AUTO_TEST_CASE(sign_in_reports_the_accounts_own_totp_state) {
+  Deployment& d = totp_deployment();
+  d.add_user("ugo", "ugo-account-pw", false);
+  PageClient plain(d, "plain");
+  const HttpResult with_code = plain.sign_in("ugo", "ugo-account-pw", "123456");
+  BOOST_TEST_REQUIRE(with_code.status == 200);
+  BOOST_TEST(!json::parse(with_code.body).at("totp_enabled").as_bool());
+  BOOST_TEST(!json::parse(plain.call("GET", "session").body).at("totp_enabled").as_bool());
+  const std::string secret = add_totp_user(d, "vera", "vera-account-pw");
+  PageClient two_factor(d, "two-factor");
+  const HttpResult both = two_factor.sign_in("vera", "vera-account-pw", totp_code(secret, 0));
+  BOOST_TEST_REQUIRE(both.status == 200);
+  BOOST_TEST(json::parse(both.body).at("totp_enabled").as_bool());
+}
+
+// An enrolment never confirmed proves nothing: dropping it needs no code. Once confirmed, the
+// same call without a code is refused (the repository re-checks under the row lock).
+BOOST_AUTO_TEST_CASE(a_pending_enrolment_is_dropped_without_a_code_an_enabled_one_is_not) {
+  Deployment& d = totp_deployment();
+  d.add_user("penny", "penny-account-pw", false);
+  PageClient client(d);
+  BOOST_TEST_REQUIRE(client.sign_in("penny", "penny-account-pw").status == 200);
+  BOOST_TEST_REQUIRE(client.call("POST", "totp").status == 200);
+  BOOST_TEST(client.call("POST", "totp/disable", R"({"code":""})").status == 200);
+  const json::value status = json::parse(client.call("GET", "totp").body);
+  BOOST_TEST(!status.at("pending").as_bool());
+  BOOST_TEST(!status.at("enabled").as_bool());
+
+  const HttpResult started = client.call("POST", "totp");
+  BOOST_TEST_REQUIRE(started.status == 200);
+  const auto secret =
+      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
+  BOOST_TEST_REQUIRE(secret.has_value());
+  BOOST_TEST_REQUIRE(
+      client.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, 0)) + "}")
+          .status == 200);
+  BOOST_TEST(client.call("POST", "totp/disable", R"({"code":""})").status == 403);
+  BOOST_TEST(json::parse(client.call("GET", "totp").body).at("enabled").as_bool());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -16,6 +16,8 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+    // TOTP turned on or a new password gives the session a new id, and so a new token.
+    if (response.ok && typeof data.csrf_token === 'string') csrf = data.csrf_token;
     if (response.status === 401 && data.error === 'signed_out') showSignIn('Your session ended; sign in again.');
     return { status: response.status, ok: response.ok, data };
   }
