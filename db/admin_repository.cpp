@@ -254,6 +254,13 @@ AppPasswordInfo AdminRepository::create_app_password(std::string_view username,
                                                      const auth::Scopes& scopes) {
   return in_transaction(connection_, "create_app_password", [&](pqxx::work& tx) {
     const UserInfo user = lock_user(tx, username).user;
+    // Counted under the user row's lock, so two creations at once cannot both pass.
+    if (tx.exec_prepared1(sql::kCountLiveAppPasswords.name, user.id)[0].as<std::int64_t>() >=
+        kMaxLiveAppPasswords) {
+      throw Conflict(quoted(user.username) + " has " + std::to_string(kMaxLiveAppPasswords) +
+                     " live application passwords, the most an account may have; revoke "
+                     "unused ones first");
+    }
     AppPasswordInfo info;
     try {
       const pqxx::row row = tx.exec_prepared1(sql::kInsertAppPassword.name, user.id,

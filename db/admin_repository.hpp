@@ -53,6 +53,9 @@ class AdminRepository {
   // `source` goes into audit_events.source ("cli", or a client address).
   explicit AdminRepository(pqxx::connection_base& connection, std::string source = "cli");
 
+  // Bounds what one account (or a script with its session) can make the database hold.
+  static constexpr std::int64_t kMaxLiveAppPasswords = 100;
+
   UserInfo create_user(std::string_view username, std::string_view email,
                        std::string_view password_hash);
   std::vector<UserInfo> list_users();

@@ -12,6 +12,7 @@ void prepare_statements(pqxx::connection_base& connection) {
       sql::kSetTotpPending,    sql::kConfirmTotp,       sql::kDisableTotp,
       sql::kFindAppPassword,   sql::kInsertAppPassword, sql::kListAppPasswords,
       sql::kRevokeAppPassword, sql::kInsertAuditEvent,  sql::kNotifyCredentialsChanged,
+      sql::kCountLiveAppPasswords, sql::kCountLivePermanentTokens,
   };
   for (const Statement& statement : kAll) connection.prepare(statement.name, statement.sql);
   // The account lock (DESIGN.md §5.5).

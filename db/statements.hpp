@@ -281,6 +281,16 @@ inline constexpr Statement kSetAppPasswordScopes{
 #undef LATCHKEY_AUTH_USER_COLUMNS
 #undef LATCHKEY_LOCKED_UNTIL
 
+// Live credentials of user $1: bounded per account (AdminRepository, TokenRepository).
+inline constexpr Statement kCountLiveAppPasswords{
+    "lk_count_live_app_passwords",
+    "SELECT count(*) FROM app_passwords WHERE user_id = $1 AND revoked_at IS NULL "
+    "AND (expires_at IS NULL OR expires_at > now())"};
+inline constexpr Statement kCountLivePermanentTokens{
+    "lk_count_live_permanent_tokens",
+    "SELECT count(*) FROM tokens WHERE user_id = $1 AND kind = 'permanent' "
+    "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"};
+
 inline constexpr Statement kInsertAppPassword{
     "lk_insert_app_password",
     "INSERT INTO app_passwords (user_id, name, hash) VALUES ($1, $2, decode($3, 'hex')) "

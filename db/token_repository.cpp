@@ -96,6 +96,12 @@ TokenInfo TokenRepository::create_permanent(std::string_view username, std::stri
                                             std::optional<std::chrono::milliseconds> lifetime) {
   return in_transaction(connection_, "create_token", [&](pqxx::work& tx) {
     const UserRef user = lock_user(tx, username);
+    // Counted under the user row's lock, so two creations at once cannot both pass.
+    if (tx.exec_prepared1(sql::kCountLivePermanentTokens.name, user.id)[0].as<std::int64_t>() >=
+        kMaxLivePermanentTokens) {
+      throw Conflict(quoted(user.username) + " has " + std::to_string(kMaxLivePermanentTokens) +
+                     " live tokens, the most an account may have; revoke unused ones first");
+    }
     TokenInfo info;
     try {
       const pqxx::row row = tx.exec_prepared1(

@@ -33,6 +33,9 @@ class TokenRepository {
  public:
   explicit TokenRepository(pqxx::connection_base& connection, std::string source = "cli");
 
+  // Bounds what one account (or a script with its session) can make the database hold.
+  static constexpr std::int64_t kMaxLivePermanentTokens = 100;
+
   // `lifetime` nullopt: never expires.
   TokenInfo create_permanent(std::string_view username, std::string_view name,
                              const auth::Digest& digest, const auth::Scopes& scopes,

@@ -85,6 +85,29 @@ BOOST_AUTO_TEST_CASE(user_changes_are_audited_in_their_transaction) {
   BOOST_TEST(text("SELECT DISTINCT username FROM audit_events") == "alice");
 }
 
+// One account (or a script holding its page session) cannot make the table grow without end.
+BOOST_AUTO_TEST_CASE(live_app_passwords_per_account_are_capped) {
+  repository.create_user("alice", "", "");
+  repository.create_user("bob", "", "");
+  const auto cap = db::AdminRepository::kMaxLiveAppPasswords;
+  for (std::int64_t i = 0; i < cap; ++i) {
+    repository.create_app_password("alice", "p" + std::to_string(i),
+                                   digest_of("a" + std::to_string(i)));
+  }
+  const std::string before = snapshot();
+  try {
+    repository.create_app_password("alice", "one-more", digest_of("extra"));
+    BOOST_FAIL("app password beyond the cap accepted");
+  } catch (const db::Conflict& e) {
+    BOOST_TEST(std::string(e.what()).find("100 live application passwords") != std::string::npos,
+               e.what());
+  }
+  BOOST_TEST(snapshot() == before);  // nothing written, not even an audit row
+  repository.create_app_password("bob", "laptop", digest_of("bob"));  // another account: fine
+  repository.revoke_app_password("alice", "p0");  // a revoked one no longer counts
+  repository.create_app_password("alice", "one-more", digest_of("extra"));
+}
+
 BOOST_AUTO_TEST_CASE(live_names_are_unique_and_reusable_after_revoke) {
   repository.create_user("alice", "", "");
   repository.create_user("bob", "", "");

@@ -85,6 +85,26 @@ BOOST_AUTO_TEST_CASE(permanent_tokens_are_stored_as_digests_and_found_while_live
   BOOST_TEST(events() == "token.created");
 }
 
+BOOST_AUTO_TEST_CASE(live_permanent_tokens_per_account_are_capped) {
+  const auto cap = db::TokenRepository::kMaxLivePermanentTokens;
+  const auto fresh = [this] { return digest(auth::generate_token(auth::TokenKind::permanent)); };
+  for (std::int64_t i = 0; i < cap; ++i) {
+    tokens.create_permanent("alice", "t" + std::to_string(i), fresh(), std::nullopt, std::nullopt);
+  }
+  const auto count = [this] { return number("SELECT count(*) FROM tokens"); };
+  const auto before = count();
+  try {
+    tokens.create_permanent("alice", "one-more", fresh(), std::nullopt, std::nullopt);
+    BOOST_FAIL("token beyond the cap accepted");
+  } catch (const db::Conflict& e) {
+    BOOST_TEST(std::string(e.what()).find("100 live tokens") != std::string::npos, e.what());
+  }
+  BOOST_TEST(count() == before);
+  tokens.create_permanent("bob", "ci", fresh(), std::nullopt, std::nullopt);  // another account
+  tokens.revoke_permanent("alice", "t0");  // a revoked one no longer counts
+  tokens.create_permanent("alice", "one-more", fresh(), std::nullopt, std::nullopt);
+}
+
 BOOST_AUTO_TEST_CASE(names_are_unique_among_live_tokens_and_reusable_after_revocation) {
   tokens.create_permanent("alice", "ci", digest(auth::generate_token(auth::TokenKind::permanent)),
                           std::nullopt, std::nullopt);
