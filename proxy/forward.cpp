@@ -294,8 +294,9 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
 
   auto& response = response_parser->get();
   const unsigned status = response.result_int();
-  // Read before the rewrite drops the upstream's Connection field (RFC 9112 §9.6).
-  const bool upstream_keep_alive = response.keep_alive();
+  // The parser's view, from the upstream's Connection field (RFC 9112 §9.6) before the rewrite
+  // drops it, and false for a body that only the close can end.
+  const bool upstream_keep_alive = response_parser->keep_alive();
   rewrite_client_response(response.base());
   bool keep_alive = client_wants_keep_alive &&
                     (!context.keep_alive_allowed || context.keep_alive_allowed());
