@@ -20,11 +20,15 @@ struct RecorderFixture : db_test::MigratedDatabase {
   db::UsageRecorder recorder{pool, 2s};
   std::vector<std::int64_t> ids;
 
+  // The first kMaxLiveAppPasswords are alice's; more (for batches larger than one statement)
+  // go to alice-1, alice-2, ..., as one account may not hold them all.
   explicit RecorderFixture(int passwords = 50) {
-    repository.create_user("alice", "", "");
+    constexpr auto kPerUser = db::AdminRepository::kMaxLiveAppPasswords;
     for (int i = 0; i < passwords; ++i) {
+      const std::string user = i < kPerUser ? "alice" : "alice-" + std::to_string(i / kPerUser);
+      if (i % kPerUser == 0) repository.create_user(user, "", "");
       ids.push_back(repository
-                        .create_app_password("alice", "device " + std::to_string(i),
+                        .create_app_password(user, "device " + std::to_string(i),
                                              digest_of(auth::generate_app_password()))
                         .id);
     }
