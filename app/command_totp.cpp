@@ -1,7 +1,5 @@
 // latchkey totp enable|confirm|disable: two-factor enrolment of an account.
-#include <algorithm>
 #include <boost/json.hpp>
-#include <cctype>
 #include <chrono>
 #include <ostream>
 
@@ -11,6 +9,7 @@
 #include "app/command_output.hpp"
 #include "auth/random.hpp"
 #include "auth/totp.hpp"
+#include "web/recovery_code.hpp"
 
 namespace latchkey::app {
 namespace {
@@ -42,8 +41,6 @@ constexpr std::string_view kDisableUsage = R"(usage: latchkey totp disable USER
 
 Turns TOTP off for USER and forgets the secret (also a pending one).
 )";
-
-constexpr std::size_t kCodeDigits = 6;
 
 int enable(Invocation& invocation, const CliArguments& arguments) {
   const std::string username = user_argument(arguments);
@@ -82,14 +79,15 @@ int confirm(Invocation& invocation, const CliArguments& arguments) {
   if (!arguments.flag("--code-stdin")) {
     throw UsageError("--code-stdin is required: the code is read from standard input");
   }
-  std::string code;
-  std::getline(invocation.in, code);
-  std::erase_if(code, [](char c) { return c == ' ' || c == '\r'; });  // apps show "123 456"
-  if (code.size() != kCodeDigits || !std::all_of(code.begin(), code.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-      })) {
+  std::string line;
+  std::getline(invocation.in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  // The page's rule: six digits, spaces ignored (apps show "123 456").
+  const std::optional<std::string> normalized = web::normalize_totp_code(line);
+  if (!normalized) {
     throw UsageError("--code-stdin: the code must be the 6 digits shown by the authenticator app");
   }
+  const std::string& code = *normalized;
   AdminContext context(invocation);
   const db::TotpEnrolment enrolment = context.repository().totp_enrolment(username);
   const db::UserInfo& user = enrolment.user;

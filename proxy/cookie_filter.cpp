@@ -15,8 +15,7 @@ char read_name_char(std::string_view name, std::size_t& at) {
     c = static_cast<char>(text::hex_value(name[at]) * 16 + text::hex_value(name[at + 1]));
     at += 2;
   }
-  if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
-  return c == '.' || c == ' ' ? '_' : c;
+  return c == '.' || c == ' ' ? '_' : text::ascii_lower(c);
 }
 
 std::string_view name_of(std::string_view piece) {

@@ -2,20 +2,18 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string_view>
 
 #include "proxy/cookie_filter.hpp"
+#include "text/ascii.hpp"
 
 namespace latchkey::proxy {
 namespace http = boost::beast::http;
 
 namespace {
 
-char lower_char(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
 // Header names compare case-insensitively, with '_' equal to '-' (CGI maps both to HTTP_X_...).
-char key_char(char c) { return c == '_' ? '-' : lower_char(c); }
+char key_char(char c) { return c == '_' ? '-' : text::ascii_lower(c); }
 
 std::string header_key(std::string_view name) {
   std::string key(name);
@@ -33,7 +31,7 @@ bool same_key(std::string_view a, std::string_view b) {
 bool same_lower_name(std::string_view name, std::string_view lower_name) {
   return name.size() == lower_name.size() &&
          std::equal(name.begin(), name.end(), lower_name.begin(),
-                    [](char x, char y) { return lower_char(x) == y; });
+                    [](char x, char y) { return text::ascii_lower(x) == y; });
 }
 
 // RFC 9110 §7.6.1: the classic hop-by-hop set, never forwarded in either direction.

@@ -38,7 +38,8 @@ class LocalEndpoint {
   virtual std::string_view name() const = 0;
   // Whether this endpoint answers `path` (canonical, as from route_path()).
   virtual bool matches(std::string_view path) const = 0;
-  // Whether it answers on `host` (lower-case, no port, as from host_without_port()).
+  // Whether it answers on `host`, the Host field as sent (any case, optional port); asked only
+  // once the path matched, so the common request never normalises it.
   virtual bool serves_host(std::string_view /*host*/) const { return true; }
   // Bodies beyond this are refused with 413 before or while reading them.
   virtual std::size_t max_body_bytes() const { return 64 * 1024; }
@@ -50,7 +51,7 @@ class LocalEndpoint {
 
 using LocalEndpoints = std::vector<std::shared_ptr<LocalEndpoint>>;
 
-// The first endpoint that answers `path` on `host`, or nullptr.
+// The first endpoint that answers `path` on `host` (the Host field as sent), or nullptr.
 LocalEndpoint* find_local_endpoint(const LocalEndpoints& endpoints, std::string_view host,
                                    std::string_view path);
 

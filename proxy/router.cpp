@@ -3,7 +3,6 @@
 #include "proxy/route_path.hpp"
 #include "text/ascii.hpp"
 
-#include <cctype>
 #include <string>
 
 namespace latchkey::proxy {
@@ -18,8 +17,7 @@ std::string host_without_port(std::string_view host) {
                                                  name.find(':') == colon) {
     name = name.substr(0, colon);
   }
-  std::string lowered(name);
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lowered = text::ascii_lower(name);
   if (!lowered.empty() && lowered.back() == '.') lowered.pop_back();  // FQDN form names the same host
   return lowered;
 }

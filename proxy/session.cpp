@@ -28,7 +28,6 @@
 #include "proxy/request_checks.hpp"
 #include "proxy/tls_session.hpp"
 #include "proxy/route_path.hpp"
-#include "proxy/router.hpp"
 #include "proxy/serve_local_endpoint.hpp"
 #include "proxy/tls_stream.hpp"
 
@@ -216,8 +215,8 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
 
   if (!gateway.local_endpoints.empty()) {
     std::string path = route_path(request.target());
-    const std::string host = host_without_port(request[http::field::host]);
-    if (LocalEndpoint* endpoint = find_local_endpoint(gateway.local_endpoints, host, path)) {
+    if (LocalEndpoint* endpoint =
+            find_local_endpoint(gateway.local_endpoints, request[http::field::host], path)) {
       // The endpoint answers as the request asks; a connection at its limit or draining says close.
       if (!keep_alive_allowed()) request.keep_alive(false);
       co_return co_await serve_local_endpoint(gateway, *endpoint, std::move(path), client, buffer,

@@ -6,6 +6,7 @@
 #include "auth/failure_budget.hpp"
 #include "db/errors.hpp"
 #include "proxy/gateway.hpp"
+#include "proxy/router.hpp"
 #include "web/api_handlers.hpp"
 #include "web/api_routes.hpp"
 #include "web/cookie.hpp"
@@ -51,7 +52,7 @@ bool AccountEndpoint::matches(std::string_view path) const {
 }
 
 bool AccountEndpoint::serves_host(std::string_view host) const {
-  return !config_.host || *config_.host == host;
+  return !config_.host || *config_.host == proxy::host_without_port(host);
 }
 
 asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& gateway,
