@@ -29,7 +29,8 @@ void prepare_statements(pqxx::connection_base& connection) {
   static constexpr Statement kTokens[] = {
       sql::kFindToken,         sql::kInsertToken,        sql::kNextTokenFamily,
       sql::kListTokens,        sql::kRevokePermanentToken, sql::kLockRefreshToken,
-      sql::kMarkRefreshTokenUsed, sql::kRevokeTokenFamily, sql::kRevokeTokenByDigest,
+      sql::kMarkRefreshTokenUsed, sql::kDeleteExpiredOAuthTokens, sql::kRevokeTokenFamily,
+      sql::kRevokeTokenByDigest,
       sql::kInsertTokenAuditEvent, sql::kSetAppPasswordScopes,
       sql::kRevokeAllPermanentTokens, sql::kRevokePermanentTokenById,
       sql::kLockGrantedAccountPassword,

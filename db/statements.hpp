@@ -223,6 +223,14 @@ inline constexpr Statement kLockRefreshToken{
     "LEFT JOIN app_passwords a ON a.id = t.app_password_id "
     "WHERE t.digest = decode($1, 'hex') AND t.kind = 'refresh' FOR UPDATE OF t"};
 
+// Retention: a user's OAuth tokens once expired, each grant or rotation (every access token and
+// every spent refresh token would stay for good otherwise). A spent refresh token is kept until
+// then, so its replay still ends the grant (theft detection) for as long as it was valid.
+inline constexpr Statement kDeleteExpiredOAuthTokens{
+    "lk_delete_expired_oauth_tokens",
+    "DELETE FROM tokens WHERE user_id = $1 AND kind IN ('access', 'refresh') "
+    "AND expires_at <= now()"};
+
 inline constexpr Statement kMarkRefreshTokenUsed{
     "lk_mark_refresh_token_used", "UPDATE tokens SET used_at = now() WHERE id = $1"};
 

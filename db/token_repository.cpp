@@ -74,10 +74,12 @@ std::int64_t insert_member(pqxx::work& tx, const auth::TokenGrant& grant, auth::
 }
 
 // RFC 6749 §6: a narrowed refresh narrows the access token only; the refresh token keeps
-// the grant's scopes (`grant.scopes`), so a later refresh may ask for the rest again.
+// the grant's scopes (`grant.scopes`), so a later refresh may ask for the rest again. The
+// user's expired OAuth tokens go first: a grant's rows then never outgrow its lifetimes.
 void insert_pair(pqxx::work& tx, const auth::TokenGrant& grant, const auth::Scopes& access_scopes,
                  const auth::NewPair& pair, std::int64_t family,
                  std::optional<std::int64_t> parent) {
+  tx.exec_prepared0(sql::kDeleteExpiredOAuthTokens.name, grant.user_id);
   insert_member(tx, grant, auth::TokenKind::access, access_scopes, pair.access, pair.access_ttl,
                 family, parent);
   insert_member(tx, grant, auth::TokenKind::refresh, grant.scopes, pair.refresh, pair.refresh_ttl,

@@ -164,6 +164,47 @@ BOOST_AUTO_TEST_CASE(issued_pairs_rotate_once_and_reuse_revokes_the_family) {
       "YouTrack Mobile");
 }
 
+BOOST_AUTO_TEST_CASE(expired_oauth_tokens_are_deleted_when_the_user_gets_new_ones) {
+  const auth::TokenGrant grant = app_grant("phone");
+  const Issued first = new_pair();
+  tokens.issue_pair(grant, first.pair);
+  const Issued second = new_pair();
+  tokens.refresh(digest(first.refresh), "mobile", std::nullopt, second.pair);
+  tokens.create_permanent("alice", "ci", digest(auth::generate_token(auth::TokenKind::permanent)),
+                          std::nullopt, 1ms);
+  const Issued bobs = new_pair();
+  tokens.issue_pair(
+      [&] {
+        auth::TokenGrant g = grant;
+        g.user_id = number("SELECT id FROM users WHERE username = 'bob'");
+        g.username = "bob";
+        g.app_password_id.reset();
+        return g;
+      }(),
+      bobs.pair);
+  // The first pair (its refresh token spent) and the permanent token run out.
+  execute("UPDATE tokens SET expires_at = now() - interval '1 second' WHERE kind = 'permanent' "
+          "OR parent_id IS NULL");
+  BOOST_TEST(number("SELECT count(*) FROM tokens") == 7);
+
+  const Issued third = new_pair();
+  const auto rotated = tokens.refresh(digest(second.refresh), "mobile", std::nullopt, third.pair);
+  BOOST_TEST((rotated.status == auth::RefreshStatus::rotated));
+  // alice's expired pair is gone; her live and spent-but-live tokens, her expired permanent
+  // token (listed as expired) and bob's expired pair (another user) stay.
+  BOOST_TEST(number("SELECT count(*) FROM tokens WHERE user_id = " +
+                    std::to_string(grant.user_id)) == 5);
+  BOOST_TEST(number("SELECT count(*) FROM tokens WHERE kind = 'permanent'") == 1);
+  BOOST_TEST(number("SELECT count(*) FROM tokens WHERE user_id <> " +
+                    std::to_string(grant.user_id)) == 2);
+  BOOST_TEST(live(second.access));
+  BOOST_TEST(live(third.refresh));
+  // A spent refresh token still unexpired is remembered: its replay ends the grant.
+  const auto replay = tokens.refresh(digest(second.refresh), "mobile", std::nullopt, new_pair().pair);
+  BOOST_TEST((replay.status == auth::RefreshStatus::reused));
+  BOOST_TEST(!live(third.refresh));
+}
+
 BOOST_AUTO_TEST_CASE(refresh_checks_client_scope_and_unknown_tokens) {
   const auth::TokenGrant grant = app_grant("phone", std::vector<std::string>{"tracker:read"});
   const Issued first = new_pair();
