@@ -3,8 +3,10 @@
 // whole response. It never touches a socket; the session reads and writes for it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,9 @@ struct EndpointResult {
   boost::beast::http::response<boost::beast::http::string_body> response;
   std::string user;    // who it acted for, for the access log; empty when nobody
   std::string reason;  // why it refused, for the access log and metrics; empty when served
+  // A spent failure budget's 429 and its Retry-After: the session holds it as the proxy's
+  // (brute_force.over_budget_delay) before writing it.
+  std::optional<std::chrono::seconds> over_budget;
 };
 
 class LocalEndpoint {

@@ -43,6 +43,14 @@ EndpointResult retry_later(bool unavailable, std::chrono::milliseconds wait, std
                 std::move(reason));
 }
 
+// A spent failure budget: 429, held by the session as the proxy's (brute_force.over_budget_delay).
+EndpointResult over_budget(std::chrono::milliseconds wait, std::string reason) {
+  EndpointResult result = retry_later(false, wait, std::move(reason));
+  result.over_budget =
+      std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait));
+  return result;
+}
+
 // A locked account (DESIGN.md §5.5): 429 until the lock ends, never invalid_grant, which would
 // make a client discard a refresh token that works again once the lock is over.
 EndpointResult locked_out(std::optional<std::chrono::system_clock::time_point> locked_until,
@@ -243,17 +251,17 @@ asio::awaitable<EndpointResult> OAuthEndpoint::password_grant(Gateway& gateway,
   const std::string address = auth::address_key(request.client_address);
   const std::string account = auth::account_key(*username);
   if (auto wait = gateway.address_budgets.exhausted(address, now)) {
-    co_return retry_later(false, *wait, "address_over_budget");
+    co_return over_budget(*wait, "address_over_budget");
   }
   if (auto wait = gateway.account_budgets.exhausted(account, now)) {
-    co_return retry_later(false, *wait, "account_over_budget");
+    co_return over_budget(*wait, "account_over_budget");
   }
   if (!gateway.address_budgets.try_spend(address, now)) {
-    co_return retry_later(false, std::chrono::seconds(1), "address_over_budget");
+    co_return over_budget(std::chrono::seconds(1), "address_over_budget");
   }
   if (!gateway.account_budgets.try_spend(account, now)) {
     gateway.address_budgets.refund(address, now);
-    co_return retry_later(false, std::chrono::seconds(1), "account_over_budget");
+    co_return over_budget(std::chrono::seconds(1), "account_over_budget");
   }
 
   // deny_if_totp even where account passwords are refused, so that a TOTP account's right
@@ -367,10 +375,10 @@ asio::awaitable<EndpointResult> OAuthEndpoint::refresh_grant(Gateway& gateway,
   const auto now = auth::FailureBudgets::Clock::now();
   const std::string address = auth::address_key(request.client_address);
   if (auto wait = gateway.address_budgets.exhausted(address, now)) {
-    co_return retry_later(false, *wait, "address_over_budget");
+    co_return over_budget(*wait, "address_over_budget");
   }
   if (!gateway.address_budgets.try_spend(address, now)) {
-    co_return retry_later(false, std::chrono::seconds(1), "address_over_budget");
+    co_return over_budget(std::chrono::seconds(1), "address_over_budget");
   }
   // The check suffix rejects typos and other kinds without a query; the address pays.
   if (auth::parse_token(*presented) != auth::TokenKind::refresh) {
@@ -444,13 +452,13 @@ asio::awaitable<EndpointResult> OAuthEndpoint::revoke(Gateway& gateway,
   const auto now = auth::FailureBudgets::Clock::now();
   const std::string address = auth::address_key(request.client_address);
   if (auto wait = gateway.address_budgets.exhausted(address, now)) {
-    co_return retry_later(false, *wait, "address_over_budget");
+    co_return over_budget(*wait, "address_over_budget");
   }
   // RFC 7009 §2.2: an invalid or unknown token is answered 200 all the same.
   const auto kind = auth::parse_token(*token);
   if (!kind) co_return answer(oauth_json({}));  // no query, so no charge
   if (!gateway.address_budgets.try_spend(address, now)) {
-    co_return retry_later(false, std::chrono::seconds(1), "address_over_budget");
+    co_return over_budget(std::chrono::seconds(1), "address_over_budget");
   }
   const auth::Digest digest = hasher_.digest(auth::token_digest_label(*kind), *token);
   auth::TokenStore& tokens = tokens_;
@@ -479,7 +487,7 @@ asio::awaitable<EndpointResult> OAuthEndpoint::introspect(Gateway& gateway,
   const auto now = auth::FailureBudgets::Clock::now();
   const std::string address = auth::address_key(request.client_address);
   if (auto wait = gateway.address_budgets.exhausted(address, now)) {
-    co_return retry_later(false, *wait, "address_over_budget");
+    co_return over_budget(*wait, "address_over_budget");
   }
   bool authenticated = false;
   if (const auto field = request.message.find(http::field::authorization);

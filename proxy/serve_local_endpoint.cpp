@@ -10,6 +10,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "proxy/local_reply.hpp"
+#include "proxy/over_budget_hold.hpp"
 #include "proxy/tls_stream.hpp"
 
 namespace latchkey::proxy {
@@ -28,8 +29,9 @@ template <class ClientStream>
 asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endpoint,
                                            std::string path, ClientStream& client,
                                            beast::flat_buffer& buffer, RequestParser& parser,
-                                           std::chrono::milliseconds body_timeout,
-                                           bool client_tls, AccessRecord& record) {
+                                           const config::Config& config, bool client_tls,
+                                           AccessRecord& record) {
+  const std::chrono::milliseconds body_timeout = config.server.body_timeout;
   record.route = std::string(endpoint.name());
   const unsigned version = parser.get().version();
   const bool expects_continue =
@@ -100,6 +102,9 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
     gateway.metrics.increment("latchkey_requests_rejected_total",
                               "reason=\"" + record.reason + "\"");
   }
+  if (result.over_budget) {
+    co_await hold_over_budget_reply(config.brute_force.over_budget_delay, *result.over_budget);
+  }
   auto& response = result.response;
   response.version(version);
   if (response.find(http::field::server) == response.end()) response.set(http::field::server, "latchkey");
@@ -113,9 +118,9 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
 
 template asio::awaitable<bool> serve_local_endpoint<beast::tcp_stream>(
     Gateway&, LocalEndpoint&, std::string, beast::tcp_stream&, beast::flat_buffer&,
-    RequestParser&, std::chrono::milliseconds, bool, AccessRecord&);
+    RequestParser&, const config::Config&, bool, AccessRecord&);
 template asio::awaitable<bool> serve_local_endpoint<TlsServerStream>(
     Gateway&, LocalEndpoint&, std::string, TlsServerStream&,
-    beast::flat_buffer&, RequestParser&, std::chrono::milliseconds, bool, AccessRecord&);
+    beast::flat_buffer&, RequestParser&, const config::Config&, bool, AccessRecord&);
 
 }  // namespace latchkey::proxy

@@ -1,12 +1,11 @@
 // Reads a request's body for a local endpoint (bounded, with the body deadline), lets the
-// endpoint answer, and writes its response.
+// endpoint answer, and writes its response (a spent failure budget's 429 held first).
 #pragma once
-
-#include <chrono>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include "config/config.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/forward.hpp"
 #include "proxy/gateway.hpp"
@@ -22,7 +21,7 @@ boost::asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoin
                                                   std::string path, ClientStream& client,
                                                   boost::beast::flat_buffer& buffer,
                                                   RequestParser& parser,
-                                                  std::chrono::milliseconds body_timeout,
+                                                  const config::Config& config,
                                                   bool client_tls, AccessRecord& record);
 
 }  // namespace latchkey::proxy

@@ -28,6 +28,7 @@
 #include "proxy/request_checks.hpp"
 #include "proxy/tls_session.hpp"
 #include "proxy/route_path.hpp"
+#include "proxy/over_budget_hold.hpp"
 #include "proxy/serve_local_endpoint.hpp"
 #include "proxy/tls_stream.hpp"
 
@@ -65,17 +66,6 @@ void count_auth_allowed(Metrics& metrics, std::string_view credential, bool cach
   labels.assign("credential=\"").append(credential).append("\",cached=\"");
   labels.append(cached ? "true" : "false").append("\"");
   metrics.increment("latchkey_auth_allowed_total", labels);
-}
-
-// A client over a failure budget waits for its 429 (brute_force.over_budget_delay), never
-// longer than the Retry-After the answer carries.
-template <class Stream>
-asio::awaitable<void> hold_over_budget_reply(Stream& client, std::chrono::milliseconds delay,
-                                             std::optional<std::chrono::seconds> retry_after) {
-  if (retry_after) delay = std::min<std::chrono::milliseconds>(delay, *retry_after);
-  if (delay <= std::chrono::milliseconds::zero()) co_return;
-  asio::steady_timer timer(client.get_executor(), delay);
-  co_await timer.async_wait(kTuple);
 }
 
 struct HeadRead {
@@ -220,8 +210,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
       // The endpoint answers as the request asks; a connection at its limit or draining says close.
       if (!keep_alive_allowed()) request.keep_alive(false);
       co_return co_await serve_local_endpoint(gateway, *endpoint, std::move(path), client, buffer,
-                                              parser, routing.config->server.body_timeout,
-                                              client_tls, record);
+                                              parser, *routing.config, client_tls, record);
     }
   }
 
@@ -249,7 +238,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
         gateway.record_refusal(RefusedLogin{outcome.username, record.client, outcome.reason});
       }
       if (outcome.over_budget) {
-        co_await hold_over_budget_reply(client, routing.config->brute_force.over_budget_delay,
+        co_await hold_over_budget_reply(routing.config->brute_force.over_budget_delay,
                                         outcome.retry_after);
       }
       co_return co_await reply(*outcome.refusal, route->auth.realm, can_keep_alive,

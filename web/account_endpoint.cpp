@@ -34,11 +34,11 @@ std::string cookie_header(const http::request<http::string_body>& message) {
 }
 
 proxy::EndpointResult served(Response response, std::string user = {}) {
-  return proxy::EndpointResult{std::move(response), std::move(user), {}};
+  return proxy::EndpointResult{std::move(response), std::move(user), {}, {}};
 }
 
 proxy::EndpointResult refused(Response response, std::string reason, std::string user = {}) {
-  return proxy::EndpointResult{std::move(response), std::move(user), std::move(reason)};
+  return proxy::EndpointResult{std::move(response), std::move(user), std::move(reason), {}};
 }
 
 }  // namespace

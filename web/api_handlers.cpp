@@ -1,16 +1,11 @@
 #include "web/api_handlers.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 
 #include "auth/failure_budget.hpp"
 #include "auth/scopes.hpp"
 #include "db/errors.hpp"
 #include "proxy/gateway.hpp"
-#include "proxy/live_routing.hpp"
 #include "web/cookie.hpp"
 #include "web/csrf.hpp"
 #include "web/input_checks.hpp"
@@ -171,6 +166,7 @@ EndpointResult with_session_cookie(EndpointResult result, const ApiCall& call,
 EndpointResult ok(json::value body, const ApiCall& call) {
   return EndpointResult{json_response(http::status::ok, body),
                         call.session ? call.session->username : std::string(),
+                        {},
                         {}};
 }
 
@@ -178,7 +174,8 @@ EndpointResult refusal(http::status status, std::string_view reason, std::string
                        const ApiCall& call, std::string log_reason = {}) {
   return EndpointResult{error_response(status, reason, message),
                         call.session ? call.session->username : std::string(),
-                        log_reason.empty() ? std::string(reason) : std::move(log_reason)};
+                        log_reason.empty() ? std::string(reason) : std::move(log_reason),
+                        {}};
 }
 
 std::chrono::seconds retry_after(std::chrono::milliseconds wait) {
@@ -199,24 +196,12 @@ struct OverBudget {
   std::string reason;
 };
 
-// brute_force.over_budget_delay of the configuration in force (SIGHUP may change it).
-std::chrono::milliseconds over_budget_delay(const proxy::Gateway& gateway) {
-  const std::shared_ptr<const proxy::Routing> routing =
-      gateway.live_routing != nullptr ? gateway.live_routing->current() : gateway.routing;
-  return routing->config->brute_force.over_budget_delay;
-}
-
-// The 429 of a spent budget waits as the proxy's does (proxy/session.cpp), never past its
-// Retry-After: a client ignoring it gets one guess answered per delay. A timer, not a sleep:
-// the IO thread serves other connections meanwhile.
-asio::awaitable<EndpointResult> held_too_many(const OverBudget& over, const ApiCall& call) {
-  const auto delay =
-      std::min<std::chrono::milliseconds>(over_budget_delay(call.gateway), retry_after(over.wait));
-  if (delay > std::chrono::milliseconds::zero()) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  co_return too_many(over.wait, over.reason, call);
+// The 429 of a spent budget is held by the session as the proxy's (proxy/serve_local_endpoint),
+// never past its Retry-After: a client ignoring it gets one guess answered per delay.
+EndpointResult held_too_many(const OverBudget& over, const ApiCall& call) {
+  EndpointResult result = too_many(over.wait, over.reason, call);
+  result.over_budget = retry_after(over.wait);
+  return result;
 }
 
 // The proxy's failure budgets, per client address and per account: a token is reserved before
@@ -282,7 +267,7 @@ asio::awaitable<EndpointResult> sign_in(ApiCall& call) {
                       call);
   }
   Budget budget(call.gateway, request.client_address, request.username);
-  if (const auto over = budget.reserve()) co_return co_await held_too_many(*over, call);
+  if (const auto over = budget.reserve()) co_return held_too_many(*over, call);
   auto job = [&service = call.service, &request] { return service.sign_in(request); };
   std::optional<SignInResult> outcome;
   try {
@@ -346,7 +331,8 @@ asio::awaitable<EndpointResult> sign_out(ApiCall& call) {
     auto done = co_await call.gateway.verify_pool.run(std::move(job));
     take(std::move(done));
   }
-  EndpointResult result{no_content(), call.session ? call.session->username : std::string(), {}};
+  EndpointResult result{
+      no_content(), call.session ? call.session->username : std::string(), {}, {}};
   result.response.set(http::field::set_cookie,
                       cleared_cookie(kSessionCookie, call.config.path_prefix,
                                      call.request.client_tls || call.config.secure_cookie));
@@ -362,7 +348,7 @@ asio::awaitable<EndpointResult> sign_out(ApiCall& call) {
 template <typename Work>
 asio::awaitable<EndpointResult> guarded(ApiCall& call, const Work& work) {
   Budget budget(call.gateway, call.request.client_address, call.session->username);
-  if (const auto over = budget.reserve()) co_return co_await held_too_many(*over, call);
+  if (const auto over = budget.reserve()) co_return held_too_many(*over, call);
   std::optional<Refused> failure;
   std::optional<json::value> body;
   try {
@@ -424,7 +410,7 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
       body["password"] = created.password;
       std::fill(created.password.begin(), created.password.end(), '\0');
       co_return EndpointResult{
-          json_response(http::status::created, body), call.session->username, {}};
+          json_response(http::status::created, body), call.session->username, {}, {}};
     }
     case ApiAction::revoke_app_password: {
       auto job = [&] { return service.revoke_app_password(*call.session, call.api.id, address); };
@@ -528,7 +514,7 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
       body["token"] = created.token;
       std::fill(created.token.begin(), created.token.end(), '\0');
       co_return EndpointResult{
-          json_response(http::status::created, body), call.session->username, {}};
+          json_response(http::status::created, body), call.session->username, {}, {}};
     }
     case ApiAction::revoke_token: {
       auto job = [&] { return service.revoke_token(*call.session, call.api.id, address); };
