@@ -27,6 +27,7 @@ struct Policy {
   AccountPasswordPolicy account_password = AccountPasswordPolicy::deny_if_totp;
   bool accept_token = false;  // permanent and access tokens, as Bearer or as Basic password
   std::vector<std::string> required_scopes;  // the credential must carry all of them
+  bool operator==(const Policy&) const = default;
 };
 
 enum class CredentialType { app_password, account_password, token };

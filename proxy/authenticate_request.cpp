@@ -66,6 +66,10 @@ constexpr std::string_view kBearerCacheUser =
     "\x01"
     "bearer";
 
+// How long a follower waits for its leader before it looks again (the leader may sit behind a
+// full verify queue); each look finds the answer in the cache, the landing, or a new flight.
+constexpr std::chrono::milliseconds kFollowerWait{5'000};
+
 AuthOutcome refuse(LocalReply reply, std::string reason, std::vector<std::string> challenges = {}) {
   AuthOutcome outcome;
   outcome.refusal = reply;
@@ -121,7 +125,7 @@ boost::asio::awaitable<AuthOutcome> verify_attempt(Gateway& gateway, const confi
                                                    MakeVerify make_verify) {
   // Budgets come before the cache: were a cache hit exempt, a guess matching a cached entry
   // would answer 200 while wrong guesses answer 429, a free oracle for the right password.
-  const auto now = auth::FailureBudgets::Clock::now();
+  auto now = auth::FailureBudgets::Clock::now();
   const std::string address = auth::address_key(client_address);
   auto over_budget = [&](std::string reason, std::chrono::milliseconds wait) {
     AuthOutcome outcome = refuse(LocalReply::too_many_requests, std::move(reason));
@@ -139,34 +143,55 @@ boost::asio::awaitable<AuthOutcome> verify_attempt(Gateway& gateway, const confi
     outcome.cached = cached;
     return outcome;
   };
-  if (auto wait = gateway.address_budgets.exhausted(address, now)) {
-    co_return over_budget("address_over_budget", *wait);
-  }
-  if (!attempt.account.empty()) {
-    if (auto wait = gateway.account_budgets.exhausted(attempt.account, now)) {
-      co_return over_budget("account_over_budget", *wait);
+  auto denied = [&](auth::DenyReason reason,
+                    std::optional<std::chrono::system_clock::time_point> locked_until) {
+    AuthOutcome outcome = refusal_for(route, attempt, reason);
+    if (locked_until) {
+      outcome.retry_after =
+          std::chrono::ceil<std::chrono::seconds>(*locked_until - std::chrono::system_clock::now());
     }
-  }
-
-  if (auto identity = gateway.cache.find(attempt.cache_user, attempt.secret)) {
-    if (auth::policy_admits(policy, *identity)) co_return admitted(std::move(*identity), true);
-  }
-
-  // A malformed token cannot be anyone's: refused without a query, charged to the address.
-  if (attempt.bearer && !auth::parse_token(attempt.secret)) {
-    if (!gateway.address_budgets.try_spend(address, now)) {
-      co_return over_budget("address_over_budget", std::chrono::seconds(1));
+    return outcome;
+  };
+  // Each pass: the budgets, the cache, then one flight of identical attempts. A follower whose
+  // leader's answer does not fit it (abandoned, another route's policy) goes round again.
+  for (;;) {
+    now = auth::FailureBudgets::Clock::now();
+    if (auto wait = gateway.address_budgets.exhausted(address, now)) {
+      co_return over_budget("address_over_budget", *wait);
     }
-    co_return refusal_for(route, attempt, auth::DenyReason::not_a_token);
-  }
+    if (!attempt.account.empty()) {
+      if (auto wait = gateway.account_budgets.exhausted(attempt.account, now)) {
+        co_return over_budget("account_over_budget", *wait);
+      }
+    }
 
-  // A token is reserved before verifying, so concurrent guesses cannot all pass the check
-  // above before any of them is counted; settle_budgets gives back what was no failure.
-  // Identical attempts in flight (a client's parallel connections after its cache entry
-  // expired) reserve once.
-  const InflightAttempt inflight(gateway.inflight,
-                                 gateway.cache.key_for(attempt.cache_user, attempt.secret));
-  if (inflight.leader()) {
+    if (auto identity = gateway.cache.find(attempt.cache_user, attempt.secret)) {
+      if (auth::policy_admits(policy, *identity)) co_return admitted(std::move(*identity), true);
+    }
+
+    // A malformed token cannot be anyone's: refused without a query, charged to the address.
+    if (attempt.bearer && !auth::parse_token(attempt.secret)) {
+      if (!gateway.address_budgets.try_spend(address, now)) {
+        co_return over_budget("address_over_budget", std::chrono::seconds(1));
+      }
+      co_return refusal_for(route, attempt, auth::DenyReason::not_a_token);
+    }
+
+    InflightAttempt inflight(gateway.inflight,
+                             gateway.cache.key_for(attempt.cache_user, attempt.secret));
+    if (!inflight.leader()) {
+      const std::optional<Landing> landing = co_await inflight.await_landing(kFollowerWait);
+      if (landing && landing->kind == Landing::Kind::unavailable) {
+        co_return refuse(LocalReply::unavailable, "verify_queue_full");
+      }
+      if (landing && landing->kind == Landing::Kind::refused && landing->policy == policy) {
+        co_return denied(landing->reason, landing->locked_until);
+      }
+      continue;  // admitted (the cache has it now), abandoned, or another policy
+    }
+
+    // A token is reserved before verifying, so concurrent guesses cannot all pass the check
+    // above before any of them is counted; settle_budgets gives back what was no failure.
     if (!gateway.address_budgets.try_spend(address, now)) {
       co_return over_budget("address_over_budget", std::chrono::seconds(1));
     }
@@ -174,36 +199,32 @@ boost::asio::awaitable<AuthOutcome> verify_attempt(Gateway& gateway, const confi
       gateway.address_budgets.refund(address, now);
       co_return over_budget("account_over_budget", std::chrono::seconds(1));
     }
-  }
 
-  // Read before verifying: a change notified meanwhile makes the result too old to cache.
-  const std::uint64_t generation = gateway.cache.generation();
-  const std::function<auth::Decision()> verify = make_verify();
-  auto decision = co_await gateway.verify_pool.run(verify);
-  if (!decision) {
-    if (inflight.leader()) {
+    // Read before verifying: a change notified meanwhile makes the result too old to cache.
+    const std::uint64_t generation = gateway.cache.generation();
+    const std::function<auth::Decision()> verify = make_verify();
+    auto decision = co_await gateway.verify_pool.run(verify);
+    if (!decision) {
       settle_budgets(gateway, auth::DenyReason::store_unavailable, address, attempt.account, now);
+      inflight.land({Landing::Kind::unavailable, policy, {}, {}});
+      co_return refuse(LocalReply::unavailable, "verify_queue_full");
     }
-    co_return refuse(LocalReply::unavailable, "verify_queue_full");
-  }
-  if (inflight.leader()) settle_budgets(gateway, decision->reason, address, attempt.account, now);
-  if (decision->failed_user_id) {
-    // Counted towards the account lock after the answer (see FailureRecording::deferred).
-    gateway.verify_pool.post(
-        [&authenticator = gateway.authenticator, id = *decision->failed_user_id] {
-          authenticator.record_failure(id);
-        });
-  }
-  if (!decision->allowed()) {
-    AuthOutcome outcome = refusal_for(route, attempt, decision->reason);
-    if (decision->locked_until) {
-      outcome.retry_after = std::chrono::ceil<std::chrono::seconds>(
-          *decision->locked_until - std::chrono::system_clock::now());
+    settle_budgets(gateway, decision->reason, address, attempt.account, now);
+    if (decision->failed_user_id) {
+      // Counted towards the account lock after the answer (see FailureRecording::deferred).
+      gateway.verify_pool.post(
+          [&authenticator = gateway.authenticator, id = *decision->failed_user_id] {
+            authenticator.record_failure(id);
+          });
     }
-    co_return outcome;
+    if (!decision->allowed()) {
+      inflight.land({Landing::Kind::refused, policy, decision->reason, decision->locked_until});
+      co_return denied(decision->reason, decision->locked_until);
+    }
+    gateway.cache.insert(attempt.cache_user, attempt.secret, *decision->identity, generation);
+    inflight.land({Landing::Kind::admitted, policy, {}, {}});
+    co_return admitted(std::move(*decision->identity), false);
   }
-  gateway.cache.insert(attempt.cache_user, attempt.secret, *decision->identity, generation);
-  co_return admitted(std::move(*decision->identity), false);
 }
 
 }  // namespace
@@ -244,13 +265,11 @@ boost::asio::awaitable<AuthOutcome> authenticate_request(Gateway& gateway,
     const Attempt attempt{kBearerCacheUser, bearer->token, "", "", true};
     // Named: GCC 12 mishandles temporaries with destructors inside a co_await expression.
     const auto make_verify = [&authenticator, bearer, &policy] {
-      return std::function<auth::Decision()>(
-          [&authenticator, token = bearer->token, policy] {
-            return authenticator.verify_bearer(token, policy);
-          });
+      return std::function<auth::Decision()>([&authenticator, token = bearer->token, policy] {
+        return authenticator.verify_bearer(token, policy);
+      });
     };
-    co_return co_await verify_attempt(gateway, route, policy, attempt, client_address,
-                                      make_verify);
+    co_return co_await verify_attempt(gateway, route, policy, attempt, client_address, make_verify);
   }
 
   const auto& credentials = std::get<auth::BasicCredentials>(parsed);

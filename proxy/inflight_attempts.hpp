@@ -1,30 +1,52 @@
-// Attempts being verified right now, by the cache digest of (username, secret). Only the
-// first of identical concurrent attempts reserves failure budget: when a user's cache entry
-// expires, all their open connections miss at once, and each reserving a token would throttle
-// the right password; repeats of one guess tell an attacker nothing new either.
+// Attempts being verified right now, by the cache digest of (username, secret). Identical
+// concurrent attempts are one flight: the first (the leader) reserves failure budget and
+// verifies; the others wait for it to land and take its answer, so N copies of one guess cost
+// one budget token, one verification and one lock count. Repeats of a guess tell an attacker
+// nothing new, and a user's parallel connections, missing the cache together when their entry
+// expires, are not throttled for it.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+#include <vector>
 
+#include "auth/authenticator.hpp"
 #include "auth/keyed_hash.hpp"
 
 namespace latchkey::proxy {
 
+// How a leader's attempt ended, for those that waited on it.
+struct Landing {
+  enum class Kind {
+    abandoned,    // ended before a decision (over budget, cancelled): followers try themselves
+    admitted,     // allowed, and in the cache: followers find it there
+    refused,      // a decision against `policy`: followers with the same policy take it
+    unavailable,  // no decision could be had (queue full): followers are told so too
+  };
+  Kind kind = Kind::abandoned;
+  auth::Policy policy;
+  auth::DenyReason reason = auth::DenyReason::none;
+  std::optional<std::chrono::system_clock::time_point> locked_until;
+};
+
 class InflightAttempts {
  public:
-  // True for the first attempt in flight with this digest (it reserves and settles budgets).
-  bool begin(const auth::Digest& key) {
-    std::lock_guard lock(mutex_);
-    return ++counts_[key] == 1;
-  }
-  void end(const auth::Digest& key) {
-    std::lock_guard lock(mutex_);
-    if (const auto it = counts_.find(key); it != counts_.end() && --it->second == 0) {
-      counts_.erase(it);
-    }
-  }
+  struct Flight {
+    std::mutex mutex;
+    std::optional<Landing> landing;             // set once, by the leader
+    std::vector<std::function<void()>> wakers;  // followers waiting for it
+  };
+
+  // The flight of `key` and whether the caller leads it (no flight was in the air).
+  std::pair<std::shared_ptr<Flight>, bool> join(const auth::Digest& key);
+  // Ends the leader's flight: later identical attempts start a new one; followers wake.
+  void land(const auth::Digest& key, const std::shared_ptr<Flight>& flight, Landing landing);
 
  private:
   struct DigestHash {
@@ -35,23 +57,29 @@ class InflightAttempts {
     }
   };
   std::mutex mutex_;
-  std::unordered_map<auth::Digest, int, DigestHash> counts_;
+  std::unordered_map<auth::Digest, std::shared_ptr<Flight>, DigestHash> flights_;
 };
 
-// Ends an attempt when the coroutine frame that began it unwinds, whatever the path.
+// One attempt's part in a flight. A leader that unwinds without landing lands `abandoned`.
 class InflightAttempt {
  public:
-  InflightAttempt(InflightAttempts& attempts, const auth::Digest& key)
-      : attempts_(attempts), key_(key), leader_(attempts.begin(key)) {}
-  ~InflightAttempt() { attempts_.end(key_); }
+  InflightAttempt(InflightAttempts& attempts, const auth::Digest& key);
+  ~InflightAttempt();
   InflightAttempt(const InflightAttempt&) = delete;
   InflightAttempt& operator=(const InflightAttempt&) = delete;
+
   bool leader() const { return leader_; }
+  void land(Landing landing);
+  // A follower: waits (on the calling coroutine's executor, never blocking its thread) until
+  // the leader lands or `bound` passes, and returns the landing (nullopt: not yet landed).
+  boost::asio::awaitable<std::optional<Landing>> await_landing(std::chrono::milliseconds bound);
 
  private:
   InflightAttempts& attempts_;
   auth::Digest key_;
+  std::shared_ptr<InflightAttempts::Flight> flight_;
   bool leader_;
+  bool landed_ = false;
 };
 
 }  // namespace latchkey::proxy

@@ -220,6 +220,32 @@ BOOST_AUTO_TEST_CASE(parallel_requests_with_the_right_password_are_never_throttl
   BOOST_TEST(ok == 20u);
 }
 
+// One guess sent on many connections at once is one attempt: verified once, one budget token,
+// one count towards the lock; the copies wait for its answer instead of each taking a worker.
+BOOST_AUTO_TEST_CASE(copies_of_one_guess_in_parallel_are_verified_once) {
+  Deployment d(strict_budgets(
+      "{ per_address: { burst: 5, per_minute: 1 }, per_account: { burst: 5, per_minute: 1 },"
+      " lock_after: 5, lock_duration: 10m }"));
+  d.add_user("yuri", "yuri-account-pw", false);  // a wrong account password costs an Argon2 run
+  std::vector<std::string> argv{"curl", "-sS", "--max-time", "60", "--parallel",
+                                "--parallel-immediate", "--parallel-max", "30"};
+  for (int i = 0; i < 30; ++i) {
+    argv.insert(argv.end(), {"-u", "yuri:the-same-guess", "-w", "<%{http_code}>", "-o",
+                             "/dev/null", d.base_url() + "/g?" + std::to_string(i), "--next"});
+  }
+  argv.pop_back();
+  const ProcessResult result = run_process(argv);
+  std::size_t refused = 0;
+  for (auto pos = result.out.find("<401>"); pos != std::string::npos;
+       pos = result.out.find("<401>", pos + 1)) {
+    ++refused;
+  }
+  BOOST_TEST(refused == 30u, result.out);
+  // Each verification counts one failure: had each copy been verified, 30 would have locked the
+  // account (lock_after: 5); curl's connections may come in a few flights, never 30.
+  BOOST_TEST(d.curl("/x", {"-u", "yuri:yuri-account-pw"}).status == 200);
+}
+
 // A lock ends the account's cached credentials too (NOTIFY), so the right password, cached a
 // moment ago, is refused until the lock ends.
 BOOST_AUTO_TEST_CASE(a_lock_also_ends_cached_credentials) {
