@@ -8,14 +8,15 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "proxy/guarded_read.hpp"
+
 namespace latchkey::proxy {
 
 template <bool isRequest, class Body>
 boost::system::error_code parse_buffered_head(boost::beast::http::parser<isRequest, Body>& parser,
                                               boost::beast::flat_buffer& buffer) {
   boost::system::error_code ec;
-  const std::size_t used = parser.put(buffer.data(), ec);
-  buffer.consume(used);
+  guarded_put(parser, buffer, ec);  // a field over 65,533 bytes: header_limit, so 431
   if (!ec && !parser.is_header_done()) ec = boost::beast::http::error::partial_message;
   return ec;
 }

@@ -14,6 +14,7 @@
 
 #include "proxy/body_relay.hpp"
 #include "proxy/client_body_failure.hpp"
+#include "proxy/guarded_read.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/limit_hits.hpp"
 #include "proxy/local_reply.hpp"
@@ -237,7 +238,7 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
         request.body().data = chunk_data();
         request.body().size = kRelayChunkBytes;
         beast::get_lowest_layer(client).expires_after(limits.body_timeout);
-        auto [ec, n] = co_await http::async_read_some(client, client_buffer, parser, kTuple);
+        auto [ec, n] = co_await guarded_read_some(client, client_buffer, parser);
         if (ec == http::error::need_buffer) ec = {};
         if (ec) co_return co_await client_body_failed(ec);
         if (parser.is_done()) trailers.drop(request);
@@ -387,8 +388,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
         response.body().data = chunk_data();
         response.body().size = kRelayChunkBytes;
         upstream->stream.expires_after(limits.body_timeout);
-        auto [ec, n] = co_await http::async_read_some(upstream->stream, upstream_buffer,
-                                                      *response_parser, kTuple);
+        auto [ec, n] =
+            co_await guarded_read_some(upstream->stream, upstream_buffer, *response_parser);
         if (ec == http::error::need_buffer) ec = {};
         if (ec == http::error::end_of_stream && response_parser->is_done()) ec = {};
         if (response_parser->is_done()) trailers.drop(response);

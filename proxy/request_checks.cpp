@@ -20,6 +20,9 @@ std::optional<std::string_view> target_problem(const RequestHeader& header) {
   const std::string_view target = header.target();
   if (target == "*" && header.method() == http::verb::options) return std::nullopt;
   if (target.empty() || target.front() != '/') return "target_not_origin_form";
+  // A reverse proxy opens no tunnels: an upstream that took a CONNECT to a path and switched
+  // to tunnelling would carry the next user's request on its pooled connection into it.
+  if (header.method() == http::verb::connect) return "connect_method";
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.find('\\') != std::string_view::npos) return "backslash_in_path";
   const std::string decoded = route_path(target);

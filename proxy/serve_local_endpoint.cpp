@@ -9,9 +9,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "proxy/client_body_failure.hpp"
+#include "proxy/guarded_read.hpp"
 #include "proxy/local_reply.hpp"
 #include "proxy/over_budget_hold.hpp"
 #include "proxy/tls_stream.hpp"
+#include "proxy/write_reply.hpp"
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;
@@ -65,7 +68,7 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
       if (ec) co_return false;
     }
     beast::get_lowest_layer(client).expires_after(body_timeout);
-    auto [ec, n] = co_await http::async_read(client, buffer, body_parser, kTuple);
+    auto [ec, n] = co_await guarded_read(client, buffer, body_parser);
     if (ec == http::error::body_limit) {
       co_return co_await refuse(LocalReply::payload_too_large, "body_too_large");
     }
@@ -73,7 +76,10 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
       co_return co_await refuse(LocalReply::request_timeout, "body_timeout");
     }
     if (ec) {
-      record.reason = "client_gone";
+      // A malformed chunked body gets its 400; a client gone or cut short, nothing.
+      const ClientBodyFailure failure = client_body_failure(ec);
+      if (failure.reply) co_return co_await refuse(*failure.reply, std::string(failure.reason));
+      record.reason = std::string(failure.reason);
       co_return false;
     }
   }
@@ -84,6 +90,7 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
   request.client_address = record.client;
   request.client_tls = client_tls;
   const bool keep_alive = request.message.keep_alive();
+  const bool head_only = request.message.method() == http::verb::head;
 
   EndpointResult result;
   bool failed = false;
@@ -112,7 +119,7 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
   response.prepare_payload();
   record.status = response.result_int();
   beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
-  auto [ec, n] = co_await http::async_write(client, response, kTuple);
+  const auto ec = co_await write_reply(client, response, head_only);
   co_return !ec && keep_alive;
 }
 

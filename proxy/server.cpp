@@ -181,11 +181,23 @@ asio::awaitable<void> Server::admin_loop(tcp::acceptor& acceptor) {
   }
 }
 
+// Without a host of its own the page shares each upstream's origin: a script injected into
+// any upstream page could then call its API as the signed-in user.
+void Server::warn_shared_origin_page() {
+  const config::SelfService& page = live_routing_.current()->config->self_service;
+  if (!page.enabled || page.host) return;
+  gateway_.log.event("warning", "self_service_shares_upstream_origin",
+                     {{"path_prefix", page.path_prefix},
+                      {"detail",
+                       "self_service.host is not set: the page is served on every host, in "
+                       "the same origin as the upstreams; give it a host of its own"}});
+}
+
 // /healthz: the process serves. /readyz: it can check new credentials. /metrics: Prometheus
 // text. /.well-known/jwks.json: keys that verify identity assertions. One request per connection.
 asio::awaitable<void> Server::admin_session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(16 * 1024);  // bounds a request's trailers too, which Beast does not
   http::request<http::empty_body> request;
   stream.expires_after(std::chrono::seconds(5));
   auto [ec, n] = co_await http::async_read(stream, buffer, request, kTuple);
@@ -324,9 +336,10 @@ void Server::run() {
                         {"io_threads", threads}});
   }
   warn_unverified_upstreams();
+  warn_shared_origin_page();
   std::vector<std::thread> workers;
   for (auto& loop : loops_) {
-    workers.emplace_back([&loop = *loop] {
+    workers.emplace_back([this, &loop = *loop] {
       // Named so that operators (and the tests) can count them: server.threads holds.
       pthread_setname_np(pthread_self(), "latchkey-io");
       // Other loops may have nothing to do yet; each runs until stop_loops().
@@ -334,7 +347,16 @@ void Server::run() {
       if (kThreadsKeepFreePages) {
         asio::co_spawn(loop, release_memory_periodically(loop), asio::detached);
       }
-      loop.run();
+      // A handler that throws (a bug) loses its connection, never the process; run() may be
+      // called again after an exception escaped it.
+      for (;;) {
+        try {
+          loop.run();
+          break;
+        } catch (const std::exception& e) {
+          gateway_.log.event("error", "io_handler_failed", {{"error", e.what()}});
+        }
+      }
     });
   }
   for (auto& worker : workers) worker.join();

@@ -45,6 +45,7 @@ class Server {
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
                                            std::size_t listener);
   void warn_unverified_upstreams();
+  void warn_shared_origin_page();
   void report_tls_reload(const std::vector<std::string>& problems);
   boost::asio::awaitable<void> admin_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> admin_session(boost::asio::ip::tcp::socket socket);

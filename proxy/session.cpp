@@ -30,6 +30,7 @@
 #include "proxy/route_path.hpp"
 #include "proxy/over_budget_hold.hpp"
 #include "proxy/serve_local_endpoint.hpp"
+#include "proxy/write_reply.hpp"
 #include "proxy/tls_stream.hpp"
 
 namespace latchkey::proxy {
@@ -179,6 +180,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
   const unsigned version = request.version();
   // A body we are not going to read makes the connection unusable afterwards.
   const bool can_keep_alive = request.keep_alive() && parser.is_done();
+  const bool head_only = request.method() == http::verb::head;
 
   auto reply = [&](LocalReply kind, std::string_view realm, bool keep_alive,
                    std::optional<std::chrono::seconds> retry_after = std::nullopt,
@@ -192,7 +194,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
     }
     record.status = response.result_int();
     beast::get_lowest_layer(client).expires_after(kReplyWriteTimeout);
-    auto [ec, n] = co_await http::async_write(client, response, kTuple);
+    const auto ec = co_await write_reply(client, response, head_only);
     co_return !ec && keep_alive;
   };
 

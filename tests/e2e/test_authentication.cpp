@@ -9,6 +9,7 @@
 #include "auth/app_password.hpp"
 #include "auth/totp.hpp"
 #include "tests/e2e/deployment.hpp"
+#include "tests/e2e/raw_client.hpp"
 
 namespace latchkey::test {
 namespace {
@@ -96,6 +97,25 @@ BOOST_AUTO_TEST_CASE(wrong_password_and_unknown_user_get_byte_identical_answers)
   BOOST_TEST(wrong_password == unknown_user);
   BOOST_TEST(wrong_password == unknown_app_password);
   BOOST_TEST(wrong_password == totp_user_wrong_password);
+}
+
+// RFC 9110 §9.3.2: latchkey's own answer to HEAD has no body, or on a kept connection the
+// body would be read as the start of the next response (a load balancer's, another user's).
+BOOST_AUTO_TEST_CASE(a_refused_head_request_gets_no_body_and_the_connection_stays_in_step) {
+  auto& d = deployment();
+  bool closed = false;
+  RawConnection connection(d.proxy_port());
+  connection.send(
+      "HEAD /private HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /static/after-head HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string answer = connection.read_until_closed(std::chrono::seconds(5), closed);
+  BOOST_TEST(closed);
+  BOOST_TEST_REQUIRE(answer.rfind("HTTP/1.1 401", 0) == 0, answer);
+  const std::size_t head_end = answer.find("\r\n\r\n");
+  BOOST_TEST_REQUIRE(head_end != std::string::npos);
+  // Content-Length as for GET, and the next response right after the head.
+  BOOST_TEST(answer.substr(0, head_end).find("Content-Length: ") != std::string::npos);
+  BOOST_TEST(answer.compare(head_end + 4, 12, "HTTP/1.1 200") == 0, answer);
 }
 
 BOOST_AUTO_TEST_CASE(every_401_carries_the_basic_challenge) {

@@ -44,6 +44,19 @@ BOOST_AUTO_TEST_CASE(a_head_over_max_header_bytes_gets_431) {
   BOOST_TEST(counted(d, "max_header_bytes"));
 }
 
+// Beast stores a field value in at most 65,533 bytes: with max_header_bytes above that, a
+// longer value within the limit is still too large, and gets 431 rather than a dropped
+// connection.
+BOOST_AUTO_TEST_CASE(a_field_longer_than_the_parser_can_hold_gets_431) {
+  DeploymentOptions options;
+  options.server = "{ max_header_bytes: 200000 }";
+  Deployment d(options);
+  const auto exchange = raw_exchange_at(
+      d.proxy_port(), get("/static/long-field", "X-Long: " + std::string(70000, 'a') + "\r\n"));
+  BOOST_TEST(exchange.answer.rfind("HTTP/1.1 431", 0) == 0, exchange.answer.substr(0, 200));
+  BOOST_TEST(d.curl("/static/after-long-field").status == 200);
+}
+
 BOOST_AUTO_TEST_CASE(more_fields_than_max_header_count_get_431_and_exactly_that_many_pass) {
   auto& d = limited().deployment;
   auto fields = [](std::size_t n) {

@@ -69,6 +69,18 @@ BOOST_AUTO_TEST_CASE(metrics_show_latency_histograms_and_pool_gauges) {
   BOOST_TEST(has("# HELP latchkey_auth_denied_total "));
 }
 
+// Without a host of its own the page shares each upstream's origin: the operator is told.
+BOOST_AUTO_TEST_CASE(a_self_service_page_without_a_host_of_its_own_is_warned_about) {
+  for (const std::string host : {"", ", host: accounts.localhost"}) {
+    BOOST_TEST_CONTEXT("self_service" << host) {
+      DeploymentOptions options;
+      options.self_service = "{ enabled: true" + host + " }";
+      Deployment d(options);
+      BOOST_TEST(d.log_contains("self_service_shares_upstream_origin") == host.empty());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(healthz_answers_ok) {
   const ProcessResult health = run_process({"curl", "-sS", deployment().admin_url() + "/healthz"});
   BOOST_TEST(health.exit_code == 0);

@@ -140,6 +140,21 @@ BOOST_AUTO_TEST_CASE(credentials_in_trailers_do_not_authenticate) {
   BOOST_TEST(d.curl("/late-credentials", {"-u", "trailer-user:" + app}).status == 200);
 }
 
+// Beast's parser throws for a field over 65,533 bytes; from a trailer, which no header limit
+// bounds, that once escaped the IO thread and ended the process.
+BOOST_AUTO_TEST_CASE(a_trailer_field_too_long_to_parse_is_400_and_the_process_lives) {
+  auto& d = deployment();
+  const auto exchange = raw_exchange_at(
+      d.proxy_port(),
+      "POST /static/long-trailer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n0\r\nX-Long: " +
+          std::string(70000, 'a') + "\r\n\r\n");
+  BOOST_TEST(exchange.answer.rfind("HTTP/1.1 400", 0) == 0, exchange.answer.substr(0, 200));
+  BOOST_TEST(exchange.closed);
+  BOOST_TEST(d.curl("/static/after-long-trailer").status == 200);
+  BOOST_TEST(!d.log_contains("io_handler_failed"));
+}
+
 BOOST_AUTO_TEST_CASE(a_huge_trailer_section_is_refused_with_bounded_memory) {
   auto& d = deployment();
   const std::size_t before = d.upstream_record_count();

@@ -57,6 +57,17 @@ BOOST_AUTO_TEST_CASE(trailers_of_an_empty_upstream_body_never_become_head_fields
   BOOST_TEST(result.headers.find("Keep-Alive: timeout=1") == std::string::npos, result.headers);
 }
 
+// Beast's parser throws for a field over 65,533 bytes; from a trailer, which no header limit
+// bounds, that once escaped the IO thread and ended the process.
+BOOST_AUTO_TEST_CASE(an_upstream_trailer_too_long_to_parse_is_502_and_the_process_lives) {
+  auto& d = limited().deployment;
+  const auto result = d.curl("/raw/long_trailer");
+  BOOST_TEST(result.status == 502);
+  BOOST_TEST(result.headers.find("X-Long") == std::string::npos);
+  BOOST_TEST(d.curl("/raw/ok").status == 200);
+  BOOST_TEST(!d.log_contains("io_handler_failed"));
+}
+
 // An upstream answer with Connection: close ends that connection's use even before its FIN
 // arrives (RFC 9112 §9.6): the next request goes out on a new one.
 BOOST_AUTO_TEST_CASE(an_upstream_connection_announced_closed_is_not_pooled) {

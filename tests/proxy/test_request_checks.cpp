@@ -305,6 +305,7 @@ BOOST_AUTO_TEST_CASE(targets_that_could_escape_the_matched_route_are_refused) {
       {"absolute-form to an internal host",
        "GET http://admin.internal/secret HTTP/1.1\r\nHost: h\r\n\r\n", "target_not_origin_form"},
       {"authority-form", "CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n", "target_not_origin_form"},
+      {"CONNECT to a path", "CONNECT /static/x HTTP/1.1\r\nHost: h\r\n\r\n", "connect_method"},
       {"* with GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n", "target_not_origin_form"},
       {"* with OPTIONS", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", kAccepted},
       {"relative path", "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n", "target_not_origin_form"},

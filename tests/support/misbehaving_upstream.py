@@ -50,6 +50,9 @@ RESPONSES = {
     # Well-formed, for the trailers of an empty body (never to become head fields).
     "empty_chunked_trailers": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                               b"0\r\nX-Trailer-Leak: yes\r\nKeep-Alive: timeout=1\r\n\r\n",
+    # A trailer field longer than Beast's parser can store (65,533 bytes).
+    "long_trailer": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"0\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n",
 }
 
 MAX_HEAD = 64 * 1024
