@@ -18,7 +18,7 @@ namespace latchkey::db {
 
 // The server's one-line reason ("violates check constraint ..."), without DETAIL lines,
 // which may quote whole rows (hashes, sealed secrets).
-inline std::string primary_message(const pqxx::sql_error& e) {
+inline std::string primary_message(const std::exception& e) {
   std::string_view text = e.what();
   text = text.substr(0, text.find('\n'));
   if (text.starts_with("ERROR:")) text.remove_prefix(6);
@@ -28,7 +28,7 @@ inline std::string primary_message(const pqxx::sql_error& e) {
 
 // Runs `work(tx)` in one transaction and commits; database errors become the repository's.
 template <typename Work>
-auto in_transaction(pqxx::connection_base& connection, const char* name, Work&& work) {
+auto in_transaction_once(pqxx::connection_base& connection, const char* name, Work& work) {
   try {
     pqxx::work tx(connection, name);
     if constexpr (std::is_void_v<std::invoke_result_t<Work&, pqxx::work&>>) {
@@ -50,6 +50,26 @@ auto in_transaction(pqxx::connection_base& connection, const char* name, Work&& 
   } catch (const pqxx::sql_error& e) {
     throw std::runtime_error(std::string("database error in ") + name + " (SQLSTATE " +
                              e.sqlstate() + "): " + primary_message(e));
+  }
+}
+
+// A deadlock or serialization failure rolled the whole transaction back, and PostgreSQL asks
+// the client to run it again (e.g. a refresh and a password change locking a user's token
+// and account rows in opposite orders). `work` only talks to the database, so that is safe.
+inline constexpr int kTransactionAttempts = 3;
+
+template <typename Work>
+auto in_transaction(pqxx::connection_base& connection, const char* name, Work&& work) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return in_transaction_once(connection, name, work);
+    } catch (const pqxx::transaction_rollback& e) {
+      if (attempt == kTransactionAttempts) {
+        throw std::runtime_error(std::string("database error in ") + name + ", rolled back " +
+                                 std::to_string(kTransactionAttempts) +
+                                 " times: " + primary_message(e));
+      }
+    }
   }
 }
 
