@@ -512,7 +512,9 @@ asio::awaitable<EndpointResult> OAuthEndpoint::introspect(Gateway& gateway,
     co_return error(OAuthError::invalid_request, "token is required", "oauth_missing_token");
   const boost::json::object inactive{{"active", false}};
   const auto kind = auth::parse_token(*token);
-  if (!kind) co_return answer(oauth_json(inactive));
+  // The callers are upstreams (resource servers), for which a refresh token is no credential:
+  // one that checks only `active` must not take it as a Bearer token. No query either.
+  if (!kind || *kind == auth::TokenKind::refresh) co_return answer(oauth_json(inactive));
   const auth::Digest digest = hasher_.digest(auth::token_digest_label(*kind), *token);
   auth::CredentialStore& store = credentials_;
   auto lookup = [&store, digest]() -> std::optional<std::optional<auth::TokenMatch>> {
@@ -536,7 +538,7 @@ asio::awaitable<EndpointResult> OAuthEndpoint::introspect(Gateway& gateway,
                            {"iat", unix_seconds(match->created_at)},
                            {"name", match->name},
                            {"latchkey_token_kind", auth::to_string(match->kind)}};
-  if (match->kind != auth::TokenKind::refresh) body["token_type"] = "Bearer";
+  body["token_type"] = "Bearer";
   if (match->scopes) body["scope"] = auth::join_scopes(*match->scopes);
   if (match->client_id) body["client_id"] = *match->client_id;
   if (match->expires_at) body["exp"] = unix_seconds(*match->expires_at);

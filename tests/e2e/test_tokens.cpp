@@ -591,8 +591,10 @@ BOOST_AUTO_TEST_CASE(introspection_needs_the_client_credential_and_follows_rfc_7
   BOOST_TEST(text(o, "token_type") == "Bearer");
   BOOST_TEST(text(o, "name") == "YouTrack Mobile");
   BOOST_TEST(o.at("exp").as_int64() > o.at("iat").as_int64());
-  for (const std::string& dead :
-       {std::string("garbage"), auth::generate_token(auth::TokenKind::access)}) {
+  // A live refresh token is no credential for an upstream: an upstream checking only `active`
+  // must not take one as a Bearer token.
+  for (const std::string& dead : {std::string("garbage"),
+                                   auth::generate_token(auth::TokenKind::access), pair.refresh}) {
     const auto inactive = post_form(d, "/oauth/introspect", "token=" + dead, client);
     BOOST_TEST(inactive.status == 200);
     BOOST_TEST(inactive.body == "{\"active\":false}");
