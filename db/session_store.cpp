@@ -33,7 +33,10 @@ SessionStore::SessionStore(pqxx::connection_base& connection, SessionLifetime li
 }
 
 bool SessionStore::create(const auth::Digest& id_digest, std::int64_t user_id,
-                          std::string_view address, const SignInProof& proof) {
+                          std::string_view address, const SignInProof& proof,
+                          std::optional<Timestamp> renewing) {
+  const std::optional<std::int64_t> signed_in_us =
+      renewing ? std::optional(renewing->time_since_epoch().count()) : std::nullopt;
   return in_transaction(connection_, "create_session", [&](pqxx::work& tx) {
     tx.exec_prepared0(sql::kDeleteExpiredSessions.name,
                       static_cast<std::int64_t>(lifetime_.idle.count()),
@@ -46,7 +49,7 @@ bool SessionStore::create(const auth::Digest& id_digest, std::int64_t user_id,
       return false;
     }
     tx.exec_prepared0(sql::kInsertSession.name, hex_encode(id_digest), user_id,
-                      sanitize_text(address, 64));
+                      sanitize_text(address, 64), signed_in_us);
     return true;
   });
 }
@@ -62,6 +65,7 @@ std::optional<SessionUser> SessionStore::touch(const auth::Digest& id_digest) {
     user.username = r[0][1].as<std::string>();
     user.totp_enabled = r[0][2].as<bool>();
     user.totp_pending = r[0][3].as<bool>();
+    user.signed_in_at = from_unix_micros(r[0][4].as<std::int64_t>());
     return std::optional<SessionUser>(std::move(user));
   });
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "auth/keyed_hash.hpp"
+#include "db/timestamp.hpp"
 
 namespace pqxx {
 class connection_base;
@@ -21,6 +22,7 @@ struct SessionUser {
   std::string username;
   bool totp_enabled = false;
   bool totp_pending = false;
+  Timestamp signed_in_at{};  // the session's first sign-in; session_max counts from it
 };
 
 // What a sign-in checked, so that its session is stored only while that still holds.
@@ -41,9 +43,11 @@ class SessionStore {
 
   // Stores a new session unless the account changed since the sign-in checked it (another
   // password, TOTP turned on without a second factor passed, disabled); returns whether it
-  // did. Drops expired sessions of every user (they are never found again).
+  // did. Drops expired sessions of every user (they are never found again). `renewing`: the
+  // sign-in time of the session this one replaces, kept so that renewing never extends
+  // session_max; nullopt: a sign-in now.
   bool create(const auth::Digest& id_digest, std::int64_t user_id, std::string_view address,
-              const SignInProof& proof);
+              const SignInProof& proof, std::optional<Timestamp> renewing = std::nullopt);
   // The live session's user, its idle clock restarted; nullopt when unknown or expired.
   std::optional<SessionUser> touch(const auth::Digest& id_digest);
   void remove(const auth::Digest& id_digest);

@@ -361,10 +361,13 @@ inline constexpr Statement kLockSignedInAccount{
     "lk_lock_signed_in_account",
     "SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 AND NOT disabled "
     "AND (NOT totp_enabled OR $3::boolean) FOR SHARE"};
+// $4: a renewed session's first sign-in (us since the epoch), so session_max still counts from
+// it; NULL: now. LEAST skips the NULL and never dates a session into the future.
 inline constexpr Statement kInsertSession{
     "lk_insert_session",
-    "INSERT INTO self_service_sessions (id_hash, user_id, client_address) "
-    "VALUES (decode($1, 'hex'), $2, $3)"};
+    "INSERT INTO self_service_sessions (id_hash, user_id, client_address, created_at) "
+    "VALUES (decode($1, 'hex'), $2, $3, "
+    "LEAST(to_timestamp(0) + $4::bigint * interval '1 microsecond', now()))"};
 inline constexpr Statement kTouchSession{
     "lk_touch_session",
     "UPDATE self_service_sessions s SET last_seen_at = now() FROM users u "
@@ -372,7 +375,8 @@ inline constexpr Statement kTouchSession{
     "AND s.last_seen_at > now() - $2::bigint * interval '1 millisecond' "
     "AND s.created_at > now() - $3::bigint * interval '1 millisecond' "
     "RETURNING u.id, u.username, u.totp_enabled, "
-    "u.totp_secret_sealed IS NOT NULL AND NOT u.totp_enabled"};
+    "u.totp_secret_sealed IS NOT NULL AND NOT u.totp_enabled, "
+    "(extract(epoch FROM s.created_at) * 1000000)::bigint"};
 inline constexpr Statement kDeleteSession{
     "lk_delete_session", "DELETE FROM self_service_sessions WHERE id_hash = decode($1, 'hex')"};
 inline constexpr Statement kDeleteExpiredSessions{

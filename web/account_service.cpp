@@ -82,6 +82,23 @@ auth::Digest AccountService::session_digest(const std::string& session_id) const
   return hasher_.digest(kSessionDigestLabel, session_id);
 }
 
+auth::Decision AccountService::check_current_password(const db::SessionUser& user,
+                                                      const std::string& password) const {
+  const auth::Decision decision = authenticator_.verify(
+      auth::BasicCredentials{user.username, password}, account_password_only());
+  if (decision.reason == auth::DenyReason::store_unavailable) {
+    throw auth::StoreUnavailable("cannot check the current password");
+  }
+  if (!decision.allowed()) {
+    Refused refused(
+        decision.reason == auth::DenyReason::account_locked ? "account_locked" : "bad_password",
+        "The current password is wrong.");
+    refused.failed_user_id = decision.failed_user_id;
+    throw refused;
+  }
+  return decision;
+}
+
 std::int64_t AccountService::check_totp(const db::TotpEnrolment& enrolment,
                                         const std::string& code) const {
   const std::int64_t user_id = enrolment.user.id;
@@ -292,7 +309,9 @@ TotpStatus AccountService::totp_status(const db::SessionUser& user) const {
 }
 
 TotpStart AccountService::start_totp(const db::SessionUser& user,
+                                     const std::string& current_password,
                                      const std::string& address) const {
+  check_current_password(user, current_password);
   std::string secret = auth::random_bytes(auth::kTotpSecretBytes);
   const std::string sealed = totp_box_.seal(secret, auth::totp_seal_context(user.user_id));
   pool_.run(kDatabaseWait, [&](pqxx::connection& connection) {
@@ -308,10 +327,13 @@ TotpStart AccountService::start_totp(const db::SessionUser& user,
 
 TotpConfirmation AccountService::confirm_totp(const db::SessionUser& user,
                                               const std::string& session_id,
-                                              const std::string& code,
+                                              const TotpConfirm& confirm,
                                               const std::string& address) const {
-  const auto digits = normalize_totp_code(code);
+  const auto digits = normalize_totp_code(confirm.code);
   if (!digits) throw wrong_code("malformed_code", user.user_id);
+  // Checked here too, not only at start: the pending secret may come from a start that checked
+  // no password (the CLI's, or one made before start asked), or from a QR code left on screen.
+  check_current_password(user, confirm.current_password);
   TotpConfirmation confirmation;
   std::vector<auth::Digest> digests;
   confirmation.recovery_codes = make_recovery_codes(digests);
@@ -326,13 +348,14 @@ TotpConfirmation AccountService::confirm_totp(const db::SessionUser& user,
     const db::TotpEnrolment enrolment = repository.totp_enrolment(user.username);
     if (enrolment.user.totp_enabled) throw db::Conflict("TOTP is already on.");
     const std::int64_t step = check_totp(enrolment, *digits);
-    const bool live = sessions.touch(session_digest(session_id)).has_value();
+    const std::optional<db::SessionUser> live = sessions.touch(session_digest(session_id));
     // Every session ends, the caller's old id too: one seen or planted before must not carry
     // the account past its second factor.
     repository.confirm_totp(user.user_id, *enrolment.sealed_secret, step, digests,
                             session_digest(new_id));
     if (!live || !account || account->id != user.user_id) return false;
-    return start_renewed_session(sessions, user, new_id, {account->password_hash, true}, address);
+    return start_renewed_session(sessions, user, new_id, {account->password_hash, true},
+                                 live->signed_in_at, address);
   });
   if (renewed) confirmation.session_id = std::move(new_id);
   return confirmation;
@@ -368,19 +391,7 @@ PasswordChanged AccountService::change_password(const db::SessionUser& user,
                                                 const std::string& session_id,
                                                 const PasswordChange& change,
                                                 const std::string& address) const {
-  const auth::Policy policy = account_password_only();
-  const auth::Decision decision =
-      authenticator_.verify(auth::BasicCredentials{user.username, change.current_password}, policy);
-  if (decision.reason == auth::DenyReason::store_unavailable) {
-    throw auth::StoreUnavailable("cannot check the current password");
-  }
-  if (!decision.allowed()) {
-    Refused refused(
-        decision.reason == auth::DenyReason::account_locked ? "account_locked" : "bad_password",
-        "The current password is wrong.");
-    refused.failed_user_id = decision.failed_user_id;
-    throw refused;
-  }
+  const auth::Decision decision = check_current_password(user, change.current_password);
   const std::string hash = auth::hash_password(change.new_password);
   const bool totp = decision.identity->totp_enabled;
   PasswordChanged changed;
@@ -389,12 +400,13 @@ PasswordChanged AccountService::change_password(const db::SessionUser& user,
     db::AdminRepository repository(connection, address);
     db::SessionStore sessions(connection, lifetime_);
     if (totp) use_second_factor(repository, user.user_id, user.username, change.code);
-    const bool live = sessions.touch(session_digest(session_id)).has_value();
+    const std::optional<db::SessionUser> live = sessions.touch(session_digest(session_id));
     // Every session ends, the caller's old id too: one seen or planted before must not outlive
     // the password it was signed in with.
     changed.revoked_app_passwords = repository.change_password(
         user.user_id, hash, change.revoke_app_passwords, session_digest(new_id));
-    return live && start_renewed_session(sessions, user, new_id, {hash, totp}, address);
+    return live &&
+           start_renewed_session(sessions, user, new_id, {hash, totp}, live->signed_in_at, address);
   });
   authenticator_.second_factor_passed(decision);
   if (renewed) changed.session_id = std::move(new_id);
@@ -403,9 +415,10 @@ PasswordChanged AccountService::change_password(const db::SessionUser& user,
 
 bool AccountService::start_renewed_session(db::SessionStore& sessions, const db::SessionUser& user,
                                            const std::string& new_id, const db::SignInProof& proof,
+                                           db::Timestamp signed_in_at,
                                            const std::string& address) const {
   try {
-    return sessions.create(session_digest(new_id), user.user_id, address, proof);
+    return sessions.create(session_digest(new_id), user.user_id, address, proof, signed_in_at);
   } catch (const std::exception&) {
     return false;  // signed out; the answer (recovery codes) must still reach the caller
   }

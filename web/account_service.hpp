@@ -88,6 +88,12 @@ struct TotpStart {
   std::string qr_svg;
 };
 
+// Turning TOTP on: both steps check the current password (see confirm_totp).
+struct TotpConfirm {
+  std::string current_password;
+  std::string code;
+};
+
 struct PasswordChange {
   std::string current_password;
   std::string new_password;
@@ -133,11 +139,13 @@ class AccountService {
                            const std::string& address) const;
 
   TotpStatus totp_status(const db::SessionUser& user) const;
-  TotpStart start_totp(const db::SessionUser& user, const std::string& address) const;
-  // Throws Refused on a wrong or used code. The account's sessions end; the one of
-  // `session_id`, the page that turned TOTP on, goes on under a new id.
+  // Throws Refused on a wrong current password: a session alone must not enrol a secret.
+  TotpStart start_totp(const db::SessionUser& user, const std::string& current_password,
+                       const std::string& address) const;
+  // Throws Refused on a wrong current password or a wrong or used code. The account's sessions
+  // end; the one of `session_id`, the page that turned TOTP on, goes on under a new id.
   TotpConfirmation confirm_totp(const db::SessionUser& user, const std::string& session_id,
-                                const std::string& code, const std::string& address) const;
+                                const TotpConfirm& confirm, const std::string& address) const;
   // `code`: a current TOTP code or a recovery code.
   void disable_totp(const db::SessionUser& user, const std::string& code,
                     const std::string& address) const;
@@ -151,17 +159,22 @@ class AccountService {
 
  private:
   auth::Digest session_digest(const std::string& session_id) const;
+  // The account password through the Authenticator (Argon2, lock, failure count); throws
+  // Refused when wrong, auth::StoreUnavailable when it cannot tell.
+  auth::Decision check_current_password(const db::SessionUser& user,
+                                        const std::string& password) const;
   // Checks a TOTP or recovery code of an account with TOTP on and uses it up; throws Refused.
   void use_second_factor(db::AdminRepository& repository, std::int64_t user_id,
                          const std::string& username, const std::string& code) const;
   std::vector<std::string> make_recovery_codes(std::vector<auth::Digest>& digests) const;
   // A current TOTP code that works once, or Refused (for confirm: the pending secret).
   std::int64_t check_totp(const db::TotpEnrolment& enrolment, const std::string& code) const;
-  // Stores the session `new_id` for the caller after a change that ended its old one; false
-  // when that cannot be done (see TotpConfirmation). Never throws: the change is done.
+  // Stores the session `new_id` for the caller after a change that ended its old one, signed
+  // in at `signed_in_at` (kept: renewing must not extend session_max); false when that cannot
+  // be done (see TotpConfirmation). Never throws: the change is done.
   bool start_renewed_session(db::SessionStore& sessions, const db::SessionUser& user,
                              const std::string& new_id, const db::SignInProof& proof,
-                             const std::string& address) const;
+                             db::Timestamp signed_in_at, const std::string& address) const;
 
   db::ConnectionPool& pool_;
   const auth::Authenticator& authenticator_;

@@ -434,19 +434,23 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
                    call);
     }
     case ApiAction::start_totp: {
-      auto job = [&] { return service.start_totp(*call.session, address); };
-      auto done = co_await call.gateway.verify_pool.run(std::move(job));
-      const TotpStart start = take(std::move(done));
-      co_return ok(json::object{{"secret", start.secret},
-                                {"otpauth_uri", start.otpauth_uri},
-                                {"qr_svg", start.qr_svg}},
-                   call);
+      // Re-authentication, as for a password change: a session alone must not enrol a secret.
+      const std::string password = text_field(call.body, "current_password");
+      const auto work = [&]() -> json::value {
+        const TotpStart start = service.start_totp(*call.session, password, address);
+        return json::object{
+            {"secret", start.secret}, {"otpauth_uri", start.otpauth_uri}, {"qr_svg", start.qr_svg}};
+      };
+      co_return co_await guarded(call, work);
     }
     case ApiAction::confirm_totp: {
-      const std::string code = text_field(call.body, "code");
+      TotpConfirm confirm;
+      confirm.current_password = text_field(call.body, "current_password");
+      confirm.code = text_field(call.body, "code");
       std::string renewed;
       const auto work = [&]() -> json::value {
-        TotpConfirmation done = service.confirm_totp(*call.session, call.session_id, code, address);
+        TotpConfirmation done =
+            service.confirm_totp(*call.session, call.session_id, confirm, address);
         renewed = std::move(done.session_id);
         return with_csrf_token({{"recovery_codes", codes_json(done.recovery_codes)}}, call,
                                renewed);

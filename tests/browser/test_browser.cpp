@@ -1,5 +1,5 @@
 // Starts a real deployment with the self-service page, a user with TOTP set up through the
-// CLI, and runs walk.mjs in headless Chromium against it.
+// CLI and one without (who turns it on in the page), and runs walk.mjs in headless Chromium.
 #define BOOST_TEST_MODULE browser
 #define BOOST_TEST_DYN_LINK
 #include <boost/json/parse.hpp>
@@ -37,6 +37,7 @@ BOOST_AUTO_TEST_CASE(walk_through_the_account_security_page) {
       "    auth: { accept: [app_password, token], realm: api }\n";
   Deployment d(options);
   d.add_user("alice", "alice-account-pw", false);
+  d.add_user("bruno", "bruno-account-pw", false);
   const ProcessResult enabled = d.cli({"totp", "enable", "alice", "--json"});
   BOOST_REQUIRE_MESSAGE(enabled.exit_code == 0, describe(enabled));
   const auto secret =
@@ -59,6 +60,8 @@ BOOST_AUTO_TEST_CASE(walk_through_the_account_security_page) {
   walk.env["BASE_URL"] = d.base_url();
   walk.env["LK_USERNAME"] = "alice";
   walk.env["LK_PASSWORD"] = "alice-account-pw";
+  walk.env["LK_PLAIN_USERNAME"] = "bruno";
+  walk.env["LK_PLAIN_PASSWORD"] = "bruno-account-pw";
   std::string hex;
   for (unsigned char c : *secret) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -82,6 +85,14 @@ BOOST_AUTO_TEST_CASE(walk_through_the_account_security_page) {
   // Revoked after the password change, under the session's new id and CSRF token.
   BOOST_TEST(tokens.as_array()[0].at("state").as_string() == "revoked");
   BOOST_TEST(!tokens.as_array()[0].at("expires_at").is_null());
+  // The second user turned TOTP on in the page.
+  const auto users = boost::json::parse(d.cli({"user", "list", "--json"}).out);
+  std::string bruno_totp;
+  for (const auto& user : users.as_array()) {
+    if (user.at("username").as_string() == "bruno") bruno_totp = user.at("totp").as_string();
+  }
+  BOOST_TEST(bruno_totp == "enabled");
+  BOOST_TEST(d.cli({"audit", "bruno"}).out.find("totp.enabled") != std::string::npos);
   std::size_t shots = 0;
   for (const auto& entry : std::filesystem::directory_iterator(screenshots)) {
     if (entry.path().extension() == ".png" && entry.file_size() > 1000) ++shots;

@@ -4,7 +4,9 @@
 // copied password works with curl through the proxy (200) until it is revoked on the page (401);
 // then New token "issue sync", Generate, Copy: the copied token works as Bearer (200); then
 // Change password, which gives the session a new id and CSRF token, and the page goes on with
-// them: Revoke "issue sync" works (401 as Bearer).
+// them: Revoke "issue sync" works (401 as Bearer). Then Sign out, and a second user without
+// TOTP turns it on: the current password is asked at start (a wrong one shows no QR code) and
+// again at confirm, with the code; the ten recovery codes are shown.
 // Screenshots of each step go to SCREENSHOT_DIR. Run by test_browser, which sets up the
 // deployment and the user.
 import { chromium } from 'playwright-core';
@@ -14,7 +16,9 @@ import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 
 const { BASE_URL, LK_USERNAME, LK_PASSWORD, TOTP_SECRET_HEX, SCREENSHOT_DIR } = process.env;
-for (const [name, value] of Object.entries({ BASE_URL, LK_USERNAME, LK_PASSWORD, TOTP_SECRET_HEX, SCREENSHOT_DIR })) {
+const { LK_PLAIN_USERNAME, LK_PLAIN_PASSWORD } = process.env;
+for (const [name, value] of Object.entries({ BASE_URL, LK_USERNAME, LK_PASSWORD, TOTP_SECRET_HEX, SCREENSHOT_DIR,
+  LK_PLAIN_USERNAME, LK_PLAIN_PASSWORD })) {
   if (!value) throw new Error(`${name} is not set`);
 }
 mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -33,6 +37,23 @@ function totp(secretHex, unixSeconds) {
   const offset = mac[mac.length - 1] & 0x0f;
   const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return String(value).padStart(6, '0');
+}
+
+// RFC 4648 base32 (the secret the page shows) as hex, for totp().
+function base32Hex(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = [];
+  let value = 0;
+  let bits = 0;
+  for (const symbol of text.replace(/[=\s]/g, '').toUpperCase()) {
+    value = ((value << 5) | alphabet.indexOf(symbol)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((value >> bits) & 0xff);
+    }
+  }
+  return Buffer.from(bytes).toString('hex');
 }
 
 function proxyStatus(password) {
@@ -169,7 +190,34 @@ try {
   }
   assert.equal(status, 401);
 
-  assert.deepEqual(consoleErrors.filter((text) => !text.includes('401')), []);
+  // Turning TOTP on needs the current password at both steps: a session alone is not enough.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn.getByLabel('Username').fill(LK_PLAIN_USERNAME);
+  await signIn.getByLabel('Password', { exact: true }).fill(LK_PLAIN_PASSWORD);
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('tab', { name: 'Account Security' }).click();
+  const turnOn = page.getByRole('button', { name: 'Turn on two-factor authentication' });
+  await page.locator('#totp-start-password').fill('not-the-password');
+  await turnOn.click();
+  await page.locator('#totp-error').getByText('The current password is wrong.').waitFor();
+  assert.equal(await page.locator('#totp-enrol').isHidden(), true);
+  assert.equal(await page.locator('#totp-start-password').inputValue(), '');  // not kept
+  await shot(page, 'totp-start-refused');
+  await page.locator('#totp-start-password').fill(LK_PLAIN_PASSWORD);
+  await turnOn.click();
+  await page.locator('#totp-enrol').waitFor();
+  const secret = base32Hex((await page.locator('#totp-secret').textContent()).trim());
+  await page.getByLabel('Code from the app').fill(totp(secret, Date.now() / 1000));
+  await page.locator('#totp-confirm-password').fill(LK_PLAIN_PASSWORD);
+  await shot(page, 'totp-enrol');
+  await page.getByRole('button', { name: 'Confirm and turn on' }).click();
+  await page.locator('#totp-code-list li').nth(9).waitFor();
+  assert.equal(await page.locator('#totp-code-list li').count(), 10);
+  await page.getByText(/^Two-factor authentication is on\./).waitFor();
+  await shot(page, 'totp-on');
+
+  // 401: the session checks at start; 403: the wrong password refused on purpose above.
+  assert.deepEqual(consoleErrors.filter((text) => !/\b40[13]\b/.test(text)), []);
   console.log(`walk passed: ${step} screenshots in ${SCREENSHOT_DIR}`);
 } finally {
   await browser.close();

@@ -107,13 +107,15 @@ BOOST_AUTO_TEST_CASE(confirming_totp_ends_the_account_passwords_tokens_and_other
 
   PageClient owner(d, "owner");
   BOOST_TEST_REQUIRE(owner.sign_in("wanda", "wanda-account-pw").status == 200);
-  const HttpResult started = owner.call("POST", "totp");
+  const HttpResult started =
+      owner.call("POST", "totp", R"({"current_password":"wanda-account-pw"})");
   BOOST_TEST_REQUIRE(started.status == 200);
   const auto secret =
       auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
   BOOST_TEST_REQUIRE(secret.has_value());
-  const HttpResult confirmed =
-      owner.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, 0)) + "}");
+  const HttpResult confirmed = owner.call(
+      "POST", "totp/confirm",
+      R"({"current_password":"wanda-account-pw","code":)" + json_text(totp_code(*secret, 0)) + "}");
   BOOST_TEST_REQUIRE(confirmed.status == 200);
 
   BOOST_TEST(bearer_status_settled(d, phished.access, 401) == 401);
@@ -162,13 +164,15 @@ BOOST_AUTO_TEST_CASE(confirming_totp_gives_the_page_a_new_session_id) {
   const std::string old_id = session_cookie_set(client.sign_in("yara", "yara-account-pw"));
   BOOST_TEST_REQUIRE(!old_id.empty());
   const std::string old_csrf = client.csrf();
-  const HttpResult started = client.call("POST", "totp");
+  const HttpResult started =
+      client.call("POST", "totp", R"({"current_password":"yara-account-pw"})");
   BOOST_TEST_REQUIRE(started.status == 200);
   const auto secret =
       auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
   BOOST_TEST_REQUIRE(secret.has_value());
-  const HttpResult confirmed =
-      client.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, 0)) + "}");
+  const HttpResult confirmed = client.call(
+      "POST", "totp/confirm",
+      R"({"current_password":"yara-account-pw","code":)" + json_text(totp_code(*secret, 0)) + "}");
   BOOST_TEST_REQUIRE(confirmed.status == 200);
   BOOST_TEST(json::parse(confirmed.body).at("recovery_codes").as_array().size() == 10u);
   expect_renewed_session(d, client, confirmed, old_id, old_csrf);
@@ -190,6 +194,48 @@ BOOST_AUTO_TEST_CASE(changing_the_password_gives_the_page_a_new_session_id) {
   // One session is left for the account: the new one.
   BOOST_TEST(d.database().query_value("SELECT count(*) FROM self_service_sessions s JOIN users u "
                                       "ON u.id = s.user_id WHERE u.username = 'zeno'") == "1");
+}
+
+// A renewed id keeps the first sign-in's time: repeating credential changes must not keep a
+// (stolen) session alive past session_max. The session is aged to 5 s before its 12 h limit,
+// renewed twice (TOTP on, then a password change); it still ends at that limit.
+BOOST_AUTO_TEST_CASE(a_renewed_session_still_ends_at_the_first_sign_ins_limit) {
+  Deployment& d = revocation_deployment();
+  d.add_user("uma", "uma-account-pw", false);
+  PageClient client(d);
+  BOOST_TEST_REQUIRE(client.sign_in("uma", "uma-account-pw").status == 200);
+  const HttpResult started =
+      client.call("POST", "totp", R"({"current_password":"uma-account-pw"})");
+  BOOST_TEST_REQUIRE(started.status == 200);
+  const auto secret =
+      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
+  BOOST_TEST_REQUIRE(secret.has_value());
+  // Both codes now: computing one may wait for a fresh step, which the aged session cannot.
+  const std::string code = totp_code(*secret, 0);
+  const std::string next_code = totp_code(*secret, 1);
+  const std::string of_uma =
+      " FROM self_service_sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'uma'";
+  d.database().query_value(
+      "UPDATE self_service_sessions s SET created_at = now() - interval '12 hours' + "
+      "interval '5 seconds' FROM users u WHERE u.id = s.user_id AND u.username = 'uma'");
+  const std::string signed_in_at = d.database().query_value("SELECT s.created_at::text" + of_uma);
+
+  const HttpResult confirmed =
+      client.call("POST", "totp/confirm",
+                  R"({"current_password":"uma-account-pw","code":)" + json_text(code) + "}");
+  BOOST_TEST_REQUIRE(confirmed.status == 200);
+  BOOST_TEST_REQUIRE(!session_cookie_set(confirmed).empty());
+  const HttpResult changed = client.call(
+      "POST", "password",
+      R"({"current_password":"uma-account-pw","new_password":"uma-new-pw-1234","code":)" +
+          json_text(next_code) + "}");
+  BOOST_TEST_REQUIRE(changed.status == 200, changed.body);
+  BOOST_TEST_REQUIRE(!session_cookie_set(changed).empty());
+  BOOST_TEST(d.database().query_value("SELECT count(*)" + of_uma) == "1");
+  BOOST_TEST(d.database().query_value("SELECT s.created_at::text" + of_uma) == signed_in_at);
+  BOOST_TEST(client.call("GET", "session").status == 200);
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  BOOST_TEST(client.call("GET", "session").status == 401);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -25,6 +25,21 @@ std::string error_of(const HttpResult& result) {
   return std::string(json::parse(result.body).at("error").as_string());
 }
 
+std::string message_of(const HttpResult& result) {
+  return std::string(json::parse(result.body).at("message").as_string());
+}
+
+bool totp_state(PageClient& client, const char* key) {
+  return json::parse(client.call("GET", "totp").body).at(key).as_bool();
+}
+
+// The body of a confirm call with `code` and, unless null, `password`.
+std::string confirm_body(const std::string& code, const char* password) {
+  std::string body = "{\"code\":" + json_text(code);
+  if (password != nullptr) body += ",\"current_password\":" + json_text(password);
+  return body + "}";
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(self_service_totp)
@@ -57,7 +72,8 @@ BOOST_AUTO_TEST_CASE(enrolment_on_the_page_gives_ten_single_use_recovery_codes) 
   d.add_user("rita", "rita-account-pw", false);
   PageClient client(d);
   BOOST_TEST_REQUIRE(client.sign_in("rita", "rita-account-pw").status == 200);
-  const HttpResult started = client.call("POST", "totp");
+  const HttpResult started =
+      client.call("POST", "totp", R"({"current_password":"rita-account-pw"})");
   BOOST_TEST_REQUIRE(started.status == 200);
   const json::value start = json::parse(started.body);
   BOOST_TEST(std::string(start.at("qr_svg").as_string()).starts_with("<svg"));
@@ -65,10 +81,12 @@ BOOST_AUTO_TEST_CASE(enrolment_on_the_page_gives_ten_single_use_recovery_codes) 
   const auto secret = auth::base32_decode(std::string(start.at("secret").as_string()));
   BOOST_TEST_REQUIRE(secret.has_value());
   BOOST_TEST(json::parse(client.call("GET", "totp").body).at("pending").as_bool());
-  const HttpResult bad = client.call("POST", "totp/confirm", R"({"code":"12345"})");
+  const HttpResult bad = client.call("POST", "totp/confirm",
+                                     R"({"code":"12345","current_password":"rita-account-pw"})");
   BOOST_TEST(bad.status == 403);
-  const HttpResult confirmed =
-      client.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, -1)) + "}");
+  const HttpResult confirmed = client.call(
+      "POST", "totp/confirm",
+      R"({"current_password":"rita-account-pw","code":)" + json_text(totp_code(*secret, -1)) + "}");
   BOOST_TEST_REQUIRE(confirmed.status == 200);
   const json::value confirmation = json::parse(confirmed.body);
   const auto& codes = confirmation.at("recovery_codes").as_array();
@@ -154,22 +172,112 @@ BOOST_AUTO_TEST_CASE(a_pending_enrolment_is_dropped_without_a_code_an_enabled_on
   d.add_user("penny", "penny-account-pw", false);
   PageClient client(d);
   BOOST_TEST_REQUIRE(client.sign_in("penny", "penny-account-pw").status == 200);
-  BOOST_TEST_REQUIRE(client.call("POST", "totp").status == 200);
+  const std::string password = R"({"current_password":"penny-account-pw"})";
+  BOOST_TEST_REQUIRE(client.call("POST", "totp", password).status == 200);
   BOOST_TEST(client.call("POST", "totp/disable", R"({"code":""})").status == 200);
   const json::value status = json::parse(client.call("GET", "totp").body);
   BOOST_TEST(!status.at("pending").as_bool());
   BOOST_TEST(!status.at("enabled").as_bool());
 
-  const HttpResult started = client.call("POST", "totp");
+  const HttpResult started = client.call("POST", "totp", password);
   BOOST_TEST_REQUIRE(started.status == 200);
   const auto secret =
       auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
   BOOST_TEST_REQUIRE(secret.has_value());
-  BOOST_TEST_REQUIRE(
-      client.call("POST", "totp/confirm", "{\"code\":" + json_text(totp_code(*secret, 0)) + "}")
-          .status == 200);
+  BOOST_TEST_REQUIRE(client
+                         .call("POST", "totp/confirm",
+                               R"({"current_password":"penny-account-pw","code":)" +
+                                   json_text(totp_code(*secret, 0)) + "}")
+                         .status == 200);
   BOOST_TEST(client.call("POST", "totp/disable", R"({"code":""})").status == 403);
   BOOST_TEST(json::parse(client.call("GET", "totp").body).at("enabled").as_bool());
+}
+
+// Someone at an unattended, signed-in browser must not enrol a secret of their own (and with it
+// lock the owner out): both steps check the current password, answered as a password change
+// answers a wrong one, and a wrong one changes nothing.
+BOOST_AUTO_TEST_CASE(turning_totp_on_needs_the_current_password_at_both_steps) {
+  Deployment& d = totp_deployment();
+  d.add_user("walt", "walt-account-pw", false);
+  PageClient client(d);
+  BOOST_TEST_REQUIRE(client.sign_in("walt", "walt-account-pw").status == 200);
+  BOOST_TEST(client.call("POST", "totp").status == 400);
+  BOOST_TEST(client.call("POST", "totp", "{}").status == 400);
+  const HttpResult wrong = client.call("POST", "totp", R"({"current_password":"walt-guess"})");
+  BOOST_TEST(wrong.status == 403);
+  BOOST_TEST(wrong.body.find("secret") == std::string::npos);
+  const HttpResult wrong_change = client.call(
+      "POST", "password", R"({"current_password":"walt-guess","new_password":"walt-new-pw-1"})");
+  BOOST_TEST(wrong.status == wrong_change.status);
+  BOOST_TEST(wrong.body == wrong_change.body);
+  BOOST_TEST(message_of(wrong) == "The current password is wrong.");
+  BOOST_TEST(!totp_state(client, "pending"));
+
+  const HttpResult started =
+      client.call("POST", "totp", R"({"current_password":"walt-account-pw"})");
+  BOOST_TEST_REQUIRE(started.status == 200);
+  const auto secret =
+      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
+  BOOST_TEST_REQUIRE(secret.has_value());
+  const std::string code = totp_code(*secret, 0);
+  BOOST_TEST(client.call("POST", "totp/confirm", confirm_body(code, nullptr)).status == 400);
+  const HttpResult wrong_confirm =
+      client.call("POST", "totp/confirm", confirm_body(code, "walt-guess"));
+  BOOST_TEST(wrong_confirm.status == 403);
+  BOOST_TEST(message_of(wrong_confirm) == "The current password is wrong.");
+  BOOST_TEST(!totp_state(client, "enabled"));
+  BOOST_TEST(d.curl("/x", {"-u", "walt:walt-account-pw"}).status == 200);  // not locked out
+  // The password is checked before the code, so the refused call did not use the code up.
+  BOOST_TEST(client.call("POST", "totp/confirm", confirm_body(code, "walt-account-pw")).status ==
+             200);
+  BOOST_TEST(totp_state(client, "enabled"));
+}
+
+// A pending secret may come from a start that asked no password (the CLI's, or one made before
+// the page asked) and so be known to whoever holds the session: confirming needs it too.
+BOOST_AUTO_TEST_CASE(a_pending_enrolment_from_elsewhere_is_not_confirmed_without_the_password) {
+  Deployment& d = totp_deployment();
+  d.add_user("xavi", "xavi-account-pw", false);
+  const ProcessResult enabled = d.cli({"totp", "enable", "xavi", "--json"});
+  BOOST_TEST_REQUIRE(enabled.exit_code == 0, describe(enabled));
+  const auto secret =
+      auth::base32_decode(std::string(json::parse(enabled.out).at("secret").as_string()));
+  BOOST_TEST_REQUIRE(secret.has_value());
+  PageClient holder(d, "holder");
+  BOOST_TEST_REQUIRE(holder.sign_in("xavi", "xavi-account-pw").status == 200);
+  BOOST_TEST_REQUIRE(totp_state(holder, "pending"));
+  const std::string code = totp_code(*secret, 0);
+  BOOST_TEST(holder.call("POST", "totp/confirm", confirm_body(code, nullptr)).status == 400);
+  BOOST_TEST(holder.call("POST", "totp/confirm", confirm_body(code, "")).status == 403);
+  BOOST_TEST(holder.call("POST", "totp/confirm", confirm_body(code, "xavi-guess")).status == 403);
+  BOOST_TEST(!totp_state(holder, "enabled"));
+  BOOST_TEST(d.curl("/x", {"-u", "xavi:xavi-account-pw"}).status == 200);
+  BOOST_TEST(d.cli({"audit", "xavi"}).out.find("totp.enabled") == std::string::npos);
+}
+
+// A stolen session is no free oracle for the account password: each wrong one at start spends
+// the sign-in budgets, and a spent budget refuses even the right one.
+BOOST_AUTO_TEST_CASE(wrong_passwords_at_totp_start_spend_the_sign_in_budget) {
+  DeploymentOptions options;
+  options.self_service = kSelfService;
+  options.brute_force =
+      "{ per_address: { burst: 1000, per_minute: 1000 }, per_account: { burst: 3, per_minute: 1 },"
+      " lock_after: 100, over_budget_delay: 0s }";
+  Deployment d(options);
+  d.add_user("yves", "yves-account-pw", false);
+  PageClient client(d);
+  BOOST_TEST_REQUIRE(client.sign_in("yves", "yves-account-pw").status == 200);  // no failure
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(client.call("POST", "totp", R"({"current_password":"yves-guess"})").status == 403);
+  }
+  const HttpResult throttled =
+      client.call("POST", "totp", R"({"current_password":"yves-account-pw"})");
+  BOOST_TEST(throttled.status == 429);
+  BOOST_TEST(!throttled.header("Retry-After").empty());
+  BOOST_TEST(!totp_state(client, "pending"));
+  BOOST_TEST(d.log_contains("account_over_budget"));
+  // The proxy draws from the same account budget.
+  BOOST_TEST(d.curl("/x", {"-u", "yves:yves-account-pw"}).status == 429);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

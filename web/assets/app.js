@@ -253,25 +253,38 @@
     $('totp-status').textContent = totpEnabled
       ? 'Two-factor authentication is on. Recovery codes left: ' + result.data.recovery_codes_left + '.'
       : 'Two-factor authentication is off.';
-    $('totp-start').hidden = totpEnabled;
+    $('totp-start-form').hidden = totpEnabled;
     $('totp-off-form').hidden = !totpEnabled;
     $('password-code-field').hidden = !totpEnabled;
   }
 
-  $('totp-start').addEventListener('click', async () => {
-    const result = await api('POST', 'totp');
-    if (!result.ok) { $('totp-error').textContent = result.data.message; return; }
+  // Both steps ask for the current password (as a password change does), and the page keeps
+  // it in neither: someone at an unattended browser must not turn TOTP on and lock the owner out.
+  $('totp-start-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const result = await api('POST', 'totp', { current_password: $('totp-start-password').value });
+    $('totp-start-form').reset();
+    if (!result.ok) {
+      $('totp-error').textContent = result.data.message;
+      $('totp-start-password').focus();
+      return;
+    }
+    $('totp-error').textContent = '';
     $('totp-qr').src = 'data:image/svg+xml;base64,' + btoa(result.data.qr_svg);
     $('totp-secret').textContent = result.data.secret;
     $('totp-enrol').hidden = false;
-    $('totp-start').hidden = true;
+    $('totp-start-form').hidden = true;
     $('totp-codes').hidden = true;
     $('totp-confirm-code').focus();
   });
 
   $('totp-confirm-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    const result = await api('POST', 'totp/confirm', { code: $('totp-confirm-code').value });
+    const result = await api('POST', 'totp/confirm', {
+      code: $('totp-confirm-code').value,
+      current_password: $('totp-confirm-password').value,
+    });
+    $('totp-confirm-password').value = '';
     if (!result.ok) { $('totp-error').textContent = result.data.message; return; }
     $('totp-error').textContent = '';
     $('totp-enrol').hidden = true;
