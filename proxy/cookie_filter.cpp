@@ -24,6 +24,7 @@ std::string_view name_of(std::string_view piece) {
 
 bool is_stripped(std::string_view name, std::span<const std::string> stripped) {
   return same_cookie_name(name, kOwnSessionCookie) ||
+         same_cookie_name(name, kOwnHostSessionCookie) ||
          std::any_of(stripped.begin(), stripped.end(),
                      [name](const std::string& s) { return same_cookie_name(name, s); });
 }

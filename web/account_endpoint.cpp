@@ -101,17 +101,19 @@ asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& g
     }
   }
 
-  ApiCall call{gateway, service_, config_, request, api, {}, std::nullopt, {}};
+  ApiCall call{gateway, service_, config_, request, api, {}, std::nullopt, {},
+               session_cookie_scope(config_.host.has_value(), prefix,
+                                    request.client_tls || config_.secure_cookie)};
   const std::string cookies = cookie_header(request.message);
   // Login CSRF: a planted second session cookie could be the one we read; neither is used, and
   // none is cleared (that would leave the planted one alone).
-  if (api.action != ApiAction::sign_in && cookie_repeated(cookies, kSessionCookie)) {
+  if (api.action != ApiAction::sign_in && cookie_repeated(cookies, call.cookie.name)) {
     co_return refused(error_response(http::status::unauthorized, "signed_out",
                                      "Your browser sent two session cookies for this page; "
                                      "delete this site's cookies and sign in again."),
                       "session_cookie_repeated");
   }
-  const std::optional<std::string> session_id = find_cookie(cookies, kSessionCookie);
+  const std::optional<std::string> session_id = find_cookie(cookies, call.cookie.name);
   if (session_id && !session_id->empty() && api.action != ApiAction::sign_in) {
     call.session_id = *session_id;
     // Named, not a temporary of the co_await expression: g++ 12 may destroy such temporaries
@@ -129,9 +131,7 @@ asio::awaitable<proxy::EndpointResult> AccountEndpoint::handle(proxy::Gateway& g
     Response response = error_response(http::status::unauthorized, "signed_out",
                                        "Your session has ended; sign in again.");
     if (session_id) {
-      response.set(
-          http::field::set_cookie,
-          cleared_cookie(kSessionCookie, prefix, request.client_tls || config_.secure_cookie));
+      response.set(http::field::set_cookie, cleared_cookie(call.cookie));
     }
     co_return refused(std::move(response), "self_service_no_session");
   }

@@ -155,11 +155,9 @@ json::object with_csrf_token(json::object body, const ApiCall& call, const std::
 EndpointResult with_session_cookie(EndpointResult result, const ApiCall& call,
                                    const std::string& renewed) {
   if (result.response.result() != http::status::ok) return result;
-  const bool secure = call.request.client_tls || call.config.secure_cookie;
-  const std::string_view path = call.config.path_prefix;
-  result.response.set(http::field::set_cookie,
-                      renewed.empty() ? cleared_cookie(kSessionCookie, path, secure)
-                                      : session_cookie(kSessionCookie, renewed, path, secure));
+  result.response.set(http::field::set_cookie, renewed.empty()
+                                                   ? cleared_cookie(call.cookie)
+                                                   : session_cookie(call.cookie, renewed));
   return result;
 }
 
@@ -294,9 +292,7 @@ asio::awaitable<EndpointResult> sign_in(ApiCall& call) {
       user.totp_enabled = result.totp_enabled;
       call.session = user;
       EndpointResult done = ok(session_json(call, user), call);
-      done.response.set(http::field::set_cookie,
-                        session_cookie(kSessionCookie, result.session_id, call.config.path_prefix,
-                                       call.request.client_tls || call.config.secure_cookie));
+      done.response.set(http::field::set_cookie, session_cookie(call.cookie, result.session_id));
       co_return done;
     }
     case SignInStatus::totp_required:
@@ -333,9 +329,7 @@ asio::awaitable<EndpointResult> sign_out(ApiCall& call) {
   }
   EndpointResult result{
       no_content(), call.session ? call.session->username : std::string(), {}, {}};
-  result.response.set(http::field::set_cookie,
-                      cleared_cookie(kSessionCookie, call.config.path_prefix,
-                                     call.request.client_tls || call.config.secure_cookie));
+  result.response.set(http::field::set_cookie, cleared_cookie(call.cookie));
   co_return result;
 }
 
@@ -379,9 +373,7 @@ asio::awaitable<EndpointResult> dispatch(ApiCall& call) {
                                         "You are not signed in.", call, "self_service_no_session");
         // A cookie of an ended session is dropped from the browser too.
         if (!call.session_id.empty()) {
-          result.response.set(http::field::set_cookie,
-                              cleared_cookie(kSessionCookie, call.config.path_prefix,
-                                             call.request.client_tls || call.config.secure_cookie));
+          result.response.set(http::field::set_cookie, cleared_cookie(call.cookie));
         }
         co_return result;
       }

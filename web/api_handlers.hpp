@@ -11,6 +11,7 @@
 #include "db/session_store.hpp"
 #include "proxy/local_endpoint.hpp"
 #include "web/account_service.hpp"
+#include "web/cookie.hpp"
 #include "web/api_routes.hpp"
 
 namespace latchkey::web {
@@ -24,6 +25,7 @@ struct ApiCall {
   boost::json::object body;                // the JSON body; empty when none
   std::optional<db::SessionUser> session;  // set when a live session came with the call
   std::string session_id;                  // the cookie value, when one came
+  CookieScope cookie;                      // the session cookie's name, Path and Secure
 };
 
 boost::asio::awaitable<proxy::EndpointResult> run_api_call(ApiCall& call);

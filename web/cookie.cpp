@@ -41,13 +41,17 @@ bool cookie_repeated(std::string_view header, std::string_view name) {
   return next_cookie(header, name) && next_cookie(header, name);
 }
 
-std::string session_cookie(std::string_view name, std::string_view value, std::string_view path,
-                           bool secure) {
-  return std::string(name) + "=" + std::string(value) + attributes(path, secure);
+CookieScope session_cookie_scope(bool own_host, std::string_view path_prefix, bool secure) {
+  if (own_host && secure) return {kHostSessionCookie, "/", true};
+  return {kSessionCookie, std::string(path_prefix), secure};
 }
 
-std::string cleared_cookie(std::string_view name, std::string_view path, bool secure) {
-  return std::string(name) + "=" + attributes(path, secure) + "; Max-Age=0";
+std::string session_cookie(const CookieScope& scope, std::string_view value) {
+  return std::string(scope.name) + "=" + std::string(value) + attributes(scope.path, scope.secure);
+}
+
+std::string cleared_cookie(const CookieScope& scope) {
+  return std::string(scope.name) + "=" + attributes(scope.path, scope.secure) + "; Max-Age=0";
 }
 
 }  // namespace latchkey::web

@@ -43,7 +43,9 @@ BOOST_AUTO_TEST_SUITE(cookie_filter)
 BOOST_AUTO_TEST_CASE(own_session_cookie_is_the_one_the_self_service_page_sets) {
   // proxy/ cannot include web/; a rename there must not silently stop the stripping here.
   static_assert(kOwnSessionCookie == latchkey::web::kSessionCookie);
+  static_assert(latchkey::proxy::kOwnHostSessionCookie == latchkey::web::kHostSessionCookie);
   BOOST_TEST(forwarded("latchkey_session=s", {}) == "");
+  BOOST_TEST(forwarded("a=1; __Host-latchkey_session=s", {}) == "a=1");
 }
 
 BOOST_AUTO_TEST_CASE(fields_without_a_stripped_cookie_are_left_as_they_are) {

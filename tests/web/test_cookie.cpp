@@ -4,9 +4,11 @@
 #include "web/cookie.hpp"
 
 using latchkey::web::cleared_cookie;
+using latchkey::web::CookieScope;
 using latchkey::web::cookie_repeated;
 using latchkey::web::find_cookie;
 using latchkey::web::session_cookie;
+using latchkey::web::session_cookie_scope;
 
 BOOST_AUTO_TEST_SUITE(cookie)
 
@@ -34,14 +36,27 @@ BOOST_AUTO_TEST_CASE(a_repeated_cookie_is_nobodys_and_names_match_exactly) {
 }
 
 BOOST_AUTO_TEST_CASE(session_cookie_is_http_only_strict_and_scoped) {
-  BOOST_TEST(session_cookie("latchkey_session", "v", "/-/account/", false) ==
+  BOOST_TEST(session_cookie(session_cookie_scope(false, "/-/account/", false), "v") ==
              "latchkey_session=v; Path=/-/account/; HttpOnly; SameSite=Strict");
-  BOOST_TEST(session_cookie("latchkey_session", "v", "/-/account/", true) ==
+  BOOST_TEST(session_cookie(session_cookie_scope(false, "/-/account/", true), "v") ==
              "latchkey_session=v; Path=/-/account/; HttpOnly; SameSite=Strict; Secure");
+  // No __Host- prefix without Secure: browsers would refuse the cookie.
+  BOOST_TEST(session_cookie(session_cookie_scope(true, "/-/account/", false), "v") ==
+             "latchkey_session=v; Path=/-/account/; HttpOnly; SameSite=Strict");
+}
+
+// On a host of its own, over TLS: a name no sibling subdomain or plain-HTTP page can set.
+BOOST_AUTO_TEST_CASE(a_secure_cookie_on_the_pages_own_host_is_a_host_prefixed_one) {
+  const CookieScope scope = session_cookie_scope(true, "/-/account/", true);
+  BOOST_TEST(scope.name == "__Host-latchkey_session");
+  BOOST_TEST(session_cookie(scope, "v") ==
+             "__Host-latchkey_session=v; Path=/; HttpOnly; SameSite=Strict; Secure");
+  BOOST_TEST(cleared_cookie(scope) ==
+             "__Host-latchkey_session=; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0");
 }
 
 BOOST_AUTO_TEST_CASE(cleared_cookie_expires_at_once) {
-  BOOST_TEST(cleared_cookie("latchkey_session", "/a/", true) ==
+  BOOST_TEST(cleared_cookie(session_cookie_scope(false, "/a/", true)) ==
              "latchkey_session=; Path=/a/; HttpOnly; SameSite=Strict; Secure; Max-Age=0");
 }
 

@@ -350,6 +350,38 @@ BOOST_AUTO_TEST_CASE(a_page_with_a_host_of_its_own_is_served_on_that_host_only) 
   }
 }
 
+// On its own host and Secure, the cookie is a __Host- one: browsers take such a cookie only
+// with Secure, Path=/ and no Domain, so a sibling subdomain cannot plant one; a plain-named
+// cookie there is nobody's session.
+BOOST_AUTO_TEST_CASE(on_its_own_host_the_secure_session_cookie_is_host_prefixed) {
+  Deployment d = make_deployment("{ enabled: true, host: accounts.localhost, secure_cookie: true }");
+  d.add_user("opal", "opal-account-pw", false);
+  const std::string port = d.base_url().substr(d.base_url().rfind(':') + 1);
+  const std::vector<std::string> page{"-H", "Host: accounts.localhost:" + port, "-H",
+                                      "Origin: https://accounts.localhost:" + port};
+  auto with = [&page](std::vector<std::string> args) {
+    args.insert(args.begin(), page.begin(), page.end());
+    return args;
+  };
+  const HttpResult signed_in = d.curl(
+      "/-/account/api/session",
+      with({"-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
+            R"({"username":"opal","password":"opal-account-pw"})"}));
+  BOOST_TEST_REQUIRE(signed_in.status == 200);
+  const std::string cookie = signed_in.header("Set-Cookie");
+  const std::string name = "__Host-latchkey_session=";
+  BOOST_TEST_REQUIRE(cookie.starts_with(name), cookie);
+  BOOST_TEST(cookie.find("; Path=/;") != std::string::npos, cookie);
+  BOOST_TEST(cookie.find("; Secure") != std::string::npos, cookie);
+  const std::string id = cookie.substr(name.size(), cookie.find(';') - name.size());
+  BOOST_TEST(
+      d.curl("/-/account/api/session", with({"-H", "Cookie: __Host-latchkey_session=" + id}))
+          .status == 200);
+  BOOST_TEST(
+      d.curl("/-/account/api/session", with({"-H", "Cookie: latchkey_session=" + id})).status ==
+      401);
+}
+
 BOOST_AUTO_TEST_CASE(idle_session_expires) {
   Deployment d = make_deployment("{ enabled: true, session_idle: 1s, session_max: 1h }");
   d.add_user("mia", "mia-account-pw", false);
