@@ -11,6 +11,7 @@
 #include "app/cli_arguments.hpp"
 #include "app/commands.hpp"
 #include "app/database_probe.hpp"
+#include "app/descriptor_limit.hpp"
 #include "app/serve_metrics.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/failure_budget.hpp"
@@ -26,6 +27,7 @@
 #include "db/pg_token_store.hpp"
 #include "db/token_use_recorder.hpp"
 #include "db/usage_recorder.hpp"
+#include "proxy/descriptor_budget.hpp"
 #include "proxy/memory_reclaimer.hpp"
 #include "proxy/oauth_endpoint.hpp"
 #include "proxy/server.hpp"
@@ -110,6 +112,17 @@ int command_serve(Invocation& invocation) {
   std::signal(SIGPIPE, SIG_IGN);
   proxy::LogSink log(stdout);
   log.event("info", "starting", {{"config", config->source}, {"allocator", allocator_name()}});
+  const std::uint64_t descriptors = raise_descriptor_limit();
+  if (const std::uint64_t fits = proxy::connections_within(descriptors);
+      config->server.max_connections > fits) {
+    // Past it, upstream connects and splice pipes fail (EMFILE) and every user gets 502.
+    log.event("warning", "descriptor_limit_low",
+              {{"open_files_limit", descriptors},
+               {"max_connections", config->server.max_connections},
+               {"connections_it_carries", fits},
+               {"detail", "raise the hard open-file limit (LimitNOFILE=, ulimit -Hn) or lower "
+                          "server.max_connections"}});
+  }
 
   db::ConnectionPool pool(config->database.url, config->database.pool_size);
   if (config->database.migrate_on_start) {

@@ -157,6 +157,8 @@ std::size_t FailureBudgets::size() const {
 }
 
 std::string account_key(std::string_view username) {
+  // No account has such a name (users.username holds 128 characters), and no name holds \x01.
+  if (username.size() > kMaxUsernameBytes) return "\x01too long";
   std::string key(username);
   for (char& c : key) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

@@ -62,8 +62,11 @@ class FailureBudgets {
 };
 
 // The per-account key: the username with ASCII letters lower-cased, as usernames are unique
-// regardless of case, so "Alice" and "ALICE" draw from one budget.
+// regardless of case, so "Alice" and "ALICE" draw from one budget. Names longer than any
+// account's (128 characters, up to 512 bytes) share one key: each would otherwise hold a bucket
+// the size of a request head, and a guesser varying them could fill memory.
 std::string account_key(std::string_view username);
+inline constexpr std::size_t kMaxUsernameBytes = 512;
 
 // The per-address key: an IPv4 address as is; an IPv6 address as its /64 prefix, because one
 // client usually holds a whole /64; IPv4-mapped IPv6 as the IPv4 address. Text that is not

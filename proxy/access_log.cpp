@@ -51,7 +51,16 @@ void append_field(std::string& out, std::string_view key, std::uint64_t value) {
 }  // namespace
 
 std::string path_for_log(std::string_view target) {
-  return std::string(target.substr(0, target.find('?')));
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path.size() > kMaxLoggedPathBytes) {
+    path = path.substr(0, kMaxLoggedPathBytes);
+    // Not inside a UTF-8 sequence: the line must stay valid JSON text.
+    while (!path.empty() && (static_cast<unsigned char>(path.back()) & 0xC0) == 0x80) {
+      path.remove_suffix(1);
+    }
+    if (!path.empty() && static_cast<unsigned char>(path.back()) >= 0xC0) path.remove_suffix(1);
+  }
+  return std::string(path);
 }
 
 std::string format_access_line(const AccessRecord& record,

@@ -35,7 +35,12 @@ std::string format_access_line(const AccessRecord& record,
                                std::chrono::steady_clock::time_point finished,
                                std::string_view timestamp);
 
-// "/a/b?secret=1" -> "/a/b"
+// A log line stays small whatever the client sent: a queue of lines is bounded by count and
+// bytes, and a flood of 15 KB paths would fill it with few requests.
+inline constexpr std::size_t kMaxLoggedPathBytes = 2048;
+inline constexpr std::size_t kMaxLoggedMethodBytes = 32;
+
+// "/a/b?secret=1" -> "/a/b"; at most kMaxLoggedPathBytes, cut between UTF-8 sequences.
 std::string path_for_log(std::string_view target);
 
 }  // namespace latchkey::proxy

@@ -261,7 +261,9 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
   }
 
   // Response head, upstream -> latchkey. 1xx interim answers are consumed here.
-  beast::flat_buffer upstream_buffer;
+  // Bounded: Beast keeps an unfinished chunk line or trailer section whole, and an upstream
+  // sending one without end would otherwise grow it until memory runs out.
+  beast::flat_buffer upstream_buffer(kMaxUpstreamHeaderBytes + kRelayChunkBytes);
   std::optional<ResponseParser> response_parser;
   for (;;) {
     response_parser.emplace();

@@ -14,8 +14,11 @@ constexpr auto kBatchDelay = std::chrono::milliseconds(10);
 constexpr std::size_t kBatchLines = 512;
 }  // namespace
 
-LogSink::LogSink(std::FILE* out, std::size_t max_queued)
-    : out_(out), max_queued_(max_queued), writer_([this] { run(); }) {}
+LogSink::LogSink(std::FILE* out, std::size_t max_queued, std::size_t max_queued_bytes)
+    : out_(out),
+      max_queued_(max_queued),
+      max_queued_bytes_(max_queued_bytes),
+      writer_([this] { run(); }) {}
 
 LogSink::~LogSink() {
   {
@@ -30,10 +33,11 @@ void LogSink::write(std::string line) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= max_queued_) {
+    if (queue_.size() >= max_queued_ || queued_bytes_ + line.size() > max_queued_bytes_) {
       ++dropped_;
       return;
     }
+    queued_bytes_ += line.size();
     queue_.push_back(std::move(line));
     // The first line starts the writer's batch delay; a full batch ends it early.
     wake = queue_.size() == 1 || queue_.size() == kBatchLines;
@@ -65,6 +69,7 @@ void LogSink::run() {
       wake_.wait_for(lock, kBatchDelay,
                      [this] { return stopping_ || queue_.size() >= kBatchLines; });
       batch.swap(queue_);
+      queued_bytes_ = 0;
     }
     for (const std::string& line : batch) {
       std::fwrite(line.data(), 1, line.size(), out_);

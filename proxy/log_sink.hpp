@@ -16,7 +16,10 @@ namespace latchkey::proxy {
 
 class LogSink {
  public:
-  explicit LogSink(std::FILE* out, std::size_t max_queued = 65'536);
+  // Lines beyond `max_queued`, or beyond `max_queued_bytes` in all, are dropped and counted: a
+  // stalled reader of `out` (a log shipper, journald) must not grow the proxy's memory.
+  explicit LogSink(std::FILE* out, std::size_t max_queued = 65'536,
+                   std::size_t max_queued_bytes = 64 * 1024 * 1024);
   ~LogSink();  // writes what is queued, then stops
   LogSink(const LogSink&) = delete;
   LogSink& operator=(const LogSink&) = delete;
@@ -32,9 +35,11 @@ class LogSink {
 
   std::FILE* out_;
   std::size_t max_queued_;
+  std::size_t max_queued_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
   std::size_t dropped_ = 0;
   bool stopping_ = false;
   std::thread writer_;

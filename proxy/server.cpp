@@ -174,6 +174,10 @@ asio::awaitable<void> Server::admin_loop(tcp::acceptor& acceptor) {
     auto [ec, socket] = co_await acceptor.async_accept(main_loop(), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of descriptors, a pending scrape fails at once, again and again: back off as the
+      // proxy listener does, or this spins on the main loop, which also serves clients.
+      asio::steady_timer pause(main_loop(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
       continue;
     }
     auto executor = socket.get_executor();

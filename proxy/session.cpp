@@ -137,7 +137,9 @@ asio::awaitable<HeadRead> read_head_with_deadline(Stream& client,
     const RawHeadScan scan = scan_raw_head({static_cast<const char*>(data.data()), data.size()});
     if (scan.problem) co_return finish({http::error::bad_field, *scan.problem});
     if (scan.end != std::string_view::npos) break;
-    if (buffer.size() >= max_header_bytes) {
+    // A buffer made before a reload raised max_header_bytes is full first: a zero-length
+    // read would complete at once, again and again, and pin the thread.
+    if (buffer.size() >= max_header_bytes || buffer.size() >= buffer.max_size()) {
       co_return finish({http::error::header_limit, "header_too_large"});
     }
     // The deadline rang as the last read completed anyway: no read goes on without one.
@@ -175,7 +177,7 @@ asio::awaitable<bool> handle_request(Gateway& gateway, const Routing& routing, S
                                      RequestParser& parser, AccessRecord& record,
                                      const std::function<bool()>& keep_alive_allowed) {
   auto& request = parser.get();
-  record.method = std::string(request.method_string());
+  record.method = std::string(request.method_string().substr(0, kMaxLoggedMethodBytes));
   record.path = path_for_log(request.target());
   const unsigned version = request.version();
   // A body we are not going to read makes the connection unusable afterwards.

@@ -165,6 +165,17 @@ BOOST_AUTO_TEST_CASE(account_keys_ignore_ascii_case_only) {
   BOOST_TEST(account_key("") == "");
 }
 
+// A guesser varying 10 KB usernames would otherwise hold a 10 KB bucket for each.
+BOOST_AUTO_TEST_CASE(names_longer_than_any_accounts_share_one_small_key) {
+  const std::string longest(kMaxUsernameBytes, 'A');
+  BOOST_TEST(account_key(longest) == std::string(kMaxUsernameBytes, 'a'));
+  const std::string a = account_key(std::string(10'000, 'a'));
+  const std::string b = account_key(std::string(kMaxUsernameBytes + 1, 'b'));
+  BOOST_TEST(a == b);
+  BOOST_TEST(a.size() < 16u);
+  BOOST_TEST(a != account_key("too long"));
+}
+
 BOOST_AUTO_TEST_CASE(address_keys_group_an_ipv6_slash_64) {
   BOOST_TEST(address_key("198.51.100.7") == "198.51.100.7");
   BOOST_TEST(address_key("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64");

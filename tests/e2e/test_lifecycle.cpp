@@ -106,6 +106,26 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_routes_for_new_requests_and_keep_alive_conne
              std::string::npos);
 }
 
+// A connection from before a reload that raised max_header_bytes keeps its smaller buffer: a
+// head that fills it gets 431 at once, not zero-length reads on a spinning IO thread until
+// header_timeout.
+BOOST_AUTO_TEST_CASE(a_head_filling_a_buffer_made_before_a_reload_gets_431_at_once) {
+  Deployment d(lifecycle_options("{ header_timeout: 6s, max_header_bytes: 16384 }"));
+  RawConnection kept(d.proxy_port());
+  kept.send("GET /static/before HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST_REQUIRE(kept.read_response(seconds(5)).has_value());
+  write_file(d.config_file(),
+             replaced(d.config_text(), "max_header_bytes: 16384", "max_header_bytes: 1048576"));
+  BOOST_TEST_REQUIRE(::kill(d.proxy_pid(), SIGHUP) == 0);
+  BOOST_TEST_REQUIRE(d.log_contains("\"event\":\"config_reloaded\""));
+  const auto started = std::chrono::steady_clock::now();
+  kept.send("GET /static/after HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(200'000, 'a'));
+  bool closed = false;
+  const std::string answer = kept.read_until_closed(seconds(10), closed);
+  BOOST_TEST(answer.rfind("HTTP/1.1 431", 0) == 0, answer.substr(0, 100));
+  BOOST_TEST((std::chrono::steady_clock::now() - started < seconds(4)));
+}
+
 BOOST_AUTO_TEST_CASE(an_invalid_file_is_refused_with_its_problems_and_the_old_config_serves) {
   auto& d = reloading();
   const std::string good = read_file(d.config_file());

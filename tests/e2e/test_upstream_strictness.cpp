@@ -68,6 +68,18 @@ BOOST_AUTO_TEST_CASE(an_upstream_trailer_too_long_to_parse_is_502_and_the_proces
   BOOST_TEST(!d.log_contains("io_handler_failed"));
 }
 
+// Beast keeps an unfinished trailer section whole: an upstream sending one without end is cut
+// off at a bounded buffer instead of growing the proxy's memory with it.
+BOOST_AUTO_TEST_CASE(an_endless_upstream_trailer_section_is_cut_off_with_bounded_memory) {
+  auto& d = limited().deployment;
+  const long before_kib = d.proxy_peak_rss_kib();
+  const auto result = d.curl("/endless-trailers");
+  BOOST_TEST(result.headers.find("X-T") == std::string::npos);
+  BOOST_TEST(d.proxy_peak_rss_kib() - before_kib < 16 * 1024);  // 48 MB were sent
+  BOOST_TEST(d.log_contains("upstream_body_aborted"));
+  BOOST_TEST(d.curl("/raw/ok").status == 200);
+}
+
 // An upstream answer with Connection: close ends that connection's use even before its FIN
 // arrives (RFC 9112 §9.6): the next request goes out on a new one.
 BOOST_AUTO_TEST_CASE(an_upstream_connection_announced_closed_is_not_pooled) {

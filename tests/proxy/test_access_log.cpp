@@ -4,11 +4,20 @@
 #include <chrono>
 #include <string>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
 #include "proxy/access_log.hpp"
+#include "proxy/log_sink.hpp"
 
 namespace json = boost::json;
 using latchkey::proxy::AccessRecord;
 using latchkey::proxy::format_access_line;
+using latchkey::proxy::kMaxLoggedPathBytes;
+using latchkey::proxy::LogSink;
+using latchkey::proxy::path_for_log;
 
 namespace {
 
@@ -82,6 +91,48 @@ BOOST_AUTO_TEST_CASE(client_text_is_escaped_so_it_cannot_forge_fields) {
   BOOST_TEST(line.at("path").as_string() == "/a\"b\\c\x01\x1f\x7f/\xc3\xa9");
   BOOST_TEST(line.at("user").as_string() == "mallory\",\"user\":\"admin");
   BOOST_TEST(line.size() == 14u);  // no field was added by the text above
+}
+
+// A flood of long paths must not make each queued line as long: the path is cut, between
+// UTF-8 sequences, and the query never logged.
+BOOST_AUTO_TEST_CASE(logged_paths_are_bounded_and_stay_valid_utf8) {
+  BOOST_TEST(path_for_log("/a/b?token=secret") == "/a/b");
+  const std::string e_acute = "\xc3\xa9";
+  std::string long_path = "/" + std::string(kMaxLoggedPathBytes - 2, 'x') + e_acute + "tail";
+  const std::string cut = path_for_log(long_path);
+  BOOST_TEST(cut.size() <= kMaxLoggedPathBytes);
+  BOOST_TEST(cut == "/" + std::string(kMaxLoggedPathBytes - 2, 'x'));  // no half of the é
+  AccessRecord record = served();
+  record.path = path_for_log(long_path + std::string(100'000, 'y'));
+  BOOST_TEST(parsed(record, std::chrono::microseconds(1)).at("path").as_string().size() <=
+             kMaxLoggedPathBytes);
+}
+
+// A stalled reader of the log (a full pipe) must not grow the proxy's memory: past the byte
+// bound lines are dropped and counted, and the sink still ends once the reader drains.
+BOOST_AUTO_TEST_CASE(a_stalled_log_reader_costs_a_bounded_queue) {
+  int fds[2];
+  BOOST_TEST_REQUIRE(::pipe(fds) == 0);
+  std::FILE* out = ::fdopen(fds[1], "w");
+  BOOST_TEST_REQUIRE(out != nullptr);
+  std::size_t dropped = 0;
+  std::thread reader;
+  {
+    LogSink sink(out, 1'000'000, 4 * 1024 * 1024);
+    const std::string line(256 * 1024, 'l');
+    for (int i = 0; i < 200; ++i) sink.write(line);  // 50 MB against a 64 KB pipe nobody reads
+    dropped = sink.dropped();
+    reader = std::thread([fd = fds[0]] {  // now the sink may write out its queue and end
+      char buffer[65536];
+      while (::read(fd, buffer, sizeof buffer) > 0) {
+      }
+    });
+  }
+  std::fclose(out);
+  reader.join();
+  ::close(fds[0]);
+  // At most 4 MiB queued, one batch in the writer's hands, one line in the pipe's buffer.
+  BOOST_TEST(dropped >= 200u - 2 * 16u - 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,8 @@ request it reads the head (bodies are not read) and, by path:
     /raw/NAME      writes the canned bytes RESPONSES[NAME] verbatim and closes
     /stall         never answers (holds the connection until the peer closes it)
     /stall-body    sends a head with Content-Length: 100 and 10 body bytes, then stalls
+    /endless-trailers  a chunked answer whose trailer section never ends: 48 MB of trailer
+                   lines (or until the peer closes), then closes
     /connections   answers 200 with the number of connections accepted so far
     /connections/close  the same with Connection: close, then holds the connection open
 
@@ -114,6 +116,13 @@ def serve_connection(conn: socket.socket, accepted: Counter) -> None:
                     return
                 if path == "/stall":
                     hold(conn)
+                    return
+                if path == "/endless-trailers":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                 b"1\r\na\r\n0\r\n")
+                    lines = b"X-T: v\r\n" * 8192
+                    for _ in range(48 * 1024 * 1024 // len(lines)):
+                        conn.sendall(lines)
                     return
                 if path == "/stall-body":
                     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
