@@ -67,8 +67,9 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
   if (!not_literal) {
     endpoints.emplace_back(literal, upstream.port);
   } else {
-    // getaddrinfo cannot be cancelled, so the resolution is left to finish on its own and we
-    // stop waiting at the deadline: a stuck resolver must not hang the request.
+    // A running getaddrinfo cannot be cancelled, so we stop waiting at the deadline: a stuck
+    // resolver must not hang the request. Lookups still queued behind it (Asio runs one at a
+    // time per loop) are cancelled then, so a slow DNS leaves no backlog once it recovers.
     struct Resolution {
       bool done = false;
       boost::system::error_code error;
@@ -88,6 +89,7 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
         });
     co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
     if (!resolution->done) {
+      resolver->cancel();
       error = beast::error::timeout;
       count(upstream, &Counts::connect_errors);
       co_return std::nullopt;
