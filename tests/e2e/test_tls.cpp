@@ -288,6 +288,37 @@ BOOST_AUTO_TEST_CASE(tls_upstream_connections_are_pooled) {
              records[records.size() - 2].at("client_port"));
 }
 
+// Records an upstream sent past its answer's framing wait, undecrypted, in the TLS layer where
+// no peek at the socket sees them: such a connection is not pooled, or the next request (any
+// client's) would get them as its answer.
+BOOST_AUTO_TEST_CASE(a_tls_upstream_connection_with_records_left_over_is_not_reused) {
+  auto& d = tls_deployment();
+  const auto overlong = d.curl_plain("/verified/overlong");
+  BOOST_TEST(overlong.status == 200);
+  BOOST_TEST(overlong.body == "abc");
+  for (int i = 0; i < 3; ++i) {
+    const auto next = d.curl_plain("/verified/after-overlong");
+    BOOST_TEST(next.status == 200);
+    BOOST_TEST(next.body.find("STALE") == std::string::npos, next.body);
+    BOOST_TEST(next.body.find("/verified/after-overlong") != std::string::npos, next.body);
+  }
+}
+
+// Elliptic-curve key exchange only: a client asking for a finite-field group (ffdhe8192 costs
+// the server ~100 ms of an IO thread per handshake) is refused.
+BOOST_AUTO_TEST_CASE(finite_field_key_exchange_is_refused) {
+  auto& d = tls_deployment();
+  const std::string connect = "127.0.0.1:" + std::to_string(d.tls_port());
+  const ProcessResult ffdhe = run_process({"openssl", "s_client", "-connect", connect, "-tls1_3",
+                                           "-groups", "ffdhe8192", "-CAfile", d.ca_file()});
+  BOOST_TEST(ffdhe.exit_code != 0);
+  BOOST_TEST(ffdhe.out.find("Server Temp Key: DH") == std::string::npos);
+  const ProcessResult x25519 = run_process({"openssl", "s_client", "-connect", connect, "-tls1_3",
+                                            "-groups", "X25519", "-CAfile", d.ca_file()});
+  BOOST_TEST(x25519.exit_code == 0, x25519.err);
+  BOOST_TEST(x25519.out.find("Server Temp Key: X25519") != std::string::npos, x25519.out);
+}
+
 BOOST_AUTO_TEST_CASE(an_upstream_certificate_from_an_unknown_ca_gives_502) {
   auto& d = tls_deployment();
   const auto before = d.upstream_records("rogue").size();

@@ -33,6 +33,8 @@ Special paths (GET; HEAD gives the same headers with no body):
                               Connection: close, then the connection is closed
     /slow?ms=N                sleeps N ms, then answers the JSON
     /status?code=N            answers status N (200..599) with the JSON (no body for 204/304)
+    .../overlong              misframed: "abc" under Content-Length: 3, then a second whole
+                              answer ("STALE") written after it (its own TLS record)
 
 Standard library only. Stops cleanly on SIGTERM or SIGINT.
 """
@@ -264,6 +266,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 framing = {"/download": "length", "/chunked": "chunked",
                            "/close-delimited": "close"}[url.path]
                 self._send_pattern(n, framing)
+            elif url.path.endswith("/overlong"):
+                # Misframed on purpose: a whole second answer, in a TLS record of its own, right
+                # behind a 3-byte body; it must never become the next request's answer.
+                self._start(200, [("Content-Length", "3")])
+                self.wfile.write(b"abc")
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nSTALE")
             elif url.path == "/slow":
                 time.sleep(number("ms", 0, 3_600_000) / 1000.0)
                 self._send_json(200, payload)
