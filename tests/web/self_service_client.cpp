@@ -68,6 +68,15 @@ HttpResult PageClient::sign_in(const std::string& username, const std::string& p
   return call("POST", "session", body);
 }
 
+std::string PageClient::start_totp(const std::string& current_password) {
+  const HttpResult started =
+      call("POST", "totp", "{\"current_password\":" + json_text(current_password) + "}");
+  if (started.status != 200) return "";
+  return auth::base32_decode(
+             std::string(boost::json::parse(started.body).at("secret").as_string()))
+      .value_or("");
+}
+
 void wait_for_fresh_step() {
   // Codes are computed and checked a moment apart: never across a step boundary.
   while (std::time(nullptr) % auth::kTotpStepSeconds >= auth::kTotpStepSeconds - 4) {

@@ -26,6 +26,8 @@ class PageClient {
   // POST api/session; keeps the CSRF token on success.
   HttpResult sign_in(const std::string& username, const std::string& password,
                      const std::string& code = "");
+  // POST api/totp with the current password; the pending secret, raw ("" when refused).
+  std::string start_totp(const std::string& current_password);
   void forget_csrf() { csrf_.clear(); }
   const std::string& csrf() const { return csrf_; }
 

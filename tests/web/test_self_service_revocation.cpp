@@ -107,15 +107,11 @@ BOOST_AUTO_TEST_CASE(confirming_totp_ends_the_account_passwords_tokens_and_other
 
   PageClient owner(d, "owner");
   BOOST_TEST_REQUIRE(owner.sign_in("wanda", "wanda-account-pw").status == 200);
-  const HttpResult started =
-      owner.call("POST", "totp", R"({"current_password":"wanda-account-pw"})");
-  BOOST_TEST_REQUIRE(started.status == 200);
-  const auto secret =
-      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
-  BOOST_TEST_REQUIRE(secret.has_value());
+  const std::string secret = owner.start_totp("wanda-account-pw");
+  BOOST_TEST_REQUIRE(!secret.empty());
   const HttpResult confirmed = owner.call(
       "POST", "totp/confirm",
-      R"({"current_password":"wanda-account-pw","code":)" + json_text(totp_code(*secret, 0)) + "}");
+      R"({"current_password":"wanda-account-pw","code":)" + json_text(totp_code(secret, 0)) + "}");
   BOOST_TEST_REQUIRE(confirmed.status == 200);
 
   BOOST_TEST(bearer_status_settled(d, phished.access, 401) == 401);
@@ -164,15 +160,11 @@ BOOST_AUTO_TEST_CASE(confirming_totp_gives_the_page_a_new_session_id) {
   const std::string old_id = session_cookie_set(client.sign_in("yara", "yara-account-pw"));
   BOOST_TEST_REQUIRE(!old_id.empty());
   const std::string old_csrf = client.csrf();
-  const HttpResult started =
-      client.call("POST", "totp", R"({"current_password":"yara-account-pw"})");
-  BOOST_TEST_REQUIRE(started.status == 200);
-  const auto secret =
-      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
-  BOOST_TEST_REQUIRE(secret.has_value());
+  const std::string secret = client.start_totp("yara-account-pw");
+  BOOST_TEST_REQUIRE(!secret.empty());
   const HttpResult confirmed = client.call(
       "POST", "totp/confirm",
-      R"({"current_password":"yara-account-pw","code":)" + json_text(totp_code(*secret, 0)) + "}");
+      R"({"current_password":"yara-account-pw","code":)" + json_text(totp_code(secret, 0)) + "}");
   BOOST_TEST_REQUIRE(confirmed.status == 200);
   BOOST_TEST(json::parse(confirmed.body).at("recovery_codes").as_array().size() == 10u);
   expect_renewed_session(d, client, confirmed, old_id, old_csrf);
@@ -204,15 +196,11 @@ BOOST_AUTO_TEST_CASE(a_renewed_session_still_ends_at_the_first_sign_ins_limit) {
   d.add_user("uma", "uma-account-pw", false);
   PageClient client(d);
   BOOST_TEST_REQUIRE(client.sign_in("uma", "uma-account-pw").status == 200);
-  const HttpResult started =
-      client.call("POST", "totp", R"({"current_password":"uma-account-pw"})");
-  BOOST_TEST_REQUIRE(started.status == 200);
-  const auto secret =
-      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
-  BOOST_TEST_REQUIRE(secret.has_value());
+  const std::string secret = client.start_totp("uma-account-pw");
+  BOOST_TEST_REQUIRE(!secret.empty());
   // Both codes now: computing one may wait for a fresh step, which the aged session cannot.
-  const std::string code = totp_code(*secret, 0);
-  const std::string next_code = totp_code(*secret, 1);
+  const std::string code = totp_code(secret, 0);
+  const std::string next_code = totp_code(secret, 1);
   const std::string of_uma =
       " FROM self_service_sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'uma'";
   d.database().query_value(

@@ -213,13 +213,9 @@ BOOST_AUTO_TEST_CASE(turning_totp_on_needs_the_current_password_at_both_steps) {
   BOOST_TEST(message_of(wrong) == "The current password is wrong.");
   BOOST_TEST(!totp_state(client, "pending"));
 
-  const HttpResult started =
-      client.call("POST", "totp", R"({"current_password":"walt-account-pw"})");
-  BOOST_TEST_REQUIRE(started.status == 200);
-  const auto secret =
-      auth::base32_decode(std::string(json::parse(started.body).at("secret").as_string()));
-  BOOST_TEST_REQUIRE(secret.has_value());
-  const std::string code = totp_code(*secret, 0);
+  const std::string secret = client.start_totp("walt-account-pw");
+  BOOST_TEST_REQUIRE(!secret.empty());
+  const std::string code = totp_code(secret, 0);
   BOOST_TEST(client.call("POST", "totp/confirm", confirm_body(code, nullptr)).status == 400);
   const HttpResult wrong_confirm =
       client.call("POST", "totp/confirm", confirm_body(code, "walt-guess"));
