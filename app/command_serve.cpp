@@ -113,9 +113,12 @@ int command_serve(Invocation& invocation) {
   proxy::LogSink log(stdout);
   log.event("info", "starting", {{"config", config->source}, {"allocator", allocator_name()}});
   const std::uint64_t descriptors = raise_descriptor_limit();
-  if (const std::uint64_t fits = proxy::connections_within(descriptors);
+  std::uint64_t pooled = 0;  // at most: routes sharing an upstream share its pool
+  for (const config::Route& route : config->routes) pooled += route.upstream.max_idle_connections;
+  pooled *= static_cast<std::uint64_t>(proxy::io_thread_count(config->server));  // per thread
+  if (const std::uint64_t fits = proxy::connections_within(descriptors, pooled);
       config->server.max_connections > fits) {
-    // Past it, upstream connects and splice pipes fail (EMFILE) and every user gets 502.
+    // Past it, upstream connects fail (EMFILE) and every user gets 502.
     log.event("warning", "descriptor_limit_low",
               {{"open_files_limit", descriptors},
                {"max_connections", config->server.max_connections},

@@ -78,6 +78,11 @@ asio::awaitable<void> release_memory_periodically(asio::io_context& loop) {
 
 }  // namespace
 
+int io_thread_count(const config::Server& server) {
+  if (server.threads > 0) return server.threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 Server::Server(Gateway& gateway, std::shared_ptr<const Routing> routing)
     : gateway_(gateway),
       live_routing_(std::move(routing)),
@@ -85,8 +90,7 @@ Server::Server(Gateway& gateway, std::shared_ptr<const Routing> routing)
   gateway_.live_routing = &live_routing_;
   gateway_.connections = &connections_;
   const auto config = live_routing_.current()->config;
-  int threads = config->server.threads;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = io_thread_count(config->server);
   for (int i = 0; i < threads; ++i) loops_.push_back(std::make_unique<asio::io_context>(1));
   for (const auto& listener : config->listen) {
     listeners_.push_back(bind_acceptor(main_loop(), listener.address));

@@ -18,6 +18,9 @@
 
 namespace latchkey::proxy {
 
+// The IO threads `server.threads` asks for (0: one per core).
+int io_thread_count(const config::Server& server);
+
 class Server {
  public:
   // Binds every listener (throws std::system_error naming the address when one cannot be bound).

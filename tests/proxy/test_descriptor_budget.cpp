@@ -9,12 +9,18 @@ using latchkey::proxy::connections_within;
 
 BOOST_AUTO_TEST_SUITE(descriptor_budget)
 
-BOOST_AUTO_TEST_CASE(each_connection_may_hold_four_descriptors_beyond_a_reserve) {
-  BOOST_TEST(connections_within(1024) == 224u);      // the usual soft limit
-  BOOST_TEST(connections_within(1'048'576) == 262'112u);
-  BOOST_TEST(connections_within(40'128) == 10'000u);  // what the default max_connections needs
+BOOST_AUTO_TEST_CASE(each_connection_holds_two_descriptors_beyond_a_reserve) {
+  BOOST_TEST(connections_within(1024) == 448u);      // the usual soft limit
+  BOOST_TEST(connections_within(1'048'576) == 524'224u);
+  BOOST_TEST(connections_within(20'128) == 10'000u);  // what the default max_connections needs
   BOOST_TEST(connections_within(128) == 0u);
   BOOST_TEST(connections_within(0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(idle_pooled_upstream_connections_come_off_the_top) {
+  BOOST_TEST(connections_within(20'128, 32) == 9'984u);  // one route, the default pool
+  BOOST_TEST(connections_within(20'128 + 64, 64) == 10'000u);
+  BOOST_TEST(connections_within(1000, 900) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
