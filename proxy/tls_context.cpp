@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "proxy/ticket_keys.hpp"
+
 namespace latchkey::proxy {
 namespace ssl = boost::asio::ssl;
 
@@ -99,6 +101,7 @@ std::shared_ptr<TlsContext> make_server_tls_context(const config::TlsFiles& file
   SSL_CTX_set_options(context->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
   use_certificate(*context, files.cert_file, files.key_file);
   SSL_CTX_set_alpn_select_cb(context->native_handle(), &select_http11, nullptr);
+  use_rotating_ticket_keys(context->native_handle());
   return context;
 }
 
