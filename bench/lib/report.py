@@ -14,6 +14,7 @@ from collections import defaultdict
 
 NAMES = {
     "direct": "upstream direct (nginx `return 200`)",
+    "floor": "floor: a minimal epoll proxy, no log, limits or timeouts (`lib/floor_proxy.c`; not a peer)",
     "latchkey": "**latchkey** (1 thread) + PostgreSQL",
     "nginx-sha": "nginx auth_basic `{SHA}`",
     "nginx-bcrypt": "nginx auth_basic bcrypt",
@@ -152,7 +153,7 @@ def main():
     print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
     for scenario, title in SCENARIOS.items():
         rows = [row for (s, row) in runs if s == scenario]
-        order = ["direct", "latchkey", "latchkey-one", "latchkey-ttl", "legit-alone",
+        order = ["direct", "floor", "latchkey", "latchkey-one", "latchkey-ttl", "legit-alone",
                  "legit-with-storm", "storm-alongside"] + PEERS
         rows.sort(key=lambda row: order.index(row) if row in order else 99)
         first = True
@@ -164,7 +165,7 @@ def main():
                 # are not comparable with the peers' 401s; the storm's cost shows in the
                 # legitimate rows and the database bound below.
                 ratio = "(latchkey holds its 429s)"
-            elif row in PEERS:
+            elif row in PEERS or row == "floor":
                 ratio = fmt_ratios(ratios(scenario, "latchkey", scenario, row))
             elif scenario == "2" and row in ("latchkey", "latchkey-ttl"):
                 ratio = ("vs one user, same script: " +
@@ -285,6 +286,11 @@ def main():
         print(f"| S1 latchkey p99 ≤ {NAMES[peer]} p99 | {fmt_ms(lk_p99)} ms vs "
               f"{fmt_ms(peer_p99)} ms | "
               f"{verdict(lk_p99, peer_p99, higher=False) if peer_p99 else 'not measured'} |")
+    # Not targets: where the peers and latchkey stand against the least any proxy does here.
+    for row in ("haproxy-plain", "nginx-sha", "latchkey"):
+        v = med(ratios("1", row, "1", "floor"))
+        print(f"| (S1 {NAMES[row]} ÷ the floor proxy: for reading the two above) | "
+              f"{fmt_ratio(v)}× | – |")
     ratio_target("S1 latchkey ÷ nginx bcrypt", "1", "latchkey", "1", "nginx-bcrypt", 50)
     ratio_target("S1 latchkey ÷ HAProxy bcrypt", "1", "latchkey", "1", "haproxy-bcrypt", 50)
     # The reference runs the same wrk script over one credential: the client's per-request
