@@ -70,13 +70,19 @@ static int send_all(int fd, const char* data, size_t size) {
   return 0;
 }
 
+// Pairs closed during one epoll batch: freed after it, as its later events may name them.
+static struct side* closed[kEvents];
+static int closed_count;
+
 static void close_pair(int epoll, struct side* s) {
   struct side* client = s->is_upstream ? s->peer : s;
+  if (client->fd < 0) return;
   epoll_ctl(epoll, EPOLL_CTL_DEL, client->fd, NULL);
   epoll_ctl(epoll, EPOLL_CTL_DEL, client->peer->fd, NULL);
   close(client->fd);
   close(client->peer->fd);
-  free(client);  // the upstream half lives in the same allocation
+  client->fd = client->peer->fd = -1;
+  closed[closed_count++] = client;  // the upstream half lives in the same allocation
 }
 
 static const char kUnauthorized[] =
@@ -164,6 +170,7 @@ int main(int argc, char** argv) {
         }
         continue;
       }
+      if (s->fd < 0) continue;  // its pair was closed earlier in this batch
       ssize_t got = recv(s->fd, s->buf + s->used, kBuffer - s->used, MSG_DONTWAIT);
       if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
       if (got <= 0) {
@@ -190,5 +197,6 @@ int main(int argc, char** argv) {
       }
       if (failed || s->used == kBuffer) close_pair(epoll, s);
     }
+    while (closed_count > 0) free(closed[--closed_count]);
   }
 }

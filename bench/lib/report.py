@@ -14,6 +14,7 @@ from collections import defaultdict
 
 NAMES = {
     "direct": "upstream direct (nginx `return 200`)",
+    "floor-relay": "floor: a TCP relay through one 128 KiB buffer, no HTTP (`lib/floor_relay.c`; not a peer)",
     "floor": "floor: a minimal epoll proxy, no log, limits or timeouts (`lib/floor_proxy.c`; not a peer)",
     "latchkey": "**latchkey** (1 thread) + PostgreSQL",
     "nginx-sha": "nginx auth_basic `{SHA}`",
@@ -229,7 +230,7 @@ def main():
               "CPU s per GiB: client + proxy + upstream = sum |")
         print("|---|---|--:|--:|---|--:|--:|--:|--:|")
         for direction in ("download", "upload"):
-            for target in ("direct", "latchkey", "nginx-sha", "haproxy-plain"):
+            for target in ("direct", "floor-relay", "latchkey", "nginx-sha", "haproxy-plain"):
                 rs = s5.get((target, direction))
                 if not rs:
                     continue
@@ -322,6 +323,10 @@ def main():
             continue
         v = med(s5_ratios("latchkey", direction))
         print(f"| S5 {direction} ≥ 0.8× direct | {fmt_ratio(v)}× | {verdict(v, 0.8)} |")
+        if ("floor-relay", direction) in s5:
+            f = med(s5_ratios("floor-relay", direction))
+            print(f"| (S5 {direction}: the floor relay ÷ direct, for reading the line above) | "
+                  f"{fmt_ratio(f)}× | – |")
         g = s5_growth_mib("latchkey", direction)
         print(f"| S5 {direction} RSS growth < 32 MiB (largest of the rounds) | {g:+.1f} MiB | "
               f"{verdict(g, 32, higher=False)} |")
