@@ -1,5 +1,5 @@
 // latchkey audit [USER] [--tried NAME] [--since WHEN] [--limit N] [--json]: the audit events,
-// oldest first.
+// oldest first; `latchkey audit prune` is app/command_audit_prune.cpp.
 #include <boost/json.hpp>
 #include <charconv>
 #include <limits>
@@ -20,6 +20,7 @@ namespace {
 constexpr std::string_view kUsage =
     R"(usage: latchkey [--config FILE] audit [USER] [--tried NAME] [--since WHEN] [--limit N]
                                        [--json]
+       latchkey [--config FILE] audit prune [--older-than DURATION]
 
 Prints audit events oldest first: time (UTC), user, event, source ("cli", "proxy" or the
 client address) and detail. Events: user.created, user.disabled, user.password_changed,
@@ -36,6 +37,9 @@ it records a fingerprint of it (a password typed as a username is never stored).
                 zone is given)
   --limit N     only the newest N matching events (default 1000)
   --json        a JSON array of objects instead of columns
+
+`audit prune` deletes old events (see `latchkey audit prune --help`); the events of an
+account named "prune" are `latchkey audit -- prune`.
 )";
 
 constexpr std::size_t kDefaultLimit = 1'000;
@@ -235,6 +239,10 @@ void write_text(std::ostream& out, const std::vector<db::AuditEvent>& events) {
 }  // namespace
 
 int command_audit(Invocation& invocation) {
+  if (!invocation.args.empty() && invocation.args.front() == "prune") {
+    invocation.args.erase(invocation.args.begin());
+    return command_audit_prune(invocation);
+  }
   const CliArguments arguments(invocation.args,
                                {{"--since", true}, {"--limit", true}, {"--tried", true}, {"--json"}});
   if (arguments.help()) {

@@ -20,6 +20,7 @@
 #include "auth/random.hpp"
 #include "auth/verified_cache.hpp"
 #include "db/audit_log.hpp"
+#include "db/audit_retention.hpp"
 #include "db/connection_pool.hpp"
 #include "db/credential_change_listener.hpp"
 #include "db/migrations.hpp"
@@ -41,14 +42,21 @@ constexpr auto kUsageFlushInterval = std::chrono::seconds(1);
 // Often enough that memory freed after a burst goes back within seconds; a round costs
 // well under a millisecond.
 constexpr auto kMemoryReclaimInterval = std::chrono::seconds(2);
+// As the recorders wait for a pooled connection: the pool is shared with request lookups.
+constexpr auto kAuditPruneAcquireWait = std::chrono::seconds(2);
 
 // Flushes last-used records and audit events on its own thread, so the request path only
-// touches memory.
+// touches memory; between flushes it deletes audit events past their retention, if any.
 class UsageFlusher {
  public:
   UsageFlusher(db::UsageRecorder& recorder, db::TokenUseRecorder& tokens, db::AuditLog& audit,
-               proxy::LogSink& log)
-      : recorder_(recorder), tokens_(tokens), audit_(audit), log_(log),
+               db::AuditRetention* retention, proxy::LogSink& log, proxy::Metrics& metrics)
+      : recorder_(recorder),
+        tokens_(tokens),
+        audit_(audit),
+        retention_(retention),
+        log_(log),
+        metrics_(metrics),
         thread_([this] { run(); }) {}
   ~UsageFlusher() {
     {
@@ -81,15 +89,32 @@ class UsageFlusher {
       } catch (const std::exception& e) {
         log_.event("warning", "audit_flush_failed", {{"error", e.what()}});
       }
+      if (retention_ != nullptr && !stop) prune();
       lock.lock();
       if (stop) return;
+    }
+  }
+
+  void prune() {
+    try {
+      const auto step = retention_->step(std::chrono::steady_clock::now());
+      if (step.deleted > 0) {
+        metrics_.increment("latchkey_audit_events_pruned_total", {}, step.deleted);
+      }
+      if (step.round_deleted.value_or(0) > 0) {
+        log_.event("info", "audit_pruned", {{"deleted", *step.round_deleted}});
+      }
+    } catch (const std::exception& e) {
+      log_.event("warning", "audit_prune_failed", {{"error", e.what()}});
     }
   }
 
   db::UsageRecorder& recorder_;
   db::TokenUseRecorder& tokens_;
   db::AuditLog& audit_;
+  db::AuditRetention* retention_;  // nullptr: events are kept forever
   proxy::LogSink& log_;
+  proxy::Metrics& metrics_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -213,7 +238,17 @@ int command_serve(Invocation& invocation) {
   gateway.change_listener_connected = [&listener] { return listener.connected(); };
   add_serve_metrics(metrics, {cache, pool, upstreams, [&verify_pool] { return verify_pool->pending(); },
                               [&listener] { return listener.connected(); }});
-  UsageFlusher flusher(usage, token_usage, audit_log, log);
+  std::optional<db::AuditRetention> audit_retention;
+  if (const auto retention = config->audit.retention) {
+    audit_retention.emplace([&pool, older_than = *retention](std::size_t max_rows) {
+      return pool.run(kAuditPruneAcquireWait, [&](pqxx::connection& connection) {
+        return db::delete_old_audit_events(connection, older_than, max_rows);
+      });
+    });
+    metrics.increment("latchkey_audit_events_pruned_total", {}, 0);  // 0 until a first delete
+  }
+  UsageFlusher flusher(usage, token_usage, audit_log, audit_retention ? &*audit_retention : nullptr,
+                       log, metrics);
   proxy::Server server(gateway, routing);
   server.run();
   // The idle sockets belong to the server's io_context, which dies first (found by ASan).

@@ -39,6 +39,7 @@ int command_user(Invocation& invocation);
 int command_totp(Invocation& invocation);
 int command_app_password(Invocation& invocation);
 int command_audit(Invocation& invocation);
+int command_audit_prune(Invocation& invocation);  // `audit prune`, dispatched by command_audit
 int command_token(Invocation& invocation);
 
 }  // namespace latchkey::app

@@ -22,6 +22,7 @@ subcommands:
   app-password new|list|revoke ...         manage application passwords
   token new|list|revoke ...                manage permanent tokens
   audit [USER] [--since WHEN] [--json]     print audit events
+  audit prune [--older-than DURATION]      delete old audit events
 
 Run `latchkey SUBCOMMAND --help` for the arguments of one subcommand.
 )";

@@ -201,6 +201,13 @@ struct SelfService {
   bool secure_cookie = false;
 };
 
+// The audit log (audit_events): `latchkey serve` deletes events older than the retention.
+struct Audit {
+  // nullopt (`never`): kept forever. A year by default: PCI DSS (10.5.1) asks for 12 months
+  // of audit history, and a password storm writes up to a row per address each second.
+  std::optional<Duration> retention = Duration{365LL * 24 * 3'600'000};
+};
+
 struct Config {
   std::string source;  // path of the file it came from, for messages
   std::vector<Listener> listen;
@@ -213,6 +220,7 @@ struct Config {
   std::vector<Route> routes;
   OAuth oauth;
   SelfService self_service;
+  Audit audit;
 };
 
 // Thrown by load_config/parse_config. what() joins every problem, one per line,

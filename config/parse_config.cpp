@@ -24,7 +24,7 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
   const auto sections = reader.map(
       detail::Field{root, ""},
       {"listen", "admin", "database", "secrets", "server", "cache", "brute_force", "routes",
-       "oauth", "self_service"});
+       "oauth", "self_service", "audit"});
   if (sections) {
     config.listen = detail::read_listeners(reader, *sections, base_dir);
     config.admin = detail::read_admin(reader, *sections, config.listen);
@@ -36,6 +36,7 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
     config.routes = detail::read_routes(reader, *sections, base_dir);
     config.oauth = detail::read_oauth(reader, *sections, base_dir);
     config.self_service = detail::read_self_service(reader, *sections);
+    config.audit = detail::read_audit(reader, *sections);
   }
   if (!reader.ok()) throw ConfigError(reader.problems());
   return config;

@@ -91,6 +91,9 @@ ReloadPlan plan_reload(const Config& running, Config next) {
                                                      b.secure_cookie);
       },
       "self_service", changed);
+  // The pruning of `latchkey serve`'s flush thread is set up once, with its cut-off.
+  keep_running(next.audit.retention, running.audit.retention, equal<std::optional<Duration>>,
+               "audit.retention", changed);
   return ReloadPlan{std::move(next), std::move(changed)};
 }
 

@@ -31,6 +31,7 @@ std::optional<std::string> read_secret_reference(Reader& reader, const MapView& 
 // RFC 6749 §3.3 scope tokens, each checked; reports problems at the items.
 std::vector<std::string> read_scope_list(Reader& reader, const Field& field);
 SelfService read_self_service(Reader& reader, const MapView& root);
+Audit read_audit(Reader& reader, const MapView& root);
 
 // A path prefix that requests are matched against as they are routed (decoded, merged).
 std::optional<std::string> read_path_prefix(Reader& reader, const Field& field);

@@ -243,4 +243,33 @@ std::vector<AuditEvent> read_audit_events(pqxx::connection_base& connection,
   }
 }
 
+std::size_t delete_old_audit_events(pqxx::connection_base& connection,
+                                    std::chrono::milliseconds older_than, std::size_t max_rows) {
+  try {
+    pqxx::work tx(connection, "delete_old_audit_events");
+    const pqxx::row row = tx.exec_prepared1(sql::kDeleteOldAuditEvents.name,
+                                            static_cast<std::int64_t>(older_than.count()),
+                                            static_cast<std::int64_t>(max_rows));
+    tx.commit();
+    return static_cast<std::size_t>(row[0].as<std::int64_t>());
+  } catch (const pqxx::broken_connection& e) {
+    throw auth::StoreUnavailable(
+        "lost the PostgreSQL connection while deleting old audit events: " + first_line(e.what()));
+  } catch (const pqxx::sql_error& e) {
+    throw std::runtime_error("database error while deleting old audit events (SQLSTATE " +
+                             e.sqlstate() + "): " + first_line(e.what()));
+  }
+}
+
+std::size_t prune_audit_events(pqxx::connection_base& connection,
+                               std::chrono::milliseconds older_than, std::size_t batch_rows) {
+  if (batch_rows == 0) throw std::invalid_argument("prune_audit_events: batch_rows is 0");
+  std::size_t total = 0;
+  for (;;) {
+    const std::size_t deleted = delete_old_audit_events(connection, older_than, batch_rows);
+    total += deleted;
+    if (deleted < batch_rows) return total;
+  }
+}
+
 }  // namespace latchkey::db

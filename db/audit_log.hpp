@@ -126,4 +126,22 @@ struct AuditQuery {
 std::vector<AuditEvent> read_audit_events(pqxx::connection_base& connection,
                                           const AuditQuery& query);
 
+// ---- retention: `latchkey serve` and `latchkey audit prune` --------------------------
+
+// Events deleted per statement: each batch is its own short transaction, so a first prune of
+// a huge table holds no long one, and one batch outruns the most a flush writes in a second.
+inline constexpr std::size_t kAuditPruneBatchRows = 10'000;
+
+// Deletes at most `max_rows` of the oldest events older than `older_than` (by the server's
+// clock) in one transaction; returns how many. Throws auth::StoreUnavailable when the
+// connection breaks.
+std::size_t delete_old_audit_events(pqxx::connection_base& connection,
+                                    std::chrono::milliseconds older_than, std::size_t max_rows);
+
+// Every event older than `older_than`, `batch_rows` per transaction until a batch comes back
+// short; returns how many.
+std::size_t prune_audit_events(pqxx::connection_base& connection,
+                               std::chrono::milliseconds older_than,
+                               std::size_t batch_rows = kAuditPruneBatchRows);
+
 }  // namespace latchkey::db

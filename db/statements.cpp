@@ -54,7 +54,8 @@ void prepare_statements(pqxx::connection_base& connection) {
   // The page turns off a pending TOTP enrolment without a code: pending only, re-checked.
   connection.prepare(sql::kCancelPendingTotp.name, sql::kCancelPendingTotp.sql);
   // Write-behind and `latchkey audit` (db/audit_log.cpp), kept apart from the list above.
-  static constexpr Statement kAudit[] = {sql::kInsertAuditDropped, sql::kListAuditEvents};
+  static constexpr Statement kAudit[] = {sql::kInsertAuditDropped, sql::kListAuditEvents,
+                                         sql::kDeleteOldAuditEvents};
   for (const Statement& statement : kAudit) connection.prepare(statement.name, statement.sql);
 }
 

@@ -501,6 +501,17 @@ inline constexpr Statement kListAuditEvents{
     "lower(detail->>'username') = lower($4) OR detail->>'username_fingerprint' = $5::text))) "
     "ORDER BY at DESC, id DESC LIMIT $3) AS newest ORDER BY at, id"};
 
+// Retention: at most $2 of the oldest events older than $1 ms by the server's clock, found
+// in the order of the audit_events_at index and deleted by primary key (an array, so the
+// planner never joins against the whole table). SKIP LOCKED: replicas pruning at once share
+// the work instead of waiting on each other's rows. Returns how many went.
+inline constexpr Statement kDeleteOldAuditEvents{
+    "lk_delete_old_audit_events",
+    "WITH deleted AS (DELETE FROM audit_events WHERE id = ANY (ARRAY("
+    "SELECT id FROM audit_events WHERE at < now() - $1::bigint * interval '1 millisecond' "
+    "ORDER BY at, id LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING 1) "
+    "SELECT count(*) FROM deleted"};
+
 // ---- schema_migrations (run with exec_params: any connection, no preparation) ----------
 
 inline constexpr const char* kCreateSchemaMigrations =

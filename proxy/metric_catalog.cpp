@@ -40,6 +40,8 @@ constexpr std::array kCatalog{
     MetricInfo{"latchkey_db_pool_size", "PostgreSQL pool size (database.pool_size)."},
     MetricInfo{"latchkey_change_listener_connected",
                "1 while the LISTEN connection for credential changes is up."},
+    MetricInfo{"latchkey_audit_events_pruned_total",
+               "Audit events deleted for being older than audit.retention."},
 };
 
 }  // namespace

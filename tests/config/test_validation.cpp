@@ -62,7 +62,7 @@ const std::vector<Case> kCases = {
     {"unknown top-level key",
      with_section("lisen: []\n"),
      {"lisen: unknown key; expected one of listen, admin, database, secrets, server, cache, "
-      "brute_force, routes, oauth, self_service (line 5)"}},
+      "brute_force, routes, oauth, self_service, audit (line 5)"}},
     {"unknown nested key",
      upstream_with("      url: http://x\n      urll: http://y\n"),
      {"routes[0].upstream.urll: unknown key; expected one of url, ca_file, "

@@ -60,6 +60,8 @@ BOOST_AUTO_TEST_CASE(help_needs_no_config) {
   const auto top = run_with({}, {"--help"});
   BOOST_TEST(contains(top.out, "  audit [USER] [--since WHEN] [--json] "));
   BOOST_TEST(contains(top.out, "] [--json]     print audit events\n"));
+  BOOST_TEST(
+      contains(top.out, "  audit prune [--older-than DURATION]      delete old audit events\n"));
 }
 
 BOOST_AUTO_TEST_CASE(lists_cli_events_in_order_in_columns_without_secrets) {
@@ -200,9 +202,67 @@ BOOST_AUTO_TEST_CASE(refused_logins_and_hostile_text_are_shown_harmlessly) {
 }
 
 BOOST_AUTO_TEST_CASE(needs_a_migrated_database) {
-  const auto result = run({"audit"});
-  BOOST_TEST(result.exit_code == 1, test::describe(result));
-  BOOST_TEST(contains(result.err, "run `latchkey migrate` first"), test::describe(result));
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"audit"}, std::vector<std::string>{"audit", "prune"}}) {
+    const auto result = run(args);
+    BOOST_TEST(result.exit_code == 1, test::describe(result));
+    BOOST_TEST(contains(result.err, "run `latchkey migrate` first"), test::describe(result));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(prune_deletes_what_is_past_the_retention_and_says_how_much) {
+  populate();
+  sql("UPDATE audit_events SET at = '2020-01-02T03:04:05Z' WHERE event = 'user.created' "
+      "AND username = 'alice' RETURNING id");
+  sql("UPDATE audit_events SET at = now() - interval '2 days' WHERE event = 'user.created' "
+      "AND username = 'bob' RETURNING id");
+  BOOST_TEST(ok({"audit", "prune"}).out == "deleted 1 audit event older than 365d\n");
+  BOOST_TEST(sql("SELECT count(*) FROM audit_events") == "3");
+  BOOST_TEST(ok({"audit", "prune", "--older-than", "36h"}).out ==
+             "deleted 1 audit event older than 36h\n");
+  BOOST_TEST(ok({"audit", "prune", "--older-than=1d"}).out ==
+             "deleted 0 audit events older than 1d\n");
+  const auto lines = lines_of(ok({"audit"}).out);
+  BOOST_REQUIRE(lines.size() == 3u);
+  BOOST_TEST(words(lines[1])[2] == "app_password.created");
+  BOOST_TEST(words(lines[2])[2] == "app_password.revoked");
+  // The word is an action only in first place: the events of an account named "prune".
+  expect_exit(run({"audit", "--", "prune"}), 1, "no user \"prune\"");
+}
+
+BOOST_AUTO_TEST_CASE(prune_refuses_bad_arguments_before_touching_anything) {
+  populate();
+  sql("UPDATE audit_events SET at = '2020-01-02T03:04:05Z' RETURNING id");
+  for (const std::string bad : {"1y", "90", "0d", "-1d", "1.5d", "3651d", "never", ""}) {
+    expect_exit(run({"audit", "prune", "--older-than", bad}), 2,
+                "--older-than \"" + bad + "\" is not a duration");
+  }
+  // Refused before any configuration or database is looked at.
+  expect_exit(run_with({}, {"audit", "prune", "--older-than", "soon"}), 2, "--older-than \"soon\"");
+  expect_exit(run({"audit", "prune", "--older-than"}), 2, "--older-than needs a value");
+  expect_exit(run({"audit", "prune", "--since", "1d"}), 2, "unknown option \"--since\"");
+  expect_exit(run({"audit", "prune", "alice"}), 2, "unexpected argument \"alice\"");
+  BOOST_TEST(sql("SELECT count(*) FROM audit_events") == "4");
+
+  const auto help = run({"audit", "prune", "--help"});
+  BOOST_TEST(help.exit_code == 0, test::describe(help));
+  BOOST_TEST(help.out.starts_with("usage: latchkey [--config FILE] audit prune [--older-than"));
+}
+
+BOOST_AUTO_TEST_CASE(prune_with_retention_never_needs_older_than) {
+  populate();
+  sql("UPDATE audit_events SET at = '2020-01-02T03:04:05Z' RETURNING id");
+  const auto never = dir / "never.yaml";
+  std::filesystem::copy_file(config_path, never);
+  std::ofstream(never, std::ios::app) << "audit: { retention: never }\n";
+  expect_exit(
+      run_with(never, {"audit", "prune"}), 2,
+      "audit.retention is never (keep forever) in " + never.string() + "; give --older-than");
+  BOOST_TEST(sql("SELECT count(*) FROM audit_events") == "4");
+  const auto pruned = run_with(never, {"audit", "prune", "--older-than", "30d"});
+  BOOST_TEST(pruned.exit_code == 0, test::describe(pruned));
+  BOOST_TEST(pruned.out == "deleted 4 audit events older than 30d\n");
+  BOOST_TEST(sql("SELECT count(*) FROM audit_events") == "0");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

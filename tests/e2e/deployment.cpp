@@ -134,6 +134,7 @@ Deployment::Deployment(DeploymentOptions options)
                          options_));
   const ProcessResult migrated = cli({"migrate"});
   if (migrated.exit_code != 0) throw std::runtime_error("migrate failed: " + describe(migrated));
+  if (!options_.sql_before_start.empty()) database_.query_value(options_.sql_before_start);
 
   latchkey_ = start_proxy(dir_.file("latchkey.yaml"), proxy_port_);
 }

@@ -39,6 +39,8 @@ struct DeploymentOptions {
   std::string extra_routes = "";
   // More top-level sections (such as `oauth:`), appended after the routes.
   std::string extra_sections;
+  // SQL run on the migrated database before the proxy starts: rows its start-up must find.
+  std::string sql_before_start;
 };
 
 class Deployment {
