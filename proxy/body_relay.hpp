@@ -34,7 +34,7 @@ struct RelayOutcome {
 inline boost::asio::ip::tcp::socket& lowest_socket(boost::beast::tcp_stream& s) {
   return s.socket();
 }
-inline boost::asio::ip::tcp::socket& lowest_socket(TlsServerStream& s) {
+inline boost::asio::ip::tcp::socket& lowest_socket(TlsStream& s) {
   return s.next_layer().socket();
 }
 inline boost::asio::ip::tcp::socket& lowest_socket(UpstreamStream& s) {
@@ -43,7 +43,7 @@ inline boost::asio::ip::tcp::socket& lowest_socket(UpstreamStream& s) {
 inline void clear_deadline(boost::beast::tcp_stream& s) {
   s.expires_never();
 }
-inline void clear_deadline(TlsServerStream& s) {
+inline void clear_deadline(TlsStream& s) {
   s.next_layer().expires_never();
 }
 inline void clear_deadline(UpstreamStream& s) {

@@ -444,9 +444,8 @@ asio::awaitable<ForwardResult> forward_request(Gateway& gateway, const Routing& 
 template asio::awaitable<ForwardResult> forward_request<beast::tcp_stream>(
     Gateway&, const Routing&, const config::Route&, const auth::Identity*, beast::tcp_stream&,
     beast::flat_buffer&, RequestParser&, const ForwardContext&, AccessRecord&);
-template asio::awaitable<ForwardResult> forward_request<TlsServerStream>(
-    Gateway&, const Routing&, const config::Route&, const auth::Identity*,
-    TlsServerStream&, beast::flat_buffer&, RequestParser&,
-    const ForwardContext&, AccessRecord&);
+template asio::awaitable<ForwardResult> forward_request<TlsStream>(
+    Gateway&, const Routing&, const config::Route&, const auth::Identity*, TlsStream&,
+    beast::flat_buffer&, RequestParser&, const ForwardContext&, AccessRecord&);
 
 }  // namespace latchkey::proxy

@@ -22,7 +22,7 @@ struct ForwardResult {
   bool client_keep_alive = false;  // the client connection may carry another request
 };
 
-// ClientStream: boost::beast::tcp_stream or TlsServerStream (instantiated
+// ClientStream: boost::beast::tcp_stream or TlsStream (instantiated
 // in forward.cpp).
 template <class ClientStream>
 boost::asio::awaitable<ForwardResult> forward_request(

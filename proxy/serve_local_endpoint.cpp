@@ -126,8 +126,8 @@ asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endp
 template asio::awaitable<bool> serve_local_endpoint<beast::tcp_stream>(
     Gateway&, LocalEndpoint&, std::string, beast::tcp_stream&, beast::flat_buffer&,
     RequestParser&, const config::Config&, bool, AccessRecord&);
-template asio::awaitable<bool> serve_local_endpoint<TlsServerStream>(
-    Gateway&, LocalEndpoint&, std::string, TlsServerStream&,
+template asio::awaitable<bool> serve_local_endpoint<TlsStream>(
+    Gateway&, LocalEndpoint&, std::string, TlsStream&,
     beast::flat_buffer&, RequestParser&, const config::Config&, bool, AccessRecord&);
 
 }  // namespace latchkey::proxy

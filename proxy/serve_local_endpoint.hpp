@@ -14,7 +14,7 @@
 namespace latchkey::proxy {
 
 // Returns whether the connection may carry another request. `parser` holds a complete head
-// and is consumed. ClientStream: boost::beast::tcp_stream or TlsServerStream
+// and is consumed. ClientStream: boost::beast::tcp_stream or TlsStream
 // (instantiated in serve_local_endpoint.cpp).
 template <class ClientStream>
 boost::asio::awaitable<bool> serve_local_endpoint(Gateway& gateway, LocalEndpoint& endpoint,

@@ -439,7 +439,7 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
       // socket wait inside the TLS layer, where FIONREAD cannot see them.
       boost::system::error_code ignored;
       bool input_waiting = beast::get_lowest_layer(client).socket().available(ignored) > 0;
-      if constexpr (std::is_same_v<Stream, TlsServerStream>) input_waiting |= !client.drained();
+      if constexpr (std::is_same_v<Stream, TlsStream>) input_waiting |= !client.drained();
       if (!hooks.may_wait_for_next_request(input_waiting)) {
         // Draining, and no request has begun; our last answer may have said keep-alive.
         turn = Turn::close_linger;
@@ -458,7 +458,7 @@ asio::awaitable<bool> serve_connection(Stream& client, bool client_tls,
     if (turn == Turn::went_idle) {
       // Part of a TLS record already in: the head has begun, so no idle wait.
       bool wait = true;
-      if constexpr (std::is_same_v<Stream, TlsServerStream>) {
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
         wait = client.drained() && client.release_buffers();
       }
       if (wait) {
@@ -508,7 +508,7 @@ asio::awaitable<void> run_tls_session(asio::ip::tcp::socket socket,
                                       std::shared_ptr<TlsContext> tls, Gateway& gateway,
                                       std::shared_ptr<const Routing> routing) {
   const std::string client_address = peer_address(socket);
-  TlsServerStream client(std::move(socket), *tls);
+  TlsStream client(beast::tcp_stream(std::move(socket)), *tls);
   const auto handshake_timeout = routing->config->server.header_timeout;
   if (co_await tls_handshake(client, handshake_timeout, client_address, gateway)) {
     co_await serve_connection(client, true, client_address, gateway, std::move(routing));

@@ -25,7 +25,7 @@ std::string_view failure_class(const boost::system::error_code& ec) {
 
 }  // namespace
 
-asio::awaitable<bool> tls_handshake(TlsServerStream& client, std::chrono::milliseconds timeout,
+asio::awaitable<bool> tls_handshake(TlsStream& client, std::chrono::milliseconds timeout,
                                     const std::string& client_address, Gateway& gateway) {
   beast::get_lowest_layer(client).expires_after(timeout);
   auto [ec] = co_await client.async_handshake(asio::ssl::stream_base::server, kTuple);
@@ -38,7 +38,7 @@ asio::awaitable<bool> tls_handshake(TlsServerStream& client, std::chrono::millis
   co_return false;
 }
 
-asio::awaitable<void> tls_shutdown(TlsServerStream& client) {
+asio::awaitable<void> tls_shutdown(TlsStream& client) {
   auto& tcp = beast::get_lowest_layer(client);
   if (!tcp.socket().is_open()) co_return;
   tcp.expires_after(kShutdownTimeout);

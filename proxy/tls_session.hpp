@@ -13,11 +13,10 @@
 namespace latchkey::proxy {
 
 // False when the handshake failed or timed out (logged as tls_handshake_failed).
-boost::asio::awaitable<bool> tls_handshake(TlsServerStream& client,
-                                           std::chrono::milliseconds timeout,
+boost::asio::awaitable<bool> tls_handshake(TlsStream& client, std::chrono::milliseconds timeout,
                                            const std::string& client_address, Gateway& gateway);
 
 // Sends close_notify and waits briefly for the client's; a client that just hangs up is fine.
-boost::asio::awaitable<void> tls_shutdown(TlsServerStream& client);
+boost::asio::awaitable<void> tls_shutdown(TlsStream& client);
 
 }  // namespace latchkey::proxy

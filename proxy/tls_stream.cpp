@@ -30,19 +30,25 @@ boost::system::error_code ssl_failure() {
 
 }  // namespace
 
-TlsServerStream::TlsServerStream(asio::ip::tcp::socket socket, TlsContext& context)
-    : next_(std::move(socket)) {
+TlsStream::TlsStream(boost::beast::tcp_stream next, TlsContext& context) : next_(std::move(next)) {
   ssl_ = SSL_new(context.native_handle());
   if (ssl_ == nullptr || !replace_bios()) {
     SSL_free(ssl_);
     throw std::bad_alloc();
   }
-  SSL_set_accept_state(ssl_);
 }
 
-TlsServerStream::~TlsServerStream() { SSL_free(ssl_); }
+TlsStream::~TlsStream() { SSL_free(ssl_); }
 
-bool TlsServerStream::replace_bios() {
+void TlsStream::set_role(asio::ssl::stream_base::handshake_type type) {
+  if (type == asio::ssl::stream_base::client) {
+    SSL_set_connect_state(ssl_);
+  } else {
+    SSL_set_accept_state(ssl_);
+  }
+}
+
+bool TlsStream::replace_bios() {
   BIO* in = memory_bio();
   BIO* out = memory_bio();
   if (in == nullptr || out == nullptr) {
@@ -57,12 +63,12 @@ bool TlsServerStream::replace_bios() {
   return true;
 }
 
-bool TlsServerStream::drained() const {
+bool TlsStream::drained() const {
   return SSL_has_pending(ssl_) == 0 && BIO_ctrl_pending(in_) == 0 &&
          BIO_ctrl_pending(out_) == 0 && outgoing_.empty();
 }
 
-bool TlsServerStream::release_buffers() {
+bool TlsStream::release_buffers() {
   // OpenSSL's own record buffers first: it refuses (0) while a record is partly read, its
   // header taken and no body byte yet, which drained() cannot see. Freed here, between
   // requests, rather than around every record as SSL_MODE_RELEASE_BUFFERS would.
@@ -74,7 +80,7 @@ bool TlsServerStream::release_buffers() {
   return true;
 }
 
-TlsServerStream::Next TlsServerStream::advance(Step& step) {
+TlsStream::Next TlsStream::advance(Step& step) {
   ERR_clear_error();  // another connection's leftovers must not be read as this one's
   int result = 0;
   std::size_t n = 0;
@@ -119,7 +125,7 @@ TlsServerStream::Next TlsServerStream::advance(Step& step) {
   }
 }
 
-bool TlsServerStream::take_output() {
+bool TlsStream::take_output() {
   const std::size_t pending = BIO_ctrl_pending(out_);
   if (pending == 0) return false;
   outgoing_.resize(pending);
@@ -128,16 +134,16 @@ bool TlsServerStream::take_output() {
   return !outgoing_.empty();
 }
 
-asio::mutable_buffer TlsServerStream::input_space() {
+asio::mutable_buffer TlsStream::input_space() {
   if (!incoming_) incoming_.reset(new char[kIncomingBytes]);
   return {incoming_.get(), kIncomingBytes};
 }
 
-bool TlsServerStream::give_input(std::size_t n) {
+bool TlsStream::give_input(std::size_t n) {
   return BIO_write(in_, incoming_.get(), static_cast<int>(n)) == static_cast<int>(n);
 }
 
-boost::system::error_code TlsServerStream::end_of_input() const {
+boost::system::error_code TlsStream::end_of_input() const {
   if ((SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0) return asio::error::eof;
   return asio::ssl::error::stream_truncated;
 }

@@ -1,11 +1,13 @@
-// The server side of a client's TLS connection: OpenSSL over two memory BIOs, the records
-// carried by a beast::tcp_stream (whose deadlines therefore hold for every step).
+// One end of a TLS connection, a client's (the server side) or an upstream's (the client
+// side): OpenSSL over two memory BIOs, the records carried by a beast::tcp_stream (whose
+// deadlines therefore hold for every step).
 // asio::ssl::stream keeps two 17 KiB buffers per connection for its whole life, and its BIO
 // pair two more: ~80 KiB for each idle kept connection. Here the ciphertext buffers exist only
 // while records move, and release_buffers() drops them, and OpenSSL's own, between requests:
-// an idle TLS connection costs OpenSSL's session state and little more.
+// an idle TLS connection costs OpenSSL's session state and little more. Every byte taken off
+// the socket goes straight into OpenSSL's input BIO, so drained() sees all that is buffered.
 // One operation at a time: a read and a write must not be outstanding together (they share
-// the outgoing record buffer); every caller in proxy/ reads and writes a client in turn.
+// the outgoing record buffer); every caller in proxy/ reads and writes a peer in turn.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -28,15 +30,16 @@
 
 namespace latchkey::proxy {
 
-class TlsServerStream {
+class TlsStream {
  public:
   using executor_type = boost::beast::tcp_stream::executor_type;
   using next_layer_type = boost::beast::tcp_stream;
 
-  TlsServerStream(boost::asio::ip::tcp::socket socket, TlsContext& context);
-  ~TlsServerStream();
-  TlsServerStream(const TlsServerStream&) = delete;
-  TlsServerStream& operator=(const TlsServerStream&) = delete;
+  // The role (client or server) is chosen by async_handshake.
+  TlsStream(boost::beast::tcp_stream next, TlsContext& context);
+  ~TlsStream();
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
 
   executor_type get_executor() { return next_.get_executor(); }
   next_layer_type& next_layer() { return next_; }
@@ -44,15 +47,16 @@ class TlsServerStream {
 
   // Whether nothing is buffered at any layer: no decrypted byte unread, no record part
   // received and not yet decrypted, nothing waiting to be sent. Only then may the connection
-  // wait for its next request on the socket alone.
+  // wait on the socket alone (a client's for its next request, an upstream's in the pool).
   bool drained() const;
   // Gives back the record buffers; call only when drained(). False when OpenSSL still holds
   // part of a record (nothing was released): the connection is not idle after all.
   bool release_buffers();
 
-  // `type` must be server: this stream only answers.
+  // Call once, first: `type` decides which end of the connection this stream is.
   template <class Token>
-  auto async_handshake(boost::asio::ssl::stream_base::handshake_type, Token&& token) {
+  auto async_handshake(boost::asio::ssl::stream_base::handshake_type type, Token&& token) {
+    set_role(type);
     return boost::asio::async_compose<Token, void(boost::system::error_code)>(
         Op<false>{*this, Step{Kind::handshake, nullptr, 0}}, token, next_);
   }
@@ -98,7 +102,7 @@ class TlsServerStream {
   // Completes with (ec, bytes) when `kTransfer`, with (ec) for the handshake and shutdown.
   template <bool kTransfer>
   struct Op {
-    TlsServerStream& stream;
+    TlsStream& stream;
     Step step;
 
     template <class Self>
@@ -143,6 +147,7 @@ class TlsServerStream {
     return boost::asio::buffer(gathered_);
   }
 
+  void set_role(boost::asio::ssl::stream_base::handshake_type type);
   // Gives the SSL object two new, empty memory BIOs; false (nothing changed) without memory.
   bool replace_bios();
   // Calls into OpenSSL for `step`; sets its transferred bytes or error.
@@ -167,8 +172,7 @@ class TlsServerStream {
 
 template <bool kTransfer>
 template <class Self>
-void TlsServerStream::Op<kTransfer>::operator()(Self& self, boost::system::error_code ec,
-                                                std::size_t n) {
+void TlsStream::Op<kTransfer>::operator()(Self& self, boost::system::error_code ec, std::size_t n) {
   // Entered first with nothing, then with the outcome of a socket write (a flush, while
   // outgoing_ holds what was sent) or of a socket read (n bytes of ciphertext).
   const bool flushed = !stream.outgoing_.empty();

@@ -134,7 +134,8 @@ asio::awaitable<std::optional<UpstreamConnection>> UpstreamPool::connect(
 
 void UpstreamPool::release(const config::Upstream& upstream, UpstreamStream stream) {
   stream.expires_never();
-  if (!stream.tcp().socket().is_open()) return;
+  // Records still buffered would be the next request's answer: such a connection closes here.
+  if (!stream.tcp().socket().is_open() || !stream.go_idle()) return;
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
   sweep(now);

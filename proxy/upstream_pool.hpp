@@ -47,6 +47,8 @@ class UpstreamPool {
       boost::asio::any_io_executor executor, boost::system::error_code& error,
       std::string& tls_detail);
 
+  // Pools `stream` if it is open and nothing is buffered in it (a TLS one then gives back its
+  // record buffers while it waits); otherwise closes it.
   void release(const config::Upstream& upstream, UpstreamStream stream);
   std::size_t idle_count() const;
   // Closes every idle connection; call before the io_context they were opened on goes away.

@@ -1,7 +1,5 @@
 #include "proxy/upstream_stream.hpp"
 
-#include <openssl/bio.h>
-#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -9,34 +7,30 @@
 
 namespace latchkey::proxy {
 namespace beast = boost::beast;
-using tcp = boost::asio::ip::tcp;
 
 UpstreamStream::UpstreamStream(beast::tcp_stream tcp)
-    : tcp_(std::make_unique<beast::tcp_stream>(std::move(tcp))) {}
+    : plain_(std::make_unique<beast::tcp_stream>(std::move(tcp))) {}
 
 UpstreamStream::UpstreamStream(beast::tcp_stream tcp, std::shared_ptr<TlsContext> context)
-    : tcp_(std::make_unique<beast::tcp_stream>(std::move(tcp))),
-      tls_context_(std::move(context)),
-      tls_(std::make_unique<beast::flat_stream<TlsLayer>>(*tcp_, *tls_context_)) {}
+    : tls_context_(std::move(context)),
+      tls_(std::make_unique<TlsStream>(std::move(tcp), *tls_context_)) {}
 
 bool UpstreamStream::reusable() {
-  auto& socket = tcp_->socket();
+  auto& socket = tcp().socket();
   if (!socket.is_open()) return false;
-  if (tls_) {
-    // Bytes already decrypted but unread, or records taken off the socket that OpenSSL has not
-    // read yet (asio's BIO pair holds them, where a peek at the socket cannot see them): they
-    // would be the next request's answer, given to another client.
-    SSL* ssl = tls().native_handle();
-    if (SSL_pending(ssl) > 0 || SSL_has_pending(ssl) == 1 ||
-        BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0) {
-      return false;
-    }
-  }
+  // Bytes decrypted but unread, or records taken off the socket and not yet decrypted: they
+  // would be the next request's answer, given to another client.
+  if (tls_ && !tls_->drained()) return false;
   // An idle connection the upstream closed reads as EOF (or a close_notify record); one with
   // data waiting is out of sync. Either way it must not carry the next request.
   char byte;
   const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+bool UpstreamStream::go_idle() {
+  if (!tls_) return true;
+  return tls_->drained() && tls_->release_buffers();
 }
 
 }  // namespace latchkey::proxy

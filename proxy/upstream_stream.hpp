@@ -5,20 +5,18 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/beast/core/flat_stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <memory>
 
 #include "proxy/tls_context.hpp"
+#include "proxy/tls_stream.hpp"
 
 namespace latchkey::proxy {
 
 class UpstreamStream {
  public:
   using executor_type = boost::asio::any_io_executor;
-  using TlsLayer = boost::asio::ssl::stream<boost::beast::tcp_stream&>;
 
   explicit UpstreamStream(boost::beast::tcp_stream tcp);
   // TLS over `tcp`; the handshake is still to be done on tls().
@@ -26,18 +24,21 @@ class UpstreamStream {
   UpstreamStream(UpstreamStream&&) noexcept = default;
   UpstreamStream& operator=(UpstreamStream&&) noexcept = default;
 
-  executor_type get_executor() { return tcp_->get_executor(); }
-  boost::beast::tcp_stream& tcp() { return *tcp_; }
+  executor_type get_executor() { return tcp().get_executor(); }
+  boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *plain_; }
   bool is_tls() const { return tls_ != nullptr; }
-  TlsLayer& tls() { return tls_->next_layer(); }
+  TlsStream& tls() { return *tls_; }
   const std::shared_ptr<TlsContext>& tls_context() const { return tls_context_; }
 
-  void expires_after(std::chrono::steady_clock::duration d) { tcp_->expires_after(d); }
-  void expires_at(std::chrono::steady_clock::time_point t) { tcp_->expires_at(t); }
-  void expires_never() { tcp_->expires_never(); }
+  void expires_after(std::chrono::steady_clock::duration d) { tcp().expires_after(d); }
+  void expires_at(std::chrono::steady_clock::time_point t) { tcp().expires_at(t); }
+  void expires_never() { tcp().expires_never(); }
 
   // Idle, open, nothing unread: fit to carry the next request.
   bool reusable();
+  // For a connection about to wait in the pool: gives back the TLS record buffers. False when
+  // anything is still buffered at any layer: the connection is out of sync, not idle.
+  bool go_idle();
 
   template <class MutableBufferSequence, class Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
@@ -46,7 +47,7 @@ class UpstreamStream {
           if (tls_) {
             tls_->async_read_some(b, std::move(handler));
           } else {
-            tcp_->async_read_some(b, std::move(handler));
+            plain_->async_read_some(b, std::move(handler));
           }
         },
         token, buffers);
@@ -59,18 +60,17 @@ class UpstreamStream {
           if (tls_) {
             tls_->async_write_some(b, std::move(handler));
           } else {
-            tcp_->async_write_some(b, std::move(handler));
+            plain_->async_write_some(b, std::move(handler));
           }
         },
         token, buffers);
   }
 
  private:
-  // On the heap so that its address, which the TLS layer keeps, survives moves.
-  std::unique_ptr<boost::beast::tcp_stream> tcp_;
+  // Exactly one is set; on the heap because a TlsStream cannot move (OpenSSL owns its BIOs).
+  std::unique_ptr<boost::beast::tcp_stream> plain_;
   std::shared_ptr<TlsContext> tls_context_;  // the SSL object's context lives as long
-  // flat_stream: one TLS record per write instead of one per buffer of a sequence.
-  std::unique_ptr<boost::beast::flat_stream<TlsLayer>> tls_;
+  std::unique_ptr<TlsStream> tls_;           // owns the TCP stream under it
 };
 
 }  // namespace latchkey::proxy

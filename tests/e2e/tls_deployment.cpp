@@ -89,6 +89,17 @@ TlsDeployment::TlsDeployment()
     << "  - name: mutual-without-certificate\n"
     << "    match: { path_prefix: /no-client-certificate }\n"
     << "    upstream: { url: \"" << https(mutual_port) << "\", ca_file: trusted-ca.crt }\n"
+    << "    auth: none\n"
+    // Two routes that differ only in pooling: what an idle pooled TLS connection costs.
+    << "  - name: pooled\n"
+    << "    match: { host: pool.test, path_prefix: /slow }\n"
+    << "    upstream: { url: \"" << https(trusted_port) << "\", ca_file: trusted-ca.crt,\n"
+    << "                max_idle_connections: 1000 }\n"
+    << "    auth: none\n"
+    << "  - name: unpooled\n"
+    << "    match: { host: no-pool.test, path_prefix: /slow }\n"
+    << "    upstream: { url: \"" << https(trusted_port) << "\", ca_file: trusted-ca.crt,\n"
+    << "                max_idle_connections: 0 }\n"
     << "    auth: none\n";
   const std::string config = dir_.file("latchkey.yaml");
   write_file(config, c.str());

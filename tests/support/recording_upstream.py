@@ -35,6 +35,8 @@ Special paths (GET; HEAD gives the same headers with no body):
     /status?code=N            answers status N (200..599) with the JSON (no body for 204/304)
     .../overlong              misframed: "abc" under Content-Length: 3, then a second whole
                               answer ("STALE") written after it (its own TLS record)
+    .../overlong?stale_bytes=N  the same, the second answer's body N bytes of "STALE"
+                              repeated, written in 16 KiB pieces (one TLS record each)
 
 Standard library only. Stops cleanly on SIGTERM or SIGINT.
 """
@@ -271,7 +273,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 # behind a 3-byte body; it must never become the next request's answer.
                 self._start(200, [("Content-Length", "3")])
                 self.wfile.write(b"abc")
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nSTALE")
+                if "stale_bytes" in query:
+                    n = number("stale_bytes", 0, 1 << 24)
+                    stale = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n
+                    stale += (b"STALE" * (n // 5 + 1))[:n]
+                    for at in range(0, len(stale), 16 * 1024):
+                        self.wfile.write(stale[at:at + 16 * 1024])
+                else:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nSTALE")
             elif url.path == "/slow":
                 time.sleep(number("ms", 0, 3_600_000) / 1000.0)
                 self._send_json(200, payload)
@@ -286,6 +295,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # hundreds of connections at once must not wait out SYN retries
 
     def __init__(self, address, recorder: Recorder, verbose: bool, tls=None):
         self.recorder = recorder
