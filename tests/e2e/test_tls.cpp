@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/e2e/raw_client.hpp"
 #include "tests/e2e/tls_deployment.hpp"
 #include "tests/support/tls_client.hpp"
 
@@ -44,39 +45,6 @@ long rss_kib(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
-}
-
-// A connection to 127.0.0.1:port that has sent `request`; -1 when it could not.
-int send_raw(int port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
-          static_cast<ssize_t>(request.size())) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// All that arrives on `fd` until the peer closes (or 10 s pass without a byte); closes `fd`.
-std::string read_until_closed(int fd) {
-  std::string received;
-  char piece[4096];
-  for (ssize_t n; fd >= 0 && (n = ::recv(fd, piece, sizeof piece, 0)) > 0;) {
-    received.append(piece, static_cast<std::size_t>(n));
-  }
-  if (fd >= 0) ::close(fd);
-  return received;
-}
-
-std::string exchange_raw(int port, const std::string& request) {
-  return read_until_closed(send_raw(port, request));
 }
 
 TlsClientOptions trusting_test_ca() {
@@ -312,13 +280,15 @@ BOOST_AUTO_TEST_CASE(idle_pooled_tls_upstream_connections_hold_no_record_buffers
   };
   // All at once, so that each takes an upstream connection of its own.
   auto burst = [&](const std::string& host) {
-    std::vector<int> sockets;
+    std::vector<std::unique_ptr<RawConnection>> clients;
     for (int i = 0; i < kConnections; ++i) {
-      sockets.push_back(send_raw(d.plain_port(), request(host)));
+      clients.push_back(std::make_unique<RawConnection>(d.plain_port()));
+      BOOST_TEST_REQUIRE(clients.back()->send(request(host)));
     }
     int answered = 0;
-    for (const int fd : sockets) {
-      answered += read_until_closed(fd).find(" 200 ") != std::string::npos ? 1 : 0;
+    for (const auto& client : clients) {
+      const auto response = client->read_response(std::chrono::seconds(10));
+      answered += response && response->status == 200 ? 1 : 0;
     }
     BOOST_TEST_REQUIRE(answered == kConnections);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -342,7 +312,8 @@ BOOST_AUTO_TEST_CASE(idle_pooled_tls_upstream_connections_hold_no_record_buffers
   BOOST_TEST(per_connection < 48 * 1024);
 #endif
   // Pooled, and still fit to serve.
-  BOOST_TEST(exchange_raw(d.plain_port(), request("pool.test")).find(" 200 ") != std::string::npos);
+  BOOST_TEST(raw_exchange_at(d.plain_port(), request("pool.test")).answer.find(" 200 ") !=
+             std::string::npos);
 }
 
 // This deployment has no catch-all route: a path outside every prefix is a 404 that the
