@@ -12,6 +12,7 @@
 #include "proxy/form_body.hpp"
 #include "proxy/gateway.hpp"
 #include "proxy/oauth_reply.hpp"
+#include "proxy/over_budget_hold.hpp"
 
 namespace latchkey::proxy {
 namespace asio = boost::asio;
@@ -46,8 +47,7 @@ EndpointResult retry_later(bool unavailable, std::chrono::milliseconds wait, std
 // A spent failure budget: 429, held by the session as the proxy's (brute_force.over_budget_delay).
 EndpointResult over_budget(std::chrono::milliseconds wait, std::string reason) {
   EndpointResult result = retry_later(false, wait, std::move(reason));
-  result.over_budget =
-      std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait));
+  result.over_budget = retry_after_for(wait);
   return result;
 }
 

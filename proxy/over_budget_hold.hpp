@@ -4,10 +4,16 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
 namespace latchkey::proxy {
+
+// The Retry-After of a spent budget's 429: whole seconds, rounded up, never 0.
+inline std::chrono::seconds retry_after_for(std::chrono::milliseconds wait) {
+  return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait));
+}
 
 // A timer on the calling coroutine's executor, not a sleep: the thread serves others meanwhile.
 boost::asio::awaitable<void> hold_over_budget_reply(

@@ -6,6 +6,7 @@
 #include "auth/scopes.hpp"
 #include "db/errors.hpp"
 #include "proxy/gateway.hpp"
+#include "proxy/over_budget_hold.hpp"
 #include "web/cookie.hpp"
 #include "web/csrf.hpp"
 #include "web/input_checks.hpp"
@@ -176,15 +177,12 @@ EndpointResult refusal(http::status status, std::string_view reason, std::string
                         {}};
 }
 
-std::chrono::seconds retry_after(std::chrono::milliseconds wait) {
-  return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait));
-}
-
 EndpointResult too_many(std::chrono::milliseconds wait, std::string reason, const ApiCall& call) {
   EndpointResult result =
       refusal(http::status::too_many_requests, "too_many_attempts",
               "Too many failed attempts; wait a moment and try again.", call, std::move(reason));
-  result.response.set(http::field::retry_after, std::to_string(retry_after(wait).count()));
+  result.response.set(http::field::retry_after,
+                      std::to_string(proxy::retry_after_for(wait).count()));
   return result;
 }
 
@@ -198,7 +196,7 @@ struct OverBudget {
 // never past its Retry-After: a client ignoring it gets one guess answered per delay.
 EndpointResult held_too_many(const OverBudget& over, const ApiCall& call) {
   EndpointResult result = too_many(over.wait, over.reason, call);
-  result.over_budget = retry_after(over.wait);
+  result.over_budget = proxy::retry_after_for(over.wait);
   return result;
 }
 

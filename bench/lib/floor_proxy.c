@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 enum { kBuffer = 16384, kEvents = 64 };
 
 // One side of a client/upstream pair. Both halves are allocated together.
@@ -42,15 +44,6 @@ static size_t added_len;
 static void die(const char* what) {
   perror(what);
   exit(1);
-}
-
-static struct sockaddr_in loopback(int port) {
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
 }
 
 // Sends all of it; on loopback a short write is rare, and then we wait for room.

@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 enum { kBuffer = 128 * 1024 };
 
 struct direction {
@@ -24,15 +26,6 @@ struct direction {
   int to;
   pthread_t thread;
 };
-
-static struct sockaddr_in loopback(int port) {
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
 
 static void* copy(void* arg) {
   struct direction* d = arg;

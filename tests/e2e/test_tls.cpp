@@ -335,37 +335,34 @@ BOOST_AUTO_TEST_CASE(tls_upstream_connections_are_pooled) {
              records[records.size() - 2].at("client_port"));
 }
 
+// Asks for an answer followed by stale records, then three times for another: none of the
+// stale bytes may answer those (any client's) requests.
+static void expect_leftovers_never_answer(TlsDeployment& d, const std::string& overlong,
+                                          const std::string& next_path) {
+  const auto first = d.curl_plain(overlong);
+  BOOST_TEST(first.status == 200);
+  BOOST_TEST(first.body == "abc");
+  for (int i = 0; i < 3; ++i) {
+    const auto next = d.curl_plain(next_path);
+    BOOST_TEST(next.status == 200);
+    BOOST_TEST(next.body.find("STALE") == std::string::npos, next.body.substr(0, 200));
+    BOOST_TEST(next.body.find(next_path) != std::string::npos, next.body.substr(0, 200));
+  }
+}
+
 // Records an upstream sent past its answer's framing wait, undecrypted, in the TLS layer where
 // no peek at the socket sees them: such a connection is not pooled, or the next request (any
 // client's) would get them as its answer.
 BOOST_AUTO_TEST_CASE(a_tls_upstream_connection_with_records_left_over_is_not_reused) {
-  auto& d = tls_deployment();
-  const auto overlong = d.curl_plain("/verified/overlong");
-  BOOST_TEST(overlong.status == 200);
-  BOOST_TEST(overlong.body == "abc");
-  for (int i = 0; i < 3; ++i) {
-    const auto next = d.curl_plain("/verified/after-overlong");
-    BOOST_TEST(next.status == 200);
-    BOOST_TEST(next.body.find("STALE") == std::string::npos, next.body);
-    BOOST_TEST(next.body.find("/verified/after-overlong") != std::string::npos, next.body);
-  }
+  expect_leftovers_never_answer(tls_deployment(), "/verified/overlong", "/verified/after-overlong");
 }
 
 // The same with far more than one socket read of records left over (64 KiB in four records):
 // part waits in the TLS layer, the rest on the socket; none may answer the next request.
 BOOST_AUTO_TEST_CASE(a_tls_upstream_connection_with_many_records_left_over_is_not_reused) {
-  auto& d = tls_deployment();
   for (int round = 0; round < 5; ++round) {
-    const auto overlong = d.curl_plain("/verified/overlong?stale_bytes=65536");
-    BOOST_TEST(overlong.status == 200);
-    BOOST_TEST(overlong.body == "abc");
-    for (int i = 0; i < 3; ++i) {
-      const auto next = d.curl_plain("/verified/after-many-overlong");
-      BOOST_TEST(next.status == 200);
-      BOOST_TEST(next.body.find("STALE") == std::string::npos, next.body.substr(0, 200));
-      BOOST_TEST(next.body.find("/verified/after-many-overlong") != std::string::npos,
-                 next.body.substr(0, 200));
-    }
+    expect_leftovers_never_answer(tls_deployment(), "/verified/overlong?stale_bytes=65536",
+                                  "/verified/after-many-overlong");
   }
 }
 
